@@ -1,0 +1,134 @@
+# Backing servers for the local stack: MongoDB-compatible store, Redis, RabbitMQ. Sourced.
+# shellcheck shell=bash
+
+# --- MongoDB wire protocol: MONGO_URL, a real mongod on PATH, or FerretDB v1 on SQLite ---
+
+mongo_mode() {
+  if [[ -n ${MONGO_URL:-} ]]; then echo external
+  elif command -v mongod >/dev/null; then echo mongod
+  else echo ferretdb; fi
+}
+
+mongo_url() {
+  if [[ -n ${MONGO_URL:-} ]]; then echo "$MONGO_URL"; else echo "mongodb://127.0.0.1:$MONGO_PORT"; fi
+}
+
+# `go install …@v1` builds a binary that panics on a missing version file (generated
+# in FerretDB's own release pipeline), so build from the module source the Go proxy serves.
+ensure_ferretdb() {
+  local bin=$TOOLS_DIR/ferretdb-$FERRETDB_VERSION
+  [[ -x $bin ]] && return 0
+  command -v go >/dev/null || die "Go is needed to build FerretDB $FERRETDB_VERSION (no mongod on PATH and no MONGO_URL given)"
+  say "building FerretDB $FERRETDB_VERSION from the Go module proxy (once, ~2 min)"
+  local dir src
+  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || die "go mod download github.com/FerretDB/FerretDB@$FERRETDB_VERSION failed"
+  src=$(mktemp -d)
+  cp -r "$dir/." "$src" && chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && go build -trimpath -o "$bin.tmp" ./cmd/ferretdb) >>"$LOG_DIR/ferretdb-build.log" 2>&1 ||
+    die "building FerretDB failed; see $LOG_DIR/ferretdb-build.log"
+  mv "$bin.tmp" "$bin"
+  rm -rf "$src"
+}
+
+start_mongo() {
+  case $(mongo_mode) in
+    external) say "mongo: using MONGO_URL"; return 0 ;;
+  esac
+  pid_alive mongo && return 0
+  claim_port mongo "$MONGO_PORT"
+  mkdir -p "$DATA_DIR/mongo"
+  if [[ $(mongo_mode) == mongod ]]; then
+    spawn mongo mongod --bind_ip 127.0.0.1 --port "$MONGO_PORT" --dbpath "$DATA_DIR/mongo"
+  else
+    ensure_ferretdb
+    spawn mongo "$TOOLS_DIR/ferretdb-$FERRETDB_VERSION" --handler=sqlite \
+      --sqlite-url="file:$DATA_DIR/mongo/" --state-dir="$DATA_DIR/mongo" \
+      --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn
+  fi
+  wait_for_port mongo "$MONGO_PORT" 30
+}
+
+# --- Redis ---
+
+start_redis() {
+  apt_install redis-server
+  pid_alive redis && return 0
+  claim_port redis "$REDIS_PORT"
+  mkdir -p "$DATA_DIR/redis"
+  spawn redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DATA_DIR/redis" \
+    --save "" --appendonly no --protected-mode yes --daemonize no
+  wait_for_port redis "$REDIS_PORT" 15
+}
+
+# --- RabbitMQ: our own node, data and cookie under .local, never the system service ---
+
+rabbit_env() {
+  export HOME=$DATA_DIR/rabbitmq # the Erlang cookie lives in $HOME
+  export RABBITMQ_NODENAME=palaver@localhost
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT=$AMQP_PORT
+  export RABBITMQ_DIST_PORT=$AMQP_DIST_PORT
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export ERL_EPMD_PORT=$EPMD_PORT
+  export RABBITMQ_MNESIA_BASE=$DATA_DIR/rabbitmq/mnesia
+  export RABBITMQ_LOG_BASE=$LOG_DIR/rabbitmq
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$DATA_DIR/rabbitmq/enabled_plugins
+  export RABBITMQ_CONFIG_FILE=$DATA_DIR/rabbitmq/rabbitmq # .conf is appended
+  export RABBITMQ_PID_FILE=$DATA_DIR/rabbitmq/rabbitmq.pid
+}
+
+start_rabbitmq() {
+  apt_install rabbitmq-server
+  pid_alive rabbitmq && return 0
+  claim_port rabbitmq "$AMQP_PORT"
+  mkdir -p "$DATA_DIR/rabbitmq" "$LOG_DIR/rabbitmq"
+  [[ -f $DATA_DIR/rabbitmq/enabled_plugins ]] || echo '[].' >"$DATA_DIR/rabbitmq/enabled_plugins"
+  cat >"$DATA_DIR/rabbitmq/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+loopback_users = none
+CONF
+  (rabbit_env && spawn rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server)
+  wait_for_port rabbitmq "$AMQP_PORT" 60
+}
+
+stop_rabbitmq() {
+  pid_alive rabbitmq || { rm -f "$RUN_DIR/rabbitmq.pid"; return 0; }
+  (rabbit_env && /usr/lib/rabbitmq/bin/rabbitmqctl -q stop >/dev/null 2>&1) || true
+  stop_pid rabbitmq
+  # epmd is started on demand by the Erlang VM and outlives it; ours listens on our port only.
+  pkill -f "epmd.*-port $EPMD_PORT" 2>/dev/null || (rabbit_env && epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1) || true
+}
+
+infra_start() {
+  start_mongo
+  start_redis
+  start_rabbitmq
+}
+
+infra_stop() {
+  stop_rabbitmq
+  stop_pid redis
+  stop_pid mongo
+}
+
+infra_status() {
+  local name port
+  for pair in "mongo:$MONGO_PORT" "redis:$REDIS_PORT" "rabbitmq:$AMQP_PORT"; do
+    name=${pair%%:*} port=${pair##*:}
+    if [[ $name == mongo && $(mongo_mode) == external ]]; then
+      printf '%-10s external  %s\n' "$name" "$(mongo_url)"
+    elif pid_alive "$name" && port_open "$port"; then
+      printf '%-10s up        127.0.0.1:%s (pid %s)\n' "$name" "$port" "$(cat "$RUN_DIR/$name.pid")"
+    else
+      printf '%-10s down\n' "$name"
+    fi
+  done
+}
+
+infra_reset() {
+  infra_stop
+  rm -rf "$DATA_DIR/mongo" "$DATA_DIR/redis" "$DATA_DIR/rabbitmq"
+  say "local data removed"
+}

@@ -1,0 +1,50 @@
+import {
+  type CleanedEnv,
+  cleanEnv,
+  EnvError,
+  EnvMissingError,
+  makeValidator,
+  type ValidatorSpec,
+} from 'envalid';
+
+export { bool, num, port, str, url } from 'envalid';
+
+/** A configuration problem, reported as one line that names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Spec = { [key: string]: ValidatorSpec<unknown> };
+
+/**
+ * Validates the environment against `spec` and returns a typed config. Throws
+ * ConfigError naming every bad or missing variable instead of exiting, so the caller
+ * decides how to stop (server entries print the line and exit 1).
+ */
+export function loadConfig<S extends Spec>(
+  spec: S,
+  env: Record<string, string | undefined> = process.env,
+): CleanedEnv<S> {
+  return cleanEnv(env, spec, {
+    reporter: ({ errors }) => {
+      const problems = Object.entries(errors).map(([name, error]) =>
+        error instanceof EnvMissingError
+          ? `${name} is missing`
+          : `${name}=${JSON.stringify(env[name])} is invalid: ${error instanceof EnvError ? error.message : String(error)}`,
+      );
+      if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    },
+  });
+}
+
+const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses `30s`, `15m`, `12h`, `7d` into seconds. */
+export function parseDuration(input: string): number {
+  const match = /^(\d+)([smhd])$/.exec(input.trim());
+  if (!match) throw new EnvError('expected a duration such as 30s, 15m, 12h or 7d');
+  return Number(match[1]) * (unitSeconds[match[2] as string] ?? 1);
+}
+
+/** An env validator for durations; the value is in seconds. */
+export const duration = makeValidator<number>(parseDuration);

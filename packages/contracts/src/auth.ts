@@ -1,0 +1,102 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DisplayText, IsoDateTime, ObjectIdString, PageLimit } from './primitives.ts';
+
+/** Usernames are compared and stored in lower case, so `Alice` and `alice` are one name. */
+export const Username = Type.String({
+  minLength: 3,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9_.-]+$',
+  description: '3–32 characters of a–z, 0–9, `_`, `.`, `-`; case-insensitive',
+});
+/** The upper bound caps hashing cost per request. */
+export const Password = Type.String({ minLength: 8, maxLength: 256 });
+export const DisplayName = DisplayText(64);
+
+export const PublicUser = Type.Object(
+  {
+    id: ObjectIdString,
+    username: Type.String(),
+    displayName: Type.String(),
+    createdAt: IsoDateTime,
+  },
+  { $id: 'PublicUser', additionalProperties: false },
+);
+export type PublicUser = Static<typeof PublicUser>;
+
+export const RegisterBody = Type.Object(
+  { username: Username, password: Password, displayName: DisplayName },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object(
+  { username: Username, password: Password },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const RefreshToken = Type.String({ minLength: 20, maxLength: 200 });
+
+export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String(),
+  /** Seconds until the access token expires. */
+  expiresIn: Type.Integer(),
+  refreshToken: Type.String(),
+});
+export type TokenPair = Static<typeof TokenPair>;
+
+export const AuthResult = Type.Object(
+  { user: PublicUser, ...TokenPair.properties },
+  { $id: 'AuthResult', additionalProperties: false },
+);
+export type AuthResult = Static<typeof AuthResult>;
+
+export const UpdateMeBody = Type.Object({ displayName: DisplayName }, { additionalProperties: false });
+export type UpdateMeBody = Static<typeof UpdateMeBody>;
+
+export const UserSearchQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 64 })),
+    limit: Type.Optional(PageLimit(50, 20)),
+    cursor: Type.Optional(Type.String({ maxLength: 32, pattern: '^[a-z0-9_.-]+$' })),
+  },
+  { additionalProperties: false },
+);
+export type UserSearchQuery = Static<typeof UserSearchQuery>;
+
+export const UserPage = Type.Object(
+  { users: Type.Array(PublicUser), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type UserPage = Static<typeof UserPage>;
+
+export const UserIdParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
+
+/** Claims of an access token; `sid` names the session a refresh token family belongs to. */
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+export const Jwks = Type.Object({
+  keys: Type.Array(
+    Type.Object({
+      kid: Type.String(),
+      kty: Type.String(),
+      alg: Type.String(),
+      use: Type.String(),
+      crv: Type.Optional(Type.String()),
+      x: Type.Optional(Type.String()),
+      y: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type Jwks = Static<typeof Jwks>;

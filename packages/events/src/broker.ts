@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { EventCatalogue, type EventData, type EventEnvelope, type EventType } from '@palaver/contracts';
+import type { Logger } from '@palaver/logger';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+
+export interface BrokerOptions {
+  url: string;
+  /** Durable topic exchange carrying every `domain.action` event. */
+  exchange: string;
+  logger: Logger;
+  /** Shown in the broker's connection list. */
+  connectionName: string;
+}
+
+export interface ConsumerSpec {
+  queue: string;
+  /** Routing-key patterns bound to the queue. */
+  bindings: string[];
+  /** Exclusive auto-delete queue (one per process) instead of a durable shared one. */
+  exclusive?: boolean;
+  prefetch?: number;
+  handle: (event: EventEnvelope, raw: ConsumeMessage) => Promise<void>;
+}
+
+const maxBackoffMs = 10_000;
+
+/**
+ * One AMQP connection that reconnects by itself, a confirm channel for publishing and
+ * the consumers re-declared after every reconnect. `publish` resolves only once the
+ * broker has confirmed the message, so "published" means stored by the broker.
+ */
+export class Broker {
+  private connection: ChannelModel | undefined;
+  private publishChannel: ConfirmChannel | undefined;
+  private readonly consumers: ConsumerSpec[] = [];
+  private consumeChannels: Channel[] = [];
+  private closing = false;
+  private attempt = 0;
+  private connecting: Promise<void> | undefined;
+  private readonly options: BrokerOptions;
+
+  constructor(options: BrokerOptions) {
+    this.options = options;
+  }
+
+  get connected(): boolean {
+    return this.publishChannel !== undefined;
+  }
+
+  /** Connects once; on failure keeps retrying in the background and resolves anyway. */
+  async start(): Promise<void> {
+    await this.connect().catch(() => this.scheduleReconnect());
+  }
+
+  /** Resolves when connected, rejects otherwise: for readiness checks. */
+  async check(): Promise<void> {
+    if (!this.connected) throw new Error('not connected to the broker');
+  }
+
+  async publish<T extends EventType>(type: T, data: EventData<T>, id: string = randomUUID()): Promise<void> {
+    const channel = this.publishChannel;
+    if (!channel) throw new Error('not connected to the broker');
+    const envelope: EventEnvelope<T> = {
+      id,
+      type,
+      version: EventCatalogue[type].version,
+      occurredAt: new Date().toISOString(),
+      data,
+    };
+    const body = Buffer.from(JSON.stringify(envelope));
+    await new Promise<void>((resolve, reject) => {
+      channel.publish(
+        this.options.exchange,
+        type,
+        body,
+        { persistent: true, messageId: id, contentType: 'application/json', type },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  /** Registers a consumer; it is (re)attached on every connection. */
+  async consume(spec: ConsumerSpec): Promise<void> {
+    this.consumers.push(spec);
+    if (this.connection) await this.attach(this.connection, spec);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.connecting?.catch(() => undefined);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.publishChannel = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const { url, exchange, logger, connectionName } = this.options;
+    const connection = await amqp.connect(url, { clientProperties: { connection_name: connectionName } });
+    connection.on('error', (err) => logger.warn({ err }, 'broker connection error'));
+    connection.on('close', () => {
+      this.connection = undefined;
+      this.publishChannel = undefined;
+      this.consumeChannels = [];
+      if (!this.closing) {
+        logger.warn('broker connection closed; reconnecting');
+        this.scheduleReconnect();
+      }
+    });
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (err) => logger.warn({ err }, 'broker channel error'));
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    this.connection = connection;
+    for (const spec of this.consumers) await this.attach(connection, spec);
+    this.publishChannel = channel;
+    this.attempt = 0;
+    logger.info({ exchange }, 'connected to the broker');
+  }
+
+  private scheduleReconnect() {
+    if (this.closing) return;
+    const delay = Math.min(maxBackoffMs, 250 * 2 ** this.attempt++);
+    setTimeout(() => {
+      if (this.closing || this.connection) return;
+      this.connect().catch((err) => {
+        this.options.logger.warn({ err, retryInMs: delay }, 'broker unreachable');
+        this.scheduleReconnect();
+      });
+    }, delay).unref();
+  }
+
+  private async attach(connection: ChannelModel, spec: ConsumerSpec) {
+    const { logger, exchange } = this.options;
+    const channel = await connection.createChannel();
+    this.consumeChannels.push(channel);
+    await channel.prefetch(spec.prefetch ?? 50);
+    await channel.assertQueue(
+      spec.queue,
+      spec.exclusive
+        ? { exclusive: true, autoDelete: true, durable: false }
+        : { durable: true, arguments: { 'x-queue-type': 'quorum' } },
+    );
+    for (const key of spec.bindings) await channel.bindQueue(spec.queue, exchange, key);
+    await channel.consume(spec.queue, (message) => {
+      if (!message) return;
+      const event = parseEnvelope(message.content);
+      if (!event) {
+        logger.warn({ routingKey: message.fields.routingKey }, 'dropping malformed event');
+        channel.nack(message, false, false);
+        return;
+      }
+      spec.handle(event, message).then(
+        () => channel.ack(message),
+        (err) => {
+          logger.error({ err, eventId: event.id, type: event.type }, 'event handler failed; requeueing');
+          // Redelivered once more; a second failure drops it rather than looping forever.
+          channel.nack(message, false, !message.fields.redelivered);
+        },
+      );
+    });
+  }
+}
+
+function parseEnvelope(content: Buffer): EventEnvelope | undefined {
+  try {
+    const value = JSON.parse(content.toString('utf8')) as Partial<EventEnvelope>;
+    if (typeof value.id !== 'string' || typeof value.type !== 'string' || typeof value.version !== 'number')
+      return;
+    const known = EventCatalogue[value.type as EventType];
+    if (!known || known.version !== value.version) return;
+    return value as EventEnvelope;
+  } catch {
+    return;
+  }
+}

@@ -1,0 +1,80 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { DomainError } from './domain-error.ts';
+
+/** Who a verified access token speaks for. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+export interface AccessTokenVerifierOptions {
+  /** The auth service's JWKS: a URL to fetch (cached, refetched on an unknown `kid`) or a key set. */
+  jwks: URL | JSONWebKeySet;
+  issuer: string;
+  audience: string;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<Principal>;
+
+/** Only auth signs tokens; every service verifies them with auth's public keys, by `kid`. */
+export const accessTokenAlgorithms = ['EdDSA', 'ES256'];
+
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const keys: JWTVerifyGetKey =
+    options.jwks instanceof URL
+      ? createRemoteJWKSet(options.jwks, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+      : createLocalJWKSet(options.jwks);
+
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: accessTokenAlgorithms,
+        requiredClaims: ['sub', 'sid', 'jti', 'exp', 'iat'],
+      });
+      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
+        throw new DomainError('unauthorized', 'The access token is invalid');
+      }
+      return {
+        userId: payload.sub,
+        sessionId: payload.sid,
+        tokenId: payload.jti as string,
+        expiresAt: payload.exp as number,
+      };
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new DomainError('token_expired', 'The access token has expired; refresh it');
+      }
+      throw new DomainError('unauthorized', 'The access token is invalid');
+    }
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+/** Reads `Authorization: Bearer <token>`; a preHandler that rejects with 401 otherwise. */
+export function requireAccessToken(verify: AccessTokenVerifier) {
+  return async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header) : null;
+    if (!match) throw new DomainError('unauthorized', 'A bearer access token is required');
+    request.principal = await verify(match[1] as string);
+  };
+}

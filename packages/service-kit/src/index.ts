@@ -1,0 +1,5 @@
+export * from './access-tokens.ts';
+export * from './domain-error.ts';
+export * from './health.ts';
+export * from './lifecycle.ts';
+export * from './service-app.ts';

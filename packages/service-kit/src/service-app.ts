@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorBody } from '@palaver/contracts';
+import { type Logger, loggerOptions } from '@palaver/logger';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import type { ErrorCatalogue } from './domain-error.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { type HealthState, installHealth, type ReadinessCheck } from './health.ts';
+import { installMetrics } from './metrics.ts';
+import { installValidation } from './validation.ts';
+
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServiceAppOptions {
+  service: string;
+  /** A pino logger to use, or a level for a new one. Tests pass 'silent'. */
+  logger?: Logger | string;
+  errors?: ErrorCatalogue;
+  readiness?: Record<string, ReadinessCheck>;
+  /** Largest accepted request body in bytes (default 64 KiB). */
+  bodyLimit?: number;
+  /** Trust X-Forwarded-* from the edge, so `request.ip` is the client's address. */
+  trustProxy?: boolean | string;
+  openapi: { title: string; version: string; description?: string; docsPath: string };
+}
+
+export interface ServiceKit {
+  app: ServiceApp;
+  health: HealthState;
+  metrics: Registry;
+}
+
+const safeRequestId = /^[\w.:-]{1,64}$/;
+
+/** The Fastify options every service and every test uses, so behaviour is identical. */
+export function serviceFastifyOptions(options: ServiceAppOptions): FastifyServerOptions {
+  const logging =
+    typeof options.logger === 'object'
+      ? { loggerInstance: options.logger }
+      : { logger: loggerOptions(options.service, options.logger) };
+  return {
+    ...logging,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: false,
+    // Keep the edge's request id when it looks sane, so one id follows a request everywhere.
+    genReqId: (request: IncomingMessage) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && safeRequestId.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+}
+
+/**
+ * Builds a Fastify instance with the house conventions: strict validation, one error
+ * shape, request ids, health, readiness, metrics and OpenAPI. Routes are added by the
+ * service afterwards; nothing listens here.
+ */
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceKit> {
+  const app = Fastify(serviceFastifyOptions(options)).withTypeProvider<TypeBoxTypeProvider>();
+  const health: HealthState = { draining: false };
+
+  installValidation(app);
+  installErrorHandling(app, options.errors ?? {});
+  app.addSchema(ErrorBody);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: options.openapi.title,
+        version: options.openapi.version,
+        description: options.openapi.description ?? '',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  app.get(options.openapi.docsPath, { schema: { hide: true } }, async () => app.swagger());
+
+  installHealth(app, options.readiness ?? {}, health);
+  const metrics = installMetrics(app, options.service);
+  return { app, health, metrics };
+}

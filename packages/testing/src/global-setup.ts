@@ -1,0 +1,15 @@
+import type { TestProject } from 'vitest/node';
+import { type Infrastructure, provisionInfrastructure } from './infrastructure.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    infra: Infrastructure;
+  }
+}
+
+/** Vitest global setup: real servers once per project, handed to test files via inject('infra'). */
+export default async function setup(project: TestProject) {
+  const { infra, stop } = await provisionInfrastructure();
+  project.provide('infra', infra);
+  return stop;
+}

@@ -1,0 +1,3 @@
+export * from './event-recorder.ts';
+export * from './infrastructure.ts';
+export * from './isolation.ts';

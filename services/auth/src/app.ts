@@ -1,0 +1,153 @@
+import fastifyJwt from '@fastify/jwt';
+import rateLimit from '@fastify/rate-limit';
+import type { Broker, Relay } from '@palaver/events';
+import type { Logger } from '@palaver/logger';
+import {
+  createAccessTokenVerifier,
+  createServiceApp,
+  DomainError,
+  requireAccessToken,
+  type ServiceKit,
+} from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import type { AuthConfig } from './config.ts';
+import { createAccounts } from './domain/accounts.ts';
+import { createSessions } from './domain/sessions.ts';
+import type { KeyRing } from './domain/signing-keys.ts';
+import { authErrors } from './errors.ts';
+import { revocationAnnouncer, startRevocationRelay } from './events/session-events.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { jwksRoutes } from './routes/jwks-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
+import { createSessionStore } from './store/session-store.ts';
+import { createUserStore } from './store/user-store.ts';
+
+export type AuthAppConfig = Pick<
+  AuthConfig,
+  | 'LOG_LEVEL'
+  | 'TRUST_PROXY'
+  | 'REDIS_PREFIX'
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
+  | 'ACCESS_TOKEN_TTL'
+  | 'REFRESH_TOKEN_TTL'
+  | 'LOGIN_RATE_LIMIT'
+  | 'REGISTER_RATE_LIMIT'
+  | 'RATE_LIMIT_WINDOW'
+  | 'RELAY_INTERVAL'
+>;
+
+export interface AuthDependencies {
+  mongo: Connection;
+  redis: Redis;
+  broker: Broker;
+  keyRing: KeyRing;
+  logger?: Logger;
+}
+
+export interface AuthApp extends ServiceKit {
+  /** Republishes revocations the broker missed; runs on an interval, flushable by tests. */
+  relay: Relay;
+}
+
+/** Builds the auth service from config and connected dependencies; does not listen. */
+export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies): Promise<AuthApp> {
+  const kit = await createServiceApp({
+    service: 'auth',
+    logger: deps.logger ?? config.LOG_LEVEL,
+    errors: authErrors,
+    trustProxy: config.TRUST_PROXY || false,
+    openapi: {
+      title: 'Palaver auth',
+      version: '1',
+      description: 'Accounts, sessions and tokens. Behind the edge every path is prefixed with /api.',
+      docsPath: '/auth/docs/json',
+    },
+    readiness: {
+      mongo: async () => {
+        if (!deps.mongo.db) throw new Error('not connected');
+        await deps.mongo.db.admin().ping();
+      },
+      redis: () => deps.redis.ping(),
+      broker: () => deps.broker.check(),
+    },
+  });
+  const { app } = kit;
+
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${config.REDIS_PREFIX}rate-limit:`,
+    // Limits apply after the body is parsed, so login can key on the username.
+    hook: 'preHandler',
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', `Too many attempts; retry in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+
+  const { active } = deps.keyRing;
+  await app.register(fastifyJwt, {
+    secret: { private: active.privatePem, public: active.publicPem },
+    sign: {
+      algorithm: active.algorithm,
+      kid: active.kid,
+      iss: config.JWT_ISSUER,
+      aud: config.JWT_AUDIENCE,
+      expiresIn: config.ACCESS_TOKEN_TTL * 1000,
+    },
+  });
+
+  const users = createUserStore(deps.mongo);
+  const sessionStore = createSessionStore(deps.mongo);
+  const sessions = createSessions({
+    store: sessionStore,
+    policy: {
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
+      refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL,
+    },
+    signAccessToken: (claims) => app.jwt.sign(claims),
+    announceRevocation: revocationAnnouncer(deps.broker),
+    onAnnounceFailure: (err) => app.log.warn({ err }, 'revocation not announced yet; the relay will retry'),
+  });
+  const accounts = createAccounts({ users, sessions });
+
+  // Auth verifies its own tokens exactly as every other service does, then also
+  // checks the session is live (other services learn revocations from the event).
+  const verify = createAccessTokenVerifier({
+    jwks: deps.keyRing.jwks,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const bearer = requireAccessToken(verify);
+  const authenticate = async (request: FastifyRequest) => {
+    await bearer(request);
+    await sessions.assertSessionActive(request.principal.sessionId);
+  };
+
+  authRoutes(app, {
+    accounts,
+    sessions,
+    authenticate,
+    limits: {
+      login: config.LOGIN_RATE_LIMIT,
+      register: config.REGISTER_RATE_LIMIT,
+      windowSeconds: config.RATE_LIMIT_WINDOW,
+    },
+  });
+  userRoutes(app, { accounts, authenticate });
+  jwksRoutes(app, deps.keyRing);
+
+  await Promise.all([users.model.init(), ...sessionStore.models.map((model) => model.init())]);
+
+  const relay = startRevocationRelay({
+    broker: deps.broker,
+    store: sessionStore,
+    intervalMs: config.RELAY_INTERVAL * 1000,
+    logger: app.log as Logger,
+  });
+  app.addHook('onClose', () => relay.stop());
+
+  return { ...kit, relay };
+}

@@ -1,0 +1,39 @@
+import { bool, duration, loadConfig, num, port, str, url } from '@palaver/config';
+
+export const authConfigSpec = {
+  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on' }),
+  PORT: port({ default: 4001 }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  }),
+  TRUST_PROXY: str({ default: '', desc: 'Addresses of the edge whose X-Forwarded-For is trusted' }),
+  MONGO_URL: url({ desc: 'MongoDB URL including the database name' }),
+  REDIS_URL: url(),
+  REDIS_PREFIX: str({ default: 'palaver:' }),
+  AMQP_URL: url(),
+  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+  JWT_KEYS_DIR: str({ desc: 'Folder of <kid>.pem keys: private keys sign, public-only keys still verify' }),
+  JWT_ACTIVE_KID: str({
+    default: '',
+    desc: 'Key id that signs new tokens (required with several private keys)',
+  }),
+  JWT_ISSUER: str({ default: 'palaver-auth' }),
+  JWT_AUDIENCE: str({ default: 'palaver' }),
+  ACCESS_TOKEN_TTL: duration({ default: 15 * 60 }),
+  REFRESH_TOKEN_TTL: duration({ default: 30 * 86400 }),
+  LOGIN_RATE_LIMIT: num({ default: 10, desc: 'Login attempts per client address and username per window' }),
+  REGISTER_RATE_LIMIT: num({
+    default: 20,
+    desc: 'Registrations and refreshes per client address per window',
+  }),
+  RATE_LIMIT_WINDOW: duration({ default: 60 }),
+  RELAY_INTERVAL: duration({ default: 5 }),
+  OPENAPI_ENABLED: bool({ default: true }),
+};
+
+export type AuthConfig = ReturnType<typeof loadAuthConfig>;
+
+export function loadAuthConfig(env: Record<string, string | undefined> = process.env) {
+  return loadConfig(authConfigSpec, env);
+}

@@ -1,0 +1,69 @@
+import type { AuthResult, LoginBody, PublicUser, RegisterBody, UserPage } from '@palaver/contracts';
+import { AuthError } from '../errors.ts';
+import { toPublicUser, type UserStore } from '../store/user-store.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import type { Sessions } from './sessions.ts';
+
+const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+
+/** Registration, login and profiles: the rules, with storage and tokens injected. */
+export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
+  const { users, sessions } = deps;
+
+  return {
+    async register(input: RegisterBody, userAgent?: string): Promise<AuthResult> {
+      const username = input.username.toLowerCase();
+      if (await users.findByUsername(username)) {
+        throw new AuthError('username_taken', 'That username is taken');
+      }
+      const passwordHash = await hashPassword(input.password);
+      let user: Awaited<ReturnType<UserStore['insert']>>;
+      try {
+        user = await users.insert({ username, displayName: input.displayName.trim(), passwordHash });
+      } catch (error) {
+        // Two registrations raced past the check above; the unique index decides.
+        if (isDuplicateKey(error)) throw new AuthError('username_taken', 'That username is taken');
+        throw error;
+      }
+      const pair = await sessions.openSession(user._id.toHexString(), userAgent);
+      return { user: toPublicUser(user), ...pair };
+    },
+
+    /** Same error, same work, for an unknown user and a wrong password. */
+    async login(input: LoginBody, userAgent?: string): Promise<AuthResult> {
+      const user = await users.findByUsername(input.username.toLowerCase());
+      const valid = await verifyPassword(user?.passwordHash, input.password);
+      if (!user || !valid) throw new AuthError('invalid_credentials', 'Wrong username or password');
+      const pair = await sessions.openSession(user._id.toHexString(), userAgent);
+      return { user: toPublicUser(user), ...pair };
+    },
+
+    async profile(userId: string): Promise<PublicUser> {
+      const user = await users.findById(userId);
+      if (!user) throw new AuthError('not_found', 'No such user');
+      return toPublicUser(user);
+    },
+
+    async renameSelf(userId: string, displayName: string): Promise<PublicUser> {
+      const user = await users.updateDisplayName(userId, displayName.trim());
+      if (!user) throw new AuthError('not_found', 'No such user');
+      return toPublicUser(user);
+    },
+
+    async search(query: { q?: string; limit?: number; cursor?: string }): Promise<UserPage> {
+      const limit = query.limit ?? 20;
+      const found = await users.search({
+        prefix: query.q?.trim() ?? '',
+        limit: limit + 1,
+        ...(query.cursor ? { after: query.cursor } : {}),
+      });
+      const page = found.slice(0, limit);
+      return {
+        users: page.map(toPublicUser),
+        nextCursor: found.length > limit ? (page.at(-1)?.username ?? null) : null,
+      };
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,128 @@
+import {
+  AuthResult,
+  LoginBody,
+  PublicUser,
+  RefreshBody,
+  RegisterBody,
+  TokenPair,
+  UpdateMeBody,
+} from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Accounts } from '../domain/accounts.ts';
+import type { Sessions } from '../domain/sessions.ts';
+
+export interface AuthRouteDeps {
+  accounts: Accounts;
+  sessions: Sessions;
+  /** preHandler that verifies the bearer token and checks its session is live. */
+  authenticate: (request: FastifyRequest) => Promise<void>;
+  limits: { login: number; register: number; windowSeconds: number };
+}
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { $ref: 'ErrorBody#' }]));
+
+const userAgentOf = (request: FastifyRequest) => request.headers['user-agent'];
+
+export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
+  const { accounts, sessions, authenticate, limits } = deps;
+  const window = limits.windowSeconds * 1000;
+
+  app.post(
+    '/auth/register',
+    {
+      config: { rateLimit: { max: limits.register, timeWindow: window } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account and a first session',
+        body: RegisterBody,
+        response: { 201: AuthResult, ...errors(400, 409, 429) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await accounts.register(request.body, userAgentOf(request))),
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: {
+        rateLimit: {
+          max: limits.login,
+          timeWindow: window,
+          // Per client address and account: slows guessing without letting anyone lock out others.
+          keyGenerator: (request: FastifyRequest) =>
+            `login:${request.ip}:${String((request.body as { username?: unknown })?.username).toLowerCase()}`,
+        },
+      },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in and start a session',
+        body: LoginBody,
+        response: { 200: AuthResult, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => accounts.login(request.body, userAgentOf(request)),
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { rateLimit: { max: limits.register * 3, timeWindow: window } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Rotate a refresh token into a new token pair',
+        body: RefreshBody,
+        response: { 200: TokenPair, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => sessions.refreshSession(request.body.refreshToken),
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: "Revoke the caller's session everywhere",
+        security: [{ bearer: [] }],
+        response: { 204: { type: 'null' }, ...errors(401) },
+      },
+    },
+    async (request, reply) => {
+      await sessions.revokeSession(request.principal.sessionId, 'logout');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/auth/me',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: "The caller's profile",
+        security: [{ bearer: [] }],
+        response: { 200: PublicUser, ...errors(401) },
+      },
+    },
+    async (request) => accounts.profile(request.principal.userId),
+  );
+
+  app.patch(
+    '/auth/me',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: "Change the caller's display name",
+        security: [{ bearer: [] }],
+        body: UpdateMeBody,
+        response: { 200: PublicUser, ...errors(400, 401) },
+      },
+    },
+    async (request) => accounts.renameSelf(request.principal.userId, request.body.displayName),
+  );
+}

@@ -1,0 +1,42 @@
+import { PublicUser, UserIdParams, UserPage, UserSearchQuery } from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Accounts } from '../domain/accounts.ts';
+
+export function userRoutes(
+  app: ServiceApp,
+  deps: { accounts: Accounts; authenticate: (request: FastifyRequest) => Promise<void> },
+) {
+  const { accounts, authenticate } = deps;
+  const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 404: { $ref: 'ErrorBody#' } };
+
+  app.get(
+    '/users',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Find people by username or display-name prefix',
+        security: [{ bearer: [] }],
+        querystring: UserSearchQuery,
+        response: { 200: UserPage, ...errors },
+      },
+    },
+    async (request) => accounts.search(request.query),
+  );
+
+  app.get(
+    '/users/:id',
+    {
+      preHandler: authenticate,
+      schema: {
+        tags: ['users'],
+        summary: "A person's public profile",
+        security: [{ bearer: [] }],
+        params: UserIdParams,
+        response: { 200: PublicUser, ...errors },
+      },
+    },
+    async (request) => accounts.profile(request.params.id),
+  );
+}
