@@ -1,11 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type Infrastructure, provisionInfrastructure } from './infrastructure.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    infra: Infrastructure;
-  }
-}
+import { provisionInfrastructure } from './infrastructure.ts';
 
 /** Vitest global setup: real servers once per project, handed to test files via inject('infra'). */
 export default async function setup(project: TestProject) {

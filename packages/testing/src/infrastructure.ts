@@ -4,6 +4,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    infra: Infrastructure;
+  }
+}
+
 /** Where the real backing servers of a test run are. */
 export interface Infrastructure {
   mongoUrl: string;

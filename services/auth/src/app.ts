@@ -95,7 +95,7 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
       kid: active.kid,
       iss: config.JWT_ISSUER,
       aud: config.JWT_AUDIENCE,
-      expiresIn: config.ACCESS_TOKEN_TTL * 1000,
+      expiresIn: config.ACCESS_TOKEN_TTL, // seconds
     },
   });
 

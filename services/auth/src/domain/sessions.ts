@@ -19,6 +19,8 @@ export type AnnounceRevocation = (revoked: {
   revokedAt: Date;
 }) => Promise<void>;
 
+const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export function createSessions(deps: {
@@ -32,11 +34,13 @@ export function createSessions(deps: {
   const { store, policy } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function issuePair(userId: string, sessionId: string, at: Date): Promise<TokenPair> {
+  /** Issues a pair; `parent` is what the refresh token replaces (unique: a token is used once). */
+  async function issuePair(userId: string, sessionId: string, parent: string, at: Date): Promise<TokenPair> {
     const refreshToken = randomBytes(32).toString('base64url');
     await store.insertRefreshToken({
       digest: digest(refreshToken),
       sessionId,
+      parent,
       expiresAt: new Date(at.getTime() + policy.refreshTokenTtlSeconds * 1000),
     });
     const accessToken = await deps.signAccessToken({ sub: userId, sid: sessionId, jti: randomUUID() });
@@ -71,7 +75,7 @@ export function createSessions(deps: {
         expiresAt: new Date(at.getTime() + policy.refreshTokenTtlSeconds * 1000),
         ...(userAgent ? { userAgent } : {}),
       });
-      return issuePair(userId, sessionId, at);
+      return issuePair(userId, sessionId, `session:${sessionId}`, at);
     },
 
     /**
@@ -81,22 +85,29 @@ export function createSessions(deps: {
     async refreshSession(refreshToken: string): Promise<TokenPair> {
       const at = now();
       const tokenDigest = digest(refreshToken);
-      const consumed = await store.consumeRefreshToken(tokenDigest, at);
-      if (!consumed) {
-        const known = await store.findRefreshToken(tokenDigest);
-        if (known?.rotatedAt) {
-          await revokeSession(known.sessionId, 'refresh_reuse');
-          throw new AuthError(
-            'session_revoked',
-            'This refresh token was already used; the session is revoked',
-          );
-        }
+      const token = await store.findRefreshToken(tokenDigest);
+      if (!token || token.expiresAt <= at) {
         throw new AuthError('invalid_refresh_token', 'The refresh token is invalid or expired');
       }
-      const session = await store.findSession(consumed.sessionId);
+      const session = await store.findSession(token.sessionId);
       if (!session || session.revokedAt)
         throw new AuthError('session_revoked', 'The session has been revoked');
-      return issuePair(session.userId.toHexString(), session._id, at);
+
+      const reuse = async () => {
+        await revokeSession(token.sessionId, 'refresh_reuse');
+        return new AuthError(
+          'session_revoked',
+          'This refresh token was already used; the session is revoked',
+        );
+      };
+      if (await store.hasSuccessor(tokenDigest)) throw await reuse();
+      try {
+        return await issuePair(session.userId.toHexString(), session._id, tokenDigest, at);
+      } catch (error) {
+        // Another request rotated this token between our check and our insert.
+        if (isDuplicateKey(error)) throw await reuse();
+        throw error;
+      }
     },
 
     revokeSession,

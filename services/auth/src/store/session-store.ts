@@ -18,16 +18,23 @@ const sessionSchema = new Schema(
 sessionSchema.index({ userId: 1 });
 sessionSchema.index({ revocationPublished: 1, revokedAt: 1 });
 
-/** Refresh tokens are stored only as SHA-256 digests (`_id`); a token is used once. */
+/**
+ * Refresh tokens are stored only as SHA-256 digests (`_id`). Each token names the one it
+ * replaced in `parent`, under a unique index: the insert of a successor is the atomic
+ * "use once" step, on MongoDB and FerretDB alike (FerretDB v1's findAndModify is not
+ * atomic under concurrency, a unique index is).
+ */
 const refreshTokenSchema = new Schema(
   {
     _id: { type: String, required: true },
     sessionId: { type: String, required: true },
+    /** Digest of the token this one replaced, or `session:<id>` for a session's first. */
+    parent: { type: String, required: true },
     expiresAt: { type: Date, required: true },
-    rotatedAt: { type: Date, default: null },
   },
   { collection: 'refresh_tokens', timestamps: { createdAt: true, updatedAt: false } },
 );
+refreshTokenSchema.index({ parent: 1 }, { unique: true });
 refreshTokenSchema.index({ sessionId: 1 });
 refreshTokenSchema.index({ expiresAt: 1 });
 
@@ -42,8 +49,8 @@ export interface SessionRecord {
 export interface RefreshTokenRecord {
   _id: string;
   sessionId: string;
+  parent: string;
   expiresAt: Date;
-  rotatedAt: Date | null;
 }
 
 export function createSessionStore(connection: Connection) {
@@ -63,20 +70,18 @@ export function createSessionStore(connection: Connection) {
 
     findSession: (id: string) => Session.findById(id).lean<SessionRecord>().exec(),
 
-    insertRefreshToken: (token: { digest: string; sessionId: string; expiresAt: Date }) =>
-      RefreshToken.create({ _id: token.digest, sessionId: token.sessionId, expiresAt: token.expiresAt }),
-
-    /** Atomically marks a live token as used; null when it is unknown, expired or already used. */
-    consumeRefreshToken: (digest: string, now: Date) =>
-      RefreshToken.findOneAndUpdate(
-        { _id: digest, rotatedAt: null, expiresAt: { $gt: now } },
-        { $set: { rotatedAt: now } },
-        { new: true },
-      )
-        .lean<RefreshTokenRecord>()
-        .exec(),
+    /** Throws a duplicate-key error (code 11000) when `parent` already has a successor. */
+    insertRefreshToken: (token: { digest: string; sessionId: string; parent: string; expiresAt: Date }) =>
+      RefreshToken.create({
+        _id: token.digest,
+        sessionId: token.sessionId,
+        parent: token.parent,
+        expiresAt: token.expiresAt,
+      }),
 
     findRefreshToken: (digest: string) => RefreshToken.findById(digest).lean<RefreshTokenRecord>().exec(),
+
+    hasSuccessor: async (digest: string) => (await RefreshToken.exists({ parent: digest }).exec()) !== null,
 
     /** Revokes once; returns the session only if this call revoked it. */
     revokeSession: (id: string, reason: RevokeReason, now: Date) =>

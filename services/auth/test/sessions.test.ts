@@ -1,0 +1,152 @@
+import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthHarness, bearer, register, startAuth } from './auth-harness.ts';
+
+let auth: AuthHarness;
+let events: EventRecorder;
+beforeAll(async () => {
+  auth = await startAuth('sessions');
+  events = await recordEvents(auth.env.amqpUrl, auth.env.exchange, 'auth.#');
+});
+afterAll(async () => {
+  await events.close();
+  await auth.close();
+});
+
+const refresh = (refreshToken: unknown) =>
+  auth.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } as object });
+const logout = (accessToken: string) =>
+  auth.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(accessToken) });
+const me = (accessToken: string) =>
+  auth.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(accessToken) });
+
+describe('POST /auth/refresh', () => {
+  it('rotates: a new pair for the same session, and the old refresh token is spent', async () => {
+    const account = await register(auth);
+    const response = await refresh(account.refreshToken);
+    expect(response.statusCode).toBe(200);
+    const pair = response.json();
+    expect(Object.keys(pair).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken']);
+    expect(pair.refreshToken).not.toBe(account.refreshToken);
+    expect(decodeJwt(pair.accessToken).sid).toBe(decodeJwt(account.accessToken).sid);
+    expect((await me(pair.accessToken)).statusCode).toBe(200);
+    // A chain of rotations keeps working.
+    expect((await refresh(pair.refreshToken)).statusCode).toBe(200);
+  });
+
+  it('stores refresh tokens only as digests', async () => {
+    const account = await register(auth);
+    const stored = await auth.mongo.collection('refresh_tokens').find().toArray();
+    expect(stored.length).toBeGreaterThan(0);
+    expect(JSON.stringify(stored)).not.toContain(account.refreshToken);
+  });
+
+  it('revokes the whole session when a rotated token is reused, and announces it', async () => {
+    const account = await register(auth);
+    const sid = decodeJwt(account.accessToken).sid;
+    const next = (await refresh(account.refreshToken)).json();
+
+    const reuse = await refresh(account.refreshToken);
+    expect(reuse.statusCode).toBe(401);
+    expect(reuse.json().error.code).toBe('session_revoked');
+
+    // The legitimate holder's newer tokens die with the session.
+    expect((await refresh(next.refreshToken)).json().error.code).toBe('session_revoked');
+    expect((await me(next.accessToken)).json().error.code).toBe('session_revoked');
+
+    const event = await events.waitFor(
+      (e) => e.type === 'auth.session.revoked' && (e.data as { sessionId: string }).sessionId === sid,
+    );
+    expect(event).toMatchObject({ version: 1, data: { userId: account.user.id, reason: 'refresh_reuse' } });
+  });
+
+  it('lets only one of two concurrent refreshes with one token succeed', async () => {
+    const account = await register(auth);
+    const results = await Promise.all([refresh(account.refreshToken), refresh(account.refreshToken)]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    // Strict: a token presented twice is treated as stolen, whichever request came second.
+    expect(results.find((r) => r.statusCode === 401)?.json().error.code).toBe('session_revoked');
+  });
+
+  it('rejects unknown tokens with 401 invalid_refresh_token, and bad input with 400', async () => {
+    const unknown = await refresh('x'.repeat(43));
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json().error.code).toBe('invalid_refresh_token');
+    for (const bad of [{ $gt: '' }, 42, '', null, 'y'.repeat(500)]) {
+      const response = await refresh(bad);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('invalid_request');
+    }
+  });
+
+  it('does not accept an access token as a refresh token', async () => {
+    const account = await register(auth);
+    expect((await refresh(account.accessToken)).statusCode).toBe(400);
+  });
+});
+
+describe('POST /auth/logout', () => {
+  it('revokes the session, leaves other sessions alone, and publishes auth.session.revoked', async () => {
+    const account = await register(auth);
+    const other = (
+      await auth.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { username: account.user.username, password: account.password },
+      })
+    ).json();
+    const sid = decodeJwt(account.accessToken).sid;
+
+    const response = await logout(account.accessToken);
+    expect(response.statusCode).toBe(204);
+    expect((await refresh(account.refreshToken)).json().error.code).toBe('session_revoked');
+    expect((await me(account.accessToken)).json().error.code).toBe('session_revoked');
+    expect((await me(other.accessToken)).statusCode).toBe(200);
+
+    const event = await events.waitFor((e) => (e.data as { sessionId?: string }).sessionId === sid);
+    expect(event).toMatchObject({
+      type: 'auth.session.revoked',
+      version: 1,
+      id: `auth.session.revoked:${sid}`,
+      data: { userId: account.user.id, reason: 'logout', revokedAt: expect.any(String) },
+    });
+  });
+
+  it('requires a valid access token', async () => {
+    const response = await auth.app.inject({ method: 'POST', url: '/auth/logout' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.code).toBe('unauthorized');
+  });
+
+  it('publishes a revocation made while the broker was down once the relay runs', async () => {
+    // A replica whose broker is unreachable: logout still succeeds and is stored unpublished.
+    const cutOff = await startAuth('sessions', { sameAs: auth, amqpUrl: 'amqp://127.0.0.1:1' });
+    try {
+      const account = await register(cutOff);
+      const sid = decodeJwt(account.accessToken).sid as string;
+      expect(
+        (
+          await cutOff.app.inject({
+            method: 'POST',
+            url: '/auth/logout',
+            headers: bearer(account.accessToken),
+          })
+        ).statusCode,
+      ).toBe(204);
+      const stored = await auth.mongo.collection('sessions').findOne({ _id: sid as never });
+      expect(stored).toMatchObject({ revocationPublished: false, revokeReason: 'logout' });
+      expect(events.events.some((e) => (e.data as { sessionId?: string }).sessionId === sid)).toBe(false);
+
+      // Any replica with a broker publishes it.
+      expect(await auth.relay.flush()).toBeGreaterThanOrEqual(1);
+      await events.waitFor((e) => (e.data as { sessionId?: string }).sessionId === sid);
+      expect(await auth.mongo.collection('sessions').findOne({ _id: sid as never })).toMatchObject({
+        revocationPublished: true,
+      });
+      expect(await auth.relay.flush()).toBe(0);
+    } finally {
+      await cutOff.close();
+    }
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthHarness, bearer, register, startAuth, uniqueName } from './auth-harness.ts';
+
+let auth: AuthHarness;
+let token: string;
+let byDisplayName: string;
+const prefix = uniqueName('pfx');
+beforeAll(async () => {
+  auth = await startAuth('users');
+  token = (await register(auth)).accessToken;
+  for (let i = 0; i < 7; i++) await register(auth, { username: `${prefix}${i}`, displayName: `Member ${i}` });
+  byDisplayName = (
+    await register(auth, { username: uniqueName('other'), displayName: `${prefix.toUpperCase()} By Name` })
+  ).user.username;
+});
+afterAll(() => auth.close());
+
+const get = (url: string, accessToken = token) =>
+  auth.app.inject({ method: 'GET', url, headers: bearer(accessToken) });
+
+describe('GET /users', () => {
+  it('finds by username or display-name prefix, case-insensitively', async () => {
+    const response = await get(`/users?q=${prefix.toUpperCase()}&limit=50`);
+    expect(response.statusCode).toBe(200);
+    const { users, nextCursor } = response.json();
+    expect(users).toHaveLength(8);
+    expect(nextCursor).toBeNull();
+    expect(users.map((u: { username: string }) => u.username)).toEqual(
+      [...users.map((u: { username: string }) => u.username)].sort(),
+    );
+  });
+
+  it('pages with a cursor, never skipping or repeating anyone', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/users?q=${prefix}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await get(query)).json();
+      seen.push(...page.users.map((u: { username: string }) => u.username));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([byDisplayName, ...Array.from({ length: 7 }, (_, i) => `${prefix}${i}`)]);
+  });
+
+  it('treats regex characters in q literally', async () => {
+    const response = await get('/users?q=.*');
+    expect(response.statusCode).toBe(200);
+    expect(response.json().users).toEqual([]);
+  });
+
+  it('returns public profiles only', async () => {
+    const response = await get(`/users?q=${prefix}`);
+    for (const user of response.json().users) {
+      expect(Object.keys(user).sort()).toEqual(['createdAt', 'displayName', 'id', 'username']);
+    }
+    expect(response.body).not.toMatch(/password|argon2|token/i);
+  });
+
+  it.each([
+    ['limit=0'],
+    ['limit=51'],
+    ['limit=abc'],
+    ['limit=1.5'],
+    [`q=${'x'.repeat(65)}`],
+    ['cursor=%24gt'],
+    ['q[$gt]='],
+    ['unknown=1'],
+  ])('rejects %s with 400', async (query) => {
+    const response = await get(`/users?${query}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
+  });
+
+  it('requires authentication', async () => {
+    expect((await auth.app.inject({ method: 'GET', url: '/users' })).statusCode).toBe(401);
+  });
+});
+
+describe('GET /users/:id', () => {
+  it('returns the public profile', async () => {
+    const { user } = await register(auth, { displayName: 'Grace' });
+    const response = await get(`/users/${user.id}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(user);
+  });
+
+  it('is 404 for an unknown id and 400 for a malformed one', async () => {
+    expect((await get(`/users/${'0'.repeat(24)}`)).json().error.code).toBe('not_found');
+    expect((await get('/users/not-an-id')).statusCode).toBe(400);
+    expect((await get('/users/%7B%22%24gt%22%3A%22%22%7D')).statusCode).toBe(400);
+  });
+});
+
+describe('/auth/me', () => {
+  it('PATCH renames the caller, trimmed, and GET shows it', async () => {
+    const account = await register(auth);
+    const patch = await auth.app.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      headers: bearer(account.accessToken),
+      payload: { displayName: '  Ada L.  ' },
+    });
+    expect(patch.statusCode).toBe(200);
+    expect(patch.json()).toMatchObject({ id: account.user.id, displayName: 'Ada L.' });
+    expect((await get('/auth/me', account.accessToken)).json().displayName).toBe('Ada L.');
+    // Searchable under the new name.
+    expect(
+      (await get('/users?q=ada%20l', account.accessToken)).json().users.map((u: { id: string }) => u.id),
+    ).toContain(account.user.id);
+  });
+
+  it.each([
+    [{ displayName: '' }],
+    [{ displayName: 'tab\there' }],
+    [{ displayName: 7 }],
+    [{ displayName: 'ok', username: 'hijack' }],
+    [{ username: 'hijack' }],
+  ])('PATCH rejects %j with 400 and changes nothing', async (payload) => {
+    const account = await register(auth, { displayName: 'Unchanged' });
+    const response = await auth.app.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      headers: bearer(account.accessToken),
+      payload,
+    });
+    expect(response.statusCode).toBe(400);
+    expect((await get('/auth/me', account.accessToken)).json()).toEqual(account.user);
+  });
+});
