@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+// Types only: this module never loads vitest, so benchmarks can import it.
 declare module 'vitest' {
   export interface ProvidedContext {
     infra: Infrastructure;

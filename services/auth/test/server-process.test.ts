@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isolatedEnvironment } from '@palaver/testing';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSigningKey } from './auth-harness.ts';
+
+const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [serverEntry], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function waitForReady(url: string, child: ChildProcess) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('server never became ready');
+}
+
+let keysDir: string;
+let baseEnv: Record<string, string>;
+beforeAll(async () => {
+  const env = isolatedEnvironment('process');
+  keysDir = await mkdtemp(join(tmpdir(), 'palaver-keys-'));
+  await writeSigningKey(keysDir, 'proc-key');
+  baseEnv = {
+    MONGO_URL: env.mongoDatabaseUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
+    AMQP_URL: env.amqpUrl,
+    BROKER_EXCHANGE: env.exchange,
+    JWT_KEYS_DIR: keysDir,
+  };
+});
+afterAll(async () => {
+  await rm(keysDir, { recursive: true, force: true });
+  const mongo = await mongoose.createConnection(baseEnv.MONGO_URL as string).asPromise();
+  await mongo.dropDatabase();
+  await mongo.close();
+});
+
+describe('auth server process', () => {
+  it('refuses to start on a bad value with one line naming the variable', async () => {
+    const run = start({ ...baseEnv, PORT: 'eighty', ACCESS_TOKEN_TTL: 'forever' });
+    expect(await run.exited).toBe(1);
+    const lines = run.output().stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^auth: invalid configuration: .*PORT="eighty" is invalid/);
+    expect(lines[0]).toMatch(/ACCESS_TOKEN_TTL="forever" is invalid/);
+  });
+
+  it('names a missing variable', async () => {
+    const { MONGO_URL: _omitted, ...rest } = baseEnv;
+    const run = start(rest);
+    expect(await run.exited).toBe(1);
+    expect(run.output().stderr.trim()).toBe('auth: invalid configuration: MONGO_URL is missing');
+  });
+
+  it('names a keys folder without a usable key', async () => {
+    const run = start({ ...baseEnv, JWT_KEYS_DIR: '/nonexistent/keys' });
+    expect(await run.exited).toBe(1);
+    expect(run.output().stderr).toMatch(/JWT_KEYS_DIR="\/nonexistent\/keys" is not a readable folder/);
+  });
+
+  it('serves, logs JSON with request ids, and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const run = start({ ...baseEnv, PORT: String(port) });
+    try {
+      await waitForReady(`http://127.0.0.1:${port}/readyz`, run.child);
+      const response = await fetch(`http://127.0.0.1:${port}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
+        body: JSON.stringify({ username: 'nobody', password: 'whatever1' }),
+      });
+      expect(response.status).toBe(401);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      const logs = run
+        .output()
+        .stdout.trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(logs.some((log) => log.reqId === 'trace-me-42' && log.service === 'auth')).toBe(true);
+      expect(logs.at(-1)).toMatchObject({ msg: 'stopped' });
+      expect(run.output().stdout).not.toContain('whatever1');
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
