@@ -54,9 +54,10 @@ start_edge() {
   pid_alive edge && return 0
   claim_port edge "$EDGE_PORT"
   mkdir -p "$DATA_DIR/nginx"
-  sed -e "s|@EDGE_PORT@|$EDGE_PORT|g" -e "s|@AUTH_PORT@|$AUTH_PORT|g" \
-    -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" \
+  sed -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" \
     "$PALAVER_ROOT/infra/nginx/local.conf.template" >"$DATA_DIR/nginx/nginx.conf"
+  sed -e "s|\${EDGE_LISTEN}|127.0.0.1:$EDGE_PORT|g" -e "s|\${AUTH_UPSTREAM}|127.0.0.1:$AUTH_PORT|g" \
+    "$PALAVER_ROOT/infra/nginx/edge.conf.template" >"$DATA_DIR/nginx/edge.conf"
   nginx -t -q -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" 2>>"$LOG_DIR/edge.log" ||
     die "nginx rejected its configuration; see $LOG_DIR/edge.log"
   spawn edge nginx -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" -g 'daemon off;'
