@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Attachment, Conversation, Message } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 /**
@@ -12,8 +13,40 @@ export const SessionRevoked = Type.Object({
   revokedAt: IsoDateTime,
 });
 
+/** Every event the gateway routes carries the ids of the members to deliver it to. */
+const Audience = { memberIds: Type.Array(ObjectIdString) };
+
+const MessageEvent = Type.Object({ message: Message, ...Audience });
+const ConversationEvent = Type.Object({ conversation: Conversation, ...Audience });
+
+export const UploadCreated = Type.Object({
+  upload: Type.Object({ ...Attachment.properties, uploaderId: ObjectIdString }),
+});
+
 export const EventCatalogue = {
   'auth.session.revoked': { version: 1, data: SessionRevoked },
+  'message.created': { version: 1, data: MessageEvent },
+  'message.updated': { version: 1, data: MessageEvent },
+  'message.deleted': { version: 1, data: MessageEvent },
+  'message.delivered': {
+    version: 1,
+    data: Type.Object({ conversationId: ObjectIdString, userId: ObjectIdString, deliveredSeq: Type.Integer(), ...Audience }),
+  },
+  'conversation.created': { version: 1, data: ConversationEvent },
+  'conversation.updated': { version: 1, data: ConversationEvent },
+  'conversation.member_added': {
+    version: 1,
+    data: Type.Object({ conversation: Conversation, userIds: Type.Array(ObjectIdString), by: ObjectIdString, ...Audience }),
+  },
+  'conversation.member_removed': {
+    version: 1,
+    data: Type.Object({ conversation: Conversation, userId: ObjectIdString, by: ObjectIdString, ...Audience }),
+  },
+  'conversation.read': {
+    version: 1,
+    data: Type.Object({ conversationId: ObjectIdString, userId: ObjectIdString, readSeq: Type.Integer(), ...Audience }),
+  },
+  'upload.created': { version: 1, data: UploadCreated },
 } as const satisfies Record<string, { version: number; data: TSchema }>;
 
 export type EventType = keyof typeof EventCatalogue;

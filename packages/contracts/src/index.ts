@@ -1,4 +1,5 @@
 export * from './auth.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './messages.ts';
 export * from './primitives.ts';

@@ -1,0 +1,177 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DisplayText, IsoDateTime, ObjectIdString, PageLimit } from './primitives.ts';
+
+export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export type MemberRole = Static<typeof MemberRole>;
+
+export const ConversationType = Type.Union([Type.Literal('direct'), Type.Literal('group')]);
+
+export const ConversationMember = Type.Object({
+  userId: ObjectIdString,
+  role: MemberRole,
+  joinedAt: IsoDateTime,
+  lastReadSeq: Type.Integer({ minimum: 0 }),
+  lastDeliveredSeq: Type.Integer({ minimum: 0 }),
+});
+export type ConversationMember = Static<typeof ConversationMember>;
+
+export const Conversation = Type.Object(
+  {
+    id: ObjectIdString,
+    type: ConversationType,
+    title: Type.Union([Type.String(), Type.Null()]),
+    members: Type.Array(ConversationMember),
+    createdBy: ObjectIdString,
+    lastSeq: Type.Integer({ minimum: 0 }),
+    lastMessageAt: Type.Union([IsoDateTime, Type.Null()]),
+    createdAt: IsoDateTime,
+    updatedAt: IsoDateTime,
+  },
+  { $id: 'Conversation' },
+);
+export type Conversation = Static<typeof Conversation>;
+
+/** Largest group; also the most members one request may add. */
+export const maxGroupMembers = 1000;
+
+export const CreateConversationBody = Type.Union([
+  Type.Object({ type: Type.Literal('direct'), userId: ObjectIdString }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('group'),
+      title: DisplayText(100),
+      memberIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxGroupMembers - 1, uniqueItems: true }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+export const UpdateConversationBody = Type.Object({ title: DisplayText(100) }, { additionalProperties: false });
+export const AddMembersBody = Type.Object(
+  { userIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxGroupMembers - 1, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export const ConversationParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
+export const MemberParams = Type.Object({ id: ObjectIdString, userId: ObjectIdString }, { additionalProperties: false });
+
+export const Attachment = Type.Object({
+  uploadId: ObjectIdString,
+  name: Type.String(),
+  mime: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type Attachment = Static<typeof Attachment>;
+
+export const MessageKind = Type.Union([
+  Type.Literal('text'),
+  Type.Literal('image'),
+  Type.Literal('file'),
+  Type.Literal('system'),
+]);
+export type MessageKind = Static<typeof MessageKind>;
+
+export const Message = Type.Object(
+  {
+    id: ObjectIdString,
+    conversationId: ObjectIdString,
+    seq: Type.Integer({ minimum: 1 }),
+    senderId: ObjectIdString,
+    clientMessageId: Type.String(),
+    kind: MessageKind,
+    body: Type.Union([Type.String(), Type.Null()]),
+    attachments: Type.Array(Attachment),
+    createdAt: IsoDateTime,
+    editedAt: Type.Union([IsoDateTime, Type.Null()]),
+    deletedAt: Type.Union([IsoDateTime, Type.Null()]),
+  },
+  { $id: 'Message' },
+);
+export type Message = Static<typeof Message>;
+
+export const ConversationSummary = Type.Intersect([
+  Conversation,
+  Type.Object({
+    unreadCount: Type.Integer({ minimum: 0 }),
+    lastMessage: Type.Union([Message, Type.Null()]),
+  }),
+]);
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+export const ConversationListQuery = Type.Object(
+  {
+    limit: Type.Optional(PageLimit(100, 20)),
+    cursor: Type.Optional(Type.String({ maxLength: 64, pattern: '^[0-9]+_[0-9a-f]{24}$' })),
+  },
+  { additionalProperties: false },
+);
+export const ConversationPage = Type.Object({
+  conversations: Type.Array(ConversationSummary),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type ConversationPage = Static<typeof ConversationPage>;
+
+/** Text of a message: newlines and tabs allowed, other control characters not. */
+export const MessageBody = Type.String({
+  minLength: 1,
+  maxLength: 4000,
+  pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$',
+});
+
+export const ClientMessageId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'Chosen by the sender; a retry with the same id returns the stored message',
+});
+
+export const maxAttachments = 10;
+
+export const SendMessageBody = Type.Object(
+  {
+    clientMessageId: ClientMessageId,
+    body: Type.Optional(MessageBody),
+    attachments: Type.Optional(
+      Type.Array(Type.Object({ uploadId: ObjectIdString }, { additionalProperties: false }), {
+        minItems: 1,
+        maxItems: maxAttachments,
+        uniqueItems: true,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SendMessageBody = Static<typeof SendMessageBody>;
+
+export const EditMessageBody = Type.Object({ body: MessageBody }, { additionalProperties: false });
+export const MessageParams = Type.Object(
+  { id: ObjectIdString, seq: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+
+export const HistoryQuery = Type.Object(
+  {
+    conversationId: ObjectIdString,
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(PageLimit(100, 50)),
+  },
+  { additionalProperties: false },
+);
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const MessagePage = Type.Object({
+  messages: Type.Array(Message),
+  /** More messages exist beyond this page in the direction asked for. */
+  hasMore: Type.Boolean(),
+});
+export type MessagePage = Static<typeof MessagePage>;
+
+export const ReadReceiptBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export const ReadReceipt = Type.Object({
+  conversationId: ObjectIdString,
+  userId: ObjectIdString,
+  lastReadSeq: Type.Integer({ minimum: 0 }),
+});
