@@ -30,21 +30,41 @@ export const EventCatalogue = {
   'message.deleted': { version: 1, data: MessageEvent },
   'message.delivered': {
     version: 1,
-    data: Type.Object({ conversationId: ObjectIdString, userId: ObjectIdString, deliveredSeq: Type.Integer(), ...Audience }),
+    data: Type.Object({
+      conversationId: ObjectIdString,
+      userId: ObjectIdString,
+      deliveredSeq: Type.Integer(),
+      ...Audience,
+    }),
   },
   'conversation.created': { version: 1, data: ConversationEvent },
   'conversation.updated': { version: 1, data: ConversationEvent },
   'conversation.member_added': {
     version: 1,
-    data: Type.Object({ conversation: Conversation, userIds: Type.Array(ObjectIdString), by: ObjectIdString, ...Audience }),
+    data: Type.Object({
+      conversation: Conversation,
+      userIds: Type.Array(ObjectIdString),
+      by: ObjectIdString,
+      ...Audience,
+    }),
   },
   'conversation.member_removed': {
     version: 1,
-    data: Type.Object({ conversation: Conversation, userId: ObjectIdString, by: ObjectIdString, ...Audience }),
+    data: Type.Object({
+      conversation: Conversation,
+      userId: ObjectIdString,
+      by: ObjectIdString,
+      ...Audience,
+    }),
   },
   'conversation.read': {
     version: 1,
-    data: Type.Object({ conversationId: ObjectIdString, userId: ObjectIdString, readSeq: Type.Integer(), ...Audience }),
+    data: Type.Object({
+      conversationId: ObjectIdString,
+      userId: ObjectIdString,
+      readSeq: Type.Integer(),
+      ...Audience,
+    }),
   },
   'upload.created': { version: 1, data: UploadCreated },
 } as const satisfies Record<string, { version: number; data: TSchema }>;

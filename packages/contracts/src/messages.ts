@@ -40,20 +40,30 @@ export const CreateConversationBody = Type.Union([
     {
       type: Type.Literal('group'),
       title: DisplayText(100),
-      memberIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxGroupMembers - 1, uniqueItems: true }),
+      memberIds: Type.Array(ObjectIdString, {
+        minItems: 1,
+        maxItems: maxGroupMembers - 1,
+        uniqueItems: true,
+      }),
     },
     { additionalProperties: false },
   ),
 ]);
 export type CreateConversationBody = Static<typeof CreateConversationBody>;
 
-export const UpdateConversationBody = Type.Object({ title: DisplayText(100) }, { additionalProperties: false });
+export const UpdateConversationBody = Type.Object(
+  { title: DisplayText(100) },
+  { additionalProperties: false },
+);
 export const AddMembersBody = Type.Object(
   { userIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxGroupMembers - 1, uniqueItems: true }) },
   { additionalProperties: false },
 );
 export const ConversationParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
-export const MemberParams = Type.Object({ id: ObjectIdString, userId: ObjectIdString }, { additionalProperties: false });
+export const MemberParams = Type.Object(
+  { id: ObjectIdString, userId: ObjectIdString },
+  { additionalProperties: false },
+);
 
 export const Attachment = Type.Object({
   uploadId: ObjectIdString,
@@ -169,7 +179,10 @@ export const MessagePage = Type.Object({
 });
 export type MessagePage = Static<typeof MessagePage>;
 
-export const ReadReceiptBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export const ReadReceiptBody = Type.Object(
+  { seq: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
 export const ReadReceipt = Type.Object({
   conversationId: ObjectIdString,
   userId: ObjectIdString,

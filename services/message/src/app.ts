@@ -1,0 +1,111 @@
+import type { Broker, Relay } from '@palaver/events';
+import type { Logger } from '@palaver/logger';
+import {
+  type AccessTokenVerifier,
+  createServiceApp,
+  requireAccessToken,
+  type ServiceKit,
+} from '@palaver/service-kit';
+import type { Connection } from 'mongoose';
+import type { MessageConfig } from './config.ts';
+import { createConversations } from './domain/conversations.ts';
+import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
+import { createMessages } from './domain/messages.ts';
+import { messageErrors } from './errors.ts';
+import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
+import { conversationRoutes } from './routes/conversation-routes.ts';
+import { messageRoutes } from './routes/message-routes.ts';
+import { createConversationStore } from './store/conversation-store.ts';
+import { createMessageStore } from './store/message-store.ts';
+
+export type MessageAppConfig = Pick<
+  MessageConfig,
+  'LOG_LEVEL' | 'TRUST_PROXY' | 'SEND_BATCH_MAX' | 'SEND_BATCH_WINDOW_MS' | 'RELAY_INTERVAL' | 'QUEUE_PREFIX'
+>;
+
+export interface MessageDependencies {
+  mongo: Connection;
+  broker: Broker;
+  verifyAccessToken: AccessTokenVerifier;
+  logger?: Logger;
+}
+
+export interface MessageApp extends ServiceKit {
+  relay: Relay;
+  appender: MessageAppender;
+}
+
+/** Builds the message service from config and connected dependencies; does not listen. */
+export async function buildMessageApp(
+  config: MessageAppConfig,
+  deps: MessageDependencies,
+): Promise<MessageApp> {
+  const kit = await createServiceApp({
+    service: 'message',
+    logger: deps.logger ?? config.LOG_LEVEL,
+    errors: messageErrors,
+    trustProxy: config.TRUST_PROXY || false,
+    openapi: {
+      title: 'Palaver messages',
+      version: '1',
+      description:
+        'Conversations, history, sending and receipts. Behind the edge every path is prefixed with /api.',
+      docsPath: '/messages/docs/json',
+    },
+    readiness: {
+      mongo: async () => {
+        if (!deps.mongo.db) throw new Error('not connected');
+        await deps.mongo.db.admin().ping();
+      },
+      broker: () => deps.broker.check(),
+    },
+  });
+  const { app } = kit;
+  const logger = app.log as Logger;
+
+  const messageStore = createMessageStore(deps.mongo);
+  const conversationStore = createConversationStore(deps.mongo);
+  const publisher = createEventPublisher({
+    broker: deps.broker,
+    messages: messageStore,
+    conversations: conversationStore,
+    logger,
+  });
+  const appender = createMessageAppender({
+    messages: messageStore,
+    conversations: conversationStore,
+    maxBatch: config.SEND_BATCH_MAX,
+    windowMs: config.SEND_BATCH_WINDOW_MS,
+    onStored: publisher.onStored,
+  });
+  const conversations = createConversations({
+    conversations: conversationStore,
+    messages: messageStore,
+    appender,
+    events: publisher.conversationEvents,
+  });
+  const messages = createMessages({
+    messages: messageStore,
+    conversations,
+    appender,
+    events: publisher.messageEvents,
+  });
+
+  const authenticate = requireAccessToken(deps.verifyAccessToken);
+  conversationRoutes(app, { conversations, authenticate });
+  messageRoutes(app, { messages, authenticate });
+
+  await Promise.all([...messageStore.models, ...conversationStore.models].map((model) => model.init()));
+  await consumeUploadEvents({
+    broker: deps.broker,
+    messages: messageStore,
+    queuePrefix: config.QUEUE_PREFIX,
+  });
+
+  const relay = publisher.startEventRelay(config.RELAY_INTERVAL * 1000);
+  app.addHook('onClose', async () => {
+    await appender.drain();
+    await relay.stop();
+  });
+  return { ...kit, relay, appender };
+}

@@ -1,0 +1,24 @@
+import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
+
+/** Error codes of the message service beside the common ones, and their statuses. */
+export const messageErrors = {
+  empty_message: 400,
+  attachment_not_found: 400,
+  not_a_group: 400,
+  cannot_message_self: 400,
+  group_full: 400,
+  client_message_id_reused: 409,
+  message_deleted: 409,
+} as const satisfies ErrorCatalogue;
+
+export type MessageErrorCode =
+  | keyof typeof messageErrors
+  | 'not_found'
+  | 'forbidden'
+  | 'unavailable'
+  | 'invalid_request';
+
+export class MessageError extends DomainError<MessageErrorCode> {}
+
+/** Not a member and no such conversation look the same: nobody learns what exists. */
+export const conversationNotFound = () => new MessageError('not_found', 'No such conversation');

@@ -1,0 +1,130 @@
+import {
+  AddMembersBody,
+  Conversation,
+  ConversationListQuery,
+  ConversationPage,
+  ConversationParams,
+  CreateConversationBody,
+  MemberParams,
+  ReadReceipt,
+  ReadReceiptBody,
+  UpdateConversationBody,
+} from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Conversations } from '../domain/conversations.ts';
+
+const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const secured = { tags: ['conversations'], security: [{ bearer: [] }] };
+
+export function conversationRoutes(
+  app: ServiceApp,
+  deps: { conversations: Conversations; authenticate: (request: FastifyRequest) => Promise<void> },
+) {
+  const { conversations } = deps;
+  const preHandler = deps.authenticate;
+
+  app.post(
+    '/conversations',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Open a direct conversation (idempotent) or create a group',
+        body: CreateConversationBody,
+        response: { 200: Conversation, 201: Conversation, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { conversation, created } = await conversations.create(request.principal.userId, request.body);
+      return reply.status(created ? 201 : 200).send(conversation);
+    },
+  );
+
+  app.get(
+    '/conversations',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "The caller's conversations by last activity, with unread counts",
+        querystring: ConversationListQuery,
+        response: { 200: ConversationPage, ...errors },
+      },
+    },
+    async (request) =>
+      conversations.list(request.principal.userId, request.query.limit ?? 20, request.query.cursor),
+  );
+
+  app.get(
+    '/conversations/:id',
+    {
+      preHandler,
+      schema: { ...secured, params: ConversationParams, response: { 200: Conversation, ...errors } },
+    },
+    async (request) => conversations.get(request.params.id, request.principal.userId),
+  );
+
+  app.patch(
+    '/conversations/:id',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Rename a group (owner or admin)',
+        params: ConversationParams,
+        body: UpdateConversationBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) => conversations.rename(request.params.id, request.principal.userId, request.body.title),
+  );
+
+  app.post(
+    '/conversations/:id/members',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Add members to a group (owner or admin)',
+        params: ConversationParams,
+        body: AddMembersBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      conversations.addMembers(request.params.id, request.principal.userId, request.body.userIds),
+  );
+
+  app.delete(
+    '/conversations/:id/members/:userId',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Leave a group, or remove a member (owner or admin)',
+        params: MemberParams,
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await conversations.removeMember(request.params.id, request.principal.userId, request.params.userId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/conversations/:id/read',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Read receipt: everything up to seq is read (never moves back)',
+        params: ConversationParams,
+        body: ReadReceiptBody,
+        response: { 200: ReadReceipt, ...errors },
+      },
+    },
+    async (request) => conversations.markRead(request.params.id, request.principal.userId, request.body.seq),
+  );
+}

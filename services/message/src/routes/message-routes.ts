@@ -1,0 +1,94 @@
+import {
+  ConversationParams,
+  EditMessageBody,
+  HistoryQuery,
+  Message,
+  MessagePage,
+  MessageParams,
+  SendMessageBody,
+} from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Messages } from '../domain/messages.ts';
+
+const errors = Object.fromEntries(
+  [400, 401, 403, 404, 409, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
+);
+const secured = { tags: ['messages'], security: [{ bearer: [] }] };
+
+export function messageRoutes(
+  app: ServiceApp,
+  deps: { messages: Messages; authenticate: (request: FastifyRequest) => Promise<void> },
+) {
+  const { messages } = deps;
+  const preHandler = deps.authenticate;
+
+  app.get(
+    '/messages',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'History by seq: newest first before `before`, oldest first after `after`',
+        querystring: HistoryQuery,
+        response: { 200: MessagePage, ...errors },
+      },
+    },
+    async (request) => messages.history(request.principal.userId, request.query),
+  );
+
+  app.post(
+    '/conversations/:id/messages',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Send; answers once stored. A retried clientMessageId returns the original (200)',
+        params: ConversationParams,
+        body: SendMessageBody,
+        response: { 200: Message, 201: Message, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { message, created } = await messages.send(
+        request.params.id,
+        request.principal.userId,
+        request.body,
+      );
+      return reply.status(created ? 201 : 200).send(message);
+    },
+  );
+
+  app.patch(
+    '/conversations/:id/messages/:seq',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "Edit one's own message",
+        params: MessageParams,
+        body: EditMessageBody,
+        response: { 200: Message, ...errors },
+      },
+    },
+    async (request) =>
+      messages.edit(request.params.id, request.principal.userId, request.params.seq, request.body.body),
+  );
+
+  app.delete(
+    '/conversations/:id/messages/:seq',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "Delete one's own message (a tombstone stays)",
+        params: MessageParams,
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await messages.remove(request.params.id, request.principal.userId, request.params.seq);
+      return reply.status(204).send();
+    },
+  );
+}
