@@ -58,7 +58,10 @@ export function installErrorHandling(app: FastifyInstance, catalogue: ErrorCatal
       }));
       return send(reply, 400, { code: 'invalid_request', message: 'The request is invalid', details });
     }
-    if (unavailableErrorNames.has(error.name)) {
+    // Mongoose reports a closed or never-opened connection as a plain MongooseError.
+    const mongooseDisconnected =
+      error.name === 'MongooseError' && /connection|buffering timed out/i.test(error.message);
+    if (unavailableErrorNames.has(error.name) || mongooseDisconnected) {
       request.log.warn({ err: error }, 'dependency unavailable');
       return send(reply, 503, {
         code: 'unavailable',

@@ -146,8 +146,12 @@ export function createConversationStore(connection: Connection) {
         .lean<ConversationRecord[]>()
         .exec(),
 
+    /**
+     * Drops the oldest outbox event if it is `eventId` (events are published oldest first).
+     * A conditional `$pop`, because FerretDB's `$pull` matches whole values, not conditions.
+     */
     removeOutboxEvent: (id: Types.ObjectId, eventId: string) =>
-      Conversation.updateOne({ _id: id }, { $pull: { outbox: { id: eventId } } }).exec(),
+      Conversation.collection.updateOne({ _id: id, 'outbox.0.id': eventId }, { $pop: { outbox: -1 } }),
 
     readStates: (conversationId: string) =>
       ReadState.find({ conversationId: new Types.ObjectId(conversationId) })

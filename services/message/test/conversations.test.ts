@@ -1,0 +1,204 @@
+import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+
+let service: MessageHarness;
+let events: EventRecorder;
+let ada: TestUser;
+let bob: TestUser;
+let carol: TestUser;
+let stranger: TestUser;
+beforeAll(async () => {
+  service = await startMessage('conversations');
+  events = await recordEvents(service.env.amqpUrl, service.env.exchange, 'conversation.#');
+  [ada, bob, carol, stranger] = await Promise.all([makeUser(), makeUser(), makeUser(), makeUser()]);
+});
+afterAll(async () => {
+  await events.close();
+  await service.close();
+});
+
+const call = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+
+describe('direct conversations', () => {
+  it('are unique per pair: opening again (from either side) returns the same one', async () => {
+    const first = await call(ada, 'POST', '/conversations', { type: 'direct', userId: bob.id });
+    expect(first.statusCode).toBe(201);
+    const again = await call(bob, 'POST', '/conversations', { type: 'direct', userId: ada.id });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(first.json().id);
+    expect(first.json()).toMatchObject({ type: 'direct', title: null, lastSeq: 0 });
+    expect(
+      first
+        .json()
+        .members.map((m: { userId: string }) => m.userId)
+        .sort(),
+    ).toEqual([ada.id, bob.id].sort());
+  });
+
+  it('opened concurrently still yield one conversation', async () => {
+    const [dave, erin] = await Promise.all([makeUser(), makeUser()]);
+    const results = await Promise.all([
+      call(dave, 'POST', '/conversations', { type: 'direct', userId: erin.id }),
+      call(erin, 'POST', '/conversations', { type: 'direct', userId: dave.id }),
+    ]);
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
+  });
+
+  it('cannot be opened with oneself, and have fixed members', async () => {
+    expect(
+      (await call(ada, 'POST', '/conversations', { type: 'direct', userId: ada.id })).json().error.code,
+    ).toBe('cannot_message_self');
+    const direct = (await call(ada, 'POST', '/conversations', { type: 'direct', userId: carol.id })).json();
+    expect(
+      (await call(ada, 'POST', `/conversations/${direct.id}/members`, { userIds: [bob.id] })).statusCode,
+    ).toBe(400);
+  });
+});
+
+describe('groups and membership rules', () => {
+  it('owner renames, adds and removes; members cannot; strangers get 404 everywhere', async () => {
+    const group = await service.createGroup(ada, [bob], 'Team');
+    expect(group.members.find((m) => m.userId === ada.id)?.role).toBe('owner');
+    await events.waitFor(
+      (e) =>
+        e.type === 'conversation.created' &&
+        (e.data as { conversation: { id: string } }).conversation.id === group.id,
+    );
+
+    // A plain member may not manage.
+    expect((await call(bob, 'PATCH', `/conversations/${group.id}`, { title: 'Mine' })).statusCode).toBe(403);
+    expect(
+      (await call(bob, 'POST', `/conversations/${group.id}/members`, { userIds: [carol.id] })).statusCode,
+    ).toBe(403);
+    expect((await call(bob, 'DELETE', `/conversations/${group.id}/members/${ada.id}`)).statusCode).toBe(403);
+
+    // A stranger cannot even see it exists.
+    for (const [method, url, payload] of [
+      ['GET', `/conversations/${group.id}`],
+      ['PATCH', `/conversations/${group.id}`, { title: 'x' }],
+      ['POST', `/conversations/${group.id}/members`, { userIds: [stranger.id] }],
+      ['DELETE', `/conversations/${group.id}/members/${bob.id}`],
+      ['POST', `/conversations/${group.id}/read`, { seq: 1 }],
+      ['GET', `/messages?conversationId=${group.id}`],
+      ['POST', `/conversations/${group.id}/messages`, { clientMessageId: 'x1', body: 'hi' }],
+      ['PATCH', `/conversations/${group.id}/messages/1`, { body: 'x' }],
+      ['DELETE', `/conversations/${group.id}/messages/1`],
+    ] as const) {
+      const response = await call(stranger, method, url, payload);
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+      expect(response.json().error.code).toBe('not_found');
+    }
+
+    const renamed = await call(ada, 'PATCH', `/conversations/${group.id}`, { title: '  Core team ' });
+    expect(renamed.json().title).toBe('Core team');
+
+    const added = await call(ada, 'POST', `/conversations/${group.id}/members`, {
+      userIds: [carol.id, bob.id],
+    });
+    expect(added.statusCode).toBe(200);
+    expect(added.json().members).toHaveLength(3);
+    const addedEvent = await events.waitFor((e) => e.type === 'conversation.member_added');
+    expect(addedEvent.data).toMatchObject({ userIds: [carol.id], by: ada.id });
+
+    expect((await call(ada, 'DELETE', `/conversations/${group.id}/members/${carol.id}`)).statusCode).toBe(
+      204,
+    );
+    expect((await call(carol, 'GET', `/conversations/${group.id}`)).statusCode).toBe(404);
+    const removed = await events.waitFor((e) => e.type === 'conversation.member_removed');
+    expect((removed.data as { memberIds: string[] }).memberIds).toContain(carol.id);
+
+    // Bob leaves by himself.
+    expect((await call(bob, 'DELETE', `/conversations/${group.id}/members/${bob.id}`)).statusCode).toBe(204);
+
+    // Every membership change left a system message in history.
+    const history = (await call(ada, 'GET', `/messages?conversationId=${group.id}&after=0`)).json();
+    expect(
+      history.messages.map((m: { kind: string; body: string }) => [m.kind, JSON.parse(m.body).event]),
+    ).toEqual([
+      ['system', 'member_added'],
+      ['system', 'member_removed'],
+      ['system', 'member_left'],
+    ]);
+  });
+
+  it('passes ownership on when the owner leaves', async () => {
+    const group = await service.createGroup(ada, [bob, carol], 'Handover');
+    expect((await call(ada, 'DELETE', `/conversations/${group.id}/members/${ada.id}`)).statusCode).toBe(204);
+    const after = (await call(bob, 'GET', `/conversations/${group.id}`)).json();
+    expect(after.members.find((m: { userId: string }) => m.userId === bob.id).role).toBe('owner');
+  });
+
+  it.each([
+    [{ type: 'group', title: '', memberIds: [] }],
+    [{ type: 'group', title: 'x', memberIds: ['nope'] }],
+    [{ type: 'group', memberIds: ['0'.repeat(24)] }],
+    [{ type: 'direct', userId: { $gt: '' } }],
+    [{ type: 'channel', userId: '0'.repeat(24) }],
+    [{ type: 'direct', userId: '0'.repeat(24), title: 'extra' }],
+  ])('rejects %j with 400', async (payload) => {
+    const response = await call(ada, 'POST', '/conversations', payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
+  });
+});
+
+describe('GET /conversations', () => {
+  it('lists by last activity with previews and unread counts from counters, paginated', async () => {
+    const me = await makeUser();
+    const peers = await Promise.all(Array.from({ length: 3 }, () => makeUser()));
+    const chats = [];
+    for (const peer of peers) chats.push(await service.createDirect(me, peer));
+    // Activity: the first chat gets two messages last, so it comes first.
+    await service.send(peers[1] as TestUser, chats[1]?.id as string, {
+      clientMessageId: clientId(),
+      body: 'middle',
+    });
+    await service.send(peers[0] as TestUser, chats[0]?.id as string, {
+      clientMessageId: clientId(),
+      body: 'one',
+    });
+    await service.send(peers[0] as TestUser, chats[0]?.id as string, {
+      clientMessageId: clientId(),
+      body: 'two',
+    });
+
+    const page1 = (await call(me, 'GET', '/conversations?limit=2')).json();
+    expect(page1.conversations.map((c: { id: string }) => c.id)).toEqual([chats[0]?.id, chats[1]?.id]);
+    expect(page1.conversations[0]).toMatchObject({ unreadCount: 2, lastMessage: { body: 'two', seq: 2 } });
+    expect(page1.conversations[1]).toMatchObject({ unreadCount: 1, lastMessage: { body: 'middle' } });
+    const page2 = (await call(me, 'GET', `/conversations?limit=2&cursor=${page1.nextCursor}`)).json();
+    expect(page2.conversations.map((c: { id: string }) => c.id)).toEqual([chats[2]?.id]);
+    expect(page2).toMatchObject({ nextCursor: null, conversations: [{ unreadCount: 0, lastMessage: null }] });
+
+    // Reading lowers the unread count.
+    await call(me, 'POST', `/conversations/${chats[0]?.id}/read`, { seq: 1 });
+    expect((await call(me, 'GET', '/conversations?limit=1')).json().conversations[0].unreadCount).toBe(1);
+  });
+
+  it.each(['limit=0', 'limit=101', 'cursor=abc', 'extra=1'])('rejects %s with 400', async (query) => {
+    expect((await call(ada, 'GET', `/conversations?${query}`)).statusCode).toBe(400);
+  });
+});
+
+describe('POST /conversations/:id/read', () => {
+  it('is monotonic: a lower seq never moves it back; it is capped at lastSeq; it is announced', async () => {
+    const chat = await service.createDirect(ada, carol);
+    for (let i = 0; i < 5; i++)
+      await service.send(carol, chat.id, { clientMessageId: clientId(), body: `m${i}` });
+    const read = (seq: unknown) => call(ada, 'POST', `/conversations/${chat.id}/read`, { seq } as object);
+    expect((await read(3)).json()).toEqual({ conversationId: chat.id, userId: ada.id, lastReadSeq: 3 });
+    expect((await read(1)).json().lastReadSeq).toBe(3);
+    expect((await read(99)).json().lastReadSeq).toBe(5);
+    await events.waitFor(
+      (e) => e.type === 'conversation.read' && (e.data as { readSeq: number; userId: string }).readSeq === 5,
+    );
+    const members = (await call(carol, 'GET', `/conversations/${chat.id}`)).json().members;
+    expect(members.find((m: { userId: string }) => m.userId === ada.id)).toMatchObject({
+      lastReadSeq: 5,
+      lastDeliveredSeq: 5,
+    });
+    for (const bad of [-1, 'three', 1.5, { $gt: 0 }]) expect((await read(bad)).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+
+let service: MessageHarness;
+let ada: TestUser;
+let bob: TestUser;
+let chatId: string;
+beforeAll(async () => {
+  service = await startMessage('history');
+  [ada, bob] = await Promise.all([makeUser(), makeUser()]);
+  chatId = (await service.createDirect(ada, bob)).id;
+  for (let i = 1; i <= 57; i++) {
+    await service.send(i % 2 ? ada : bob, chatId, { clientMessageId: clientId(), body: `message ${i}` });
+  }
+});
+afterAll(() => service.close());
+
+const history = (query: string, user = ada) =>
+  service.app.inject({
+    method: 'GET',
+    url: `/messages?conversationId=${chatId}&${query}`,
+    headers: user.headers,
+  });
+
+describe('GET /messages', () => {
+  it('pages backwards with before: newest first, nothing skipped or repeated', async () => {
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = (await history(`limit=10${before ? `&before=${before}` : ''}`)).json();
+      const seqs = page.messages.map((m: { seq: number }) => m.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+      seen.push(...seqs);
+      before = seqs.at(-1);
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 57 }, (_, i) => 57 - i));
+  });
+
+  it('pages forwards with after: oldest first, nothing skipped or repeated', async () => {
+    const seen: number[] = [];
+    let after = 0;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = (await history(`limit=25&after=${after}`)).json();
+      seen.push(...page.messages.map((m: { seq: number }) => m.seq));
+      after = seen.at(-1) ?? after;
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
+  });
+
+  it('returns what was missed after a seq (the sync path)', async () => {
+    const page = (await history('after=54')).json();
+    expect(page.messages.map((m: { body: string }) => m.body)).toEqual([
+      'message 55',
+      'message 56',
+      'message 57',
+    ]);
+    expect(page.hasMore).toBe(false);
+  });
+
+  it.each([
+    'limit=101',
+    'limit=0',
+    'before=0',
+    'after=-1',
+    'before=abc',
+    'before=5&after=1',
+    'conversationId=nope',
+  ])('rejects %s with 400', async (query) => {
+    const response = await service.app.inject({
+      method: 'GET',
+      url: query.startsWith('conversationId')
+        ? `/messages?${query}`
+        : `/messages?conversationId=${chatId}&${query}`,
+      headers: ada.headers,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
+  });
+});
+
+describe('edit and delete', () => {
+  it('lets the sender edit, with editedAt, and nobody else', async () => {
+    const sent = (await service.send(ada, chatId, { clientMessageId: clientId(), body: 'tpyo' })).json();
+    const url = `/conversations/${chatId}/messages/${sent.seq}`;
+    const edited = await service.app.inject({
+      method: 'PATCH',
+      url,
+      headers: ada.headers,
+      payload: { body: 'typo' },
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json()).toMatchObject({ seq: sent.seq, body: 'typo', editedAt: expect.any(String) });
+    const byOther = await service.app.inject({
+      method: 'PATCH',
+      url,
+      headers: bob.headers,
+      payload: { body: 'mine' },
+    });
+    expect(byOther.statusCode).toBe(403);
+    expect(byOther.json().error.code).toBe('forbidden');
+  });
+
+  it('deletes to a tombstone: seq kept, content gone, no further edits', async () => {
+    const sent = (await service.send(bob, chatId, { clientMessageId: clientId(), body: 'secret' })).json();
+    const url = `/conversations/${chatId}/messages/${sent.seq}`;
+    expect((await service.app.inject({ method: 'DELETE', url, headers: ada.headers })).statusCode).toBe(403);
+    expect((await service.app.inject({ method: 'DELETE', url, headers: bob.headers })).statusCode).toBe(204);
+    const page = (await history(`after=${sent.seq - 1}&limit=1`)).json();
+    expect(page.messages[0]).toMatchObject({
+      seq: sent.seq,
+      body: null,
+      attachments: [],
+      deletedAt: expect.any(String),
+    });
+    const edit = await service.app.inject({
+      method: 'PATCH',
+      url,
+      headers: bob.headers,
+      payload: { body: 'back' },
+    });
+    expect(edit.json().error.code).toBe('message_deleted');
+  });
+
+  it('is 404 for an unknown seq and 400 for a bad one or a bad body', async () => {
+    const missing = await service.app.inject({
+      method: 'PATCH',
+      url: `/conversations/${chatId}/messages/9999`,
+      headers: ada.headers,
+      payload: { body: 'x' },
+    });
+    expect(missing.statusCode).toBe(404);
+    for (const [url, payload] of [
+      [`/conversations/${chatId}/messages/0`, { body: 'x' }],
+      [`/conversations/${chatId}/messages/abc`, { body: 'x' }],
+      [`/conversations/${chatId}/messages/1`, { body: '' }],
+      [`/conversations/${chatId}/messages/1`, { body: 'x'.repeat(4001) }],
+    ] as const) {
+      expect(
+        (await service.app.inject({ method: 'PATCH', url, headers: ada.headers, payload })).statusCode,
+      ).toBe(400);
+    }
+  });
+});
