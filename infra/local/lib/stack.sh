@@ -1,7 +1,7 @@
 # Application processes (services, edge) on top of the backing servers. Sourced.
 # shellcheck shell=bash
 
-SERVICES=(auth)
+SERVICES=(auth message)
 KEYS_DIR=$STATE_DIR/keys
 
 stack_env() {
@@ -40,6 +40,21 @@ start_auth() {
   wait_for_ready auth "$AUTH_PORT" 30
 }
 
+start_message() {
+  pid_alive message && return 0
+  claim_port message "$MESSAGE_PORT"
+  (
+    set -a
+    eval "$(stack_env)"
+    MONGO_URL="${MONGO_URL%/}/palaver"
+    PORT=$MESSAGE_PORT
+    JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+    TRUST_PROXY=127.0.0.1
+    cd "$PALAVER_ROOT/services/message" && spawn message node src/server.ts
+  )
+  wait_for_ready message "$MESSAGE_PORT" 30
+}
+
 wait_for_ready() { # name port seconds
   local deadline=$((SECONDS + $3))
   until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do
@@ -57,6 +72,7 @@ start_edge() {
   sed -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" \
     "$PALAVER_ROOT/infra/nginx/local.conf.template" >"$DATA_DIR/nginx/nginx.conf"
   sed -e "s|\${EDGE_LISTEN}|127.0.0.1:$EDGE_PORT|g" -e "s|\${AUTH_UPSTREAM}|127.0.0.1:$AUTH_PORT|g" \
+    -e "s|\${MESSAGE_UPSTREAM}|127.0.0.1:$MESSAGE_PORT|g" \
     "$PALAVER_ROOT/infra/nginx/edge.conf.template" >"$DATA_DIR/nginx/edge.conf"
   nginx -t -q -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" 2>>"$LOG_DIR/edge.log" ||
     die "nginx rejected its configuration; see $LOG_DIR/edge.log"
