@@ -42,3 +42,11 @@ export function installHealth(
       .send({ status: ready ? 'ready' : state.draining ? 'draining' : 'unready', checks: report });
   });
 }
+
+/** Readiness of a mongoose connection (typed structurally: the kit does not depend on mongoose). */
+export const mongoReadiness =
+  (connection: { db?: { admin: () => { ping: () => Promise<unknown> } } | undefined }): ReadinessCheck =>
+  async () => {
+    if (!connection.db) throw new Error('not connected');
+    await connection.db.admin().ping();
+  };

@@ -29,3 +29,15 @@ export async function runUntilSignalled(options: RunOptions) {
   });
   await options.start();
 }
+
+/** Ends a process whose start failed: one line, exit 1 (config errors name the variable). */
+export function exitOnStartupFailure(service: string) {
+  return (error: unknown) => {
+    const line =
+      (error as Error).name === 'ConfigError'
+        ? (error as Error).message
+        : `failed to start: ${(error as Error).stack ?? String(error)}`;
+    process.stderr.write(`${service}: ${line}\n`);
+    process.exit(1);
+  };
+}

@@ -6,6 +6,7 @@ import {
   createAccessTokenVerifier,
   createServiceApp,
   DomainError,
+  mongoReadiness,
   requireAccessToken,
   type ServiceKit,
 } from '@palaver/service-kit';
@@ -66,10 +67,7 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
       docsPath: '/auth/docs/json',
     },
     readiness: {
-      mongo: async () => {
-        if (!deps.mongo.db) throw new Error('not connected');
-        await deps.mongo.db.admin().ping();
-      },
+      mongo: mongoReadiness(deps.mongo),
       redis: () => deps.redis.ping(),
       broker: () => deps.broker.check(),
     },

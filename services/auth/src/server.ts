@@ -1,7 +1,6 @@
-import { ConfigError } from '@palaver/config';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { runUntilSignalled } from '@palaver/service-kit';
+import { exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { buildAuthApp } from './app.ts';
@@ -37,11 +36,4 @@ async function main() {
   });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`auth: ${error.message}\n`);
-  } else {
-    process.stderr.write(`auth: failed to start: ${(error as Error).stack ?? String(error)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('auth'));

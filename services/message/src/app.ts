@@ -3,6 +3,7 @@ import type { Logger } from '@palaver/logger';
 import {
   type AccessTokenVerifier,
   createServiceApp,
+  mongoReadiness,
   requireAccessToken,
   type ServiceKit,
 } from '@palaver/service-kit';
@@ -53,10 +54,7 @@ export async function buildMessageApp(
       docsPath: '/messages/docs/json',
     },
     readiness: {
-      mongo: async () => {
-        if (!deps.mongo.db) throw new Error('not connected');
-        await deps.mongo.db.admin().ping();
-      },
+      mongo: mongoReadiness(deps.mongo),
       broker: () => deps.broker.check(),
     },
   });

@@ -1,7 +1,6 @@
-import { ConfigError } from '@palaver/config';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier, runUntilSignalled } from '@palaver/service-kit';
+import { createAccessTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
 import mongoose from 'mongoose';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
@@ -38,11 +37,4 @@ async function main() {
   });
 }
 
-main().catch((error: unknown) => {
-  const line =
-    error instanceof ConfigError
-      ? error.message
-      : `failed to start: ${(error as Error).stack ?? String(error)}`;
-  process.stderr.write(`message: ${line}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('message'));
