@@ -44,7 +44,7 @@ start_mongo() {
   else
     ensure_ferretdb
     spawn mongo "$TOOLS_DIR/ferretdb-$FERRETDB_VERSION" --handler=sqlite \
-      --sqlite-url="file:$DATA_DIR/mongo/?_txlock=immediate" --state-dir="$DATA_DIR/mongo" \
+      --sqlite-url="file:$DATA_DIR/mongo/" --state-dir="$DATA_DIR/mongo" \
       --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn
   fi
   wait_for_port mongo "$MONGO_PORT" 30
