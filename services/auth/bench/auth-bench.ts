@@ -14,6 +14,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
+import { percentile, waitUntilReady } from '@palaver/testing/process-tools';
 import mongoose from 'mongoose';
 
 const durationMs = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
@@ -21,10 +22,6 @@ const levels = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number
 const port = 4100 + Math.floor(Math.random() * 800);
 const base = `http://127.0.0.1:${port}`;
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length
-    ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number)
-    : NaN;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 async function post(path: string, body: unknown) {
@@ -91,16 +88,7 @@ async function main() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    for (let i = 0; i < 100; i++) {
-      if (
-        await fetch(`${base}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitUntilReady(base, server);
     const users = Array.from({ length: 32 }, (_, i) => ({
       username: `bench${i}`,
       password: 'bench password 123',

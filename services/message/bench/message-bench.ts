@@ -17,6 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
+import { percentile, waitUntilReady } from '@palaver/testing/process-tools';
 import { SignJWT } from 'jose';
 import mongoose, { Types } from 'mongoose';
 
@@ -25,10 +26,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const percentile = (sorted: number[], p: number) =>
-  sorted.length
-    ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number)
-    : NaN;
 
 // Tokens minted here, verified by the services against this JWKS, as they would verify auth's.
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -85,16 +82,7 @@ async function startVariant(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (
-      await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilReady(base, child);
   return { variant: { name, env, base, database } satisfies Variant, child, mongoUrl: mongoUrl.toString() };
 }
 
