@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './messages.ts';
 export * from './primitives.ts';
+export * from './uploads.ts';

@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigError, duration, loadConfig, num, port, str, url } from '@palaver/config';
+
+/** `.local/data/uploads` at the repository root: git-ignored, beside the local stack's data. */
+const defaultRoot = fileURLToPath(new URL('../../../.local/data/uploads', import.meta.url));
+
+export const defaultAllowedTypes = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'application/zip',
+  'audio/mpeg',
+  'audio/ogg',
+  'video/mp4',
+  'video/webm',
+  // What magic bytes cannot name (plain text, CSV, …): stored and served as a download.
+  'application/octet-stream',
+].join(',');
+
+export const uploadConfigSpec = {
+  HOST: str({ default: '127.0.0.1' }),
+  PORT: port({ default: 4003 }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  }),
+  TRUST_PROXY: str({ default: '' }),
+  MONGO_URL: url({ desc: 'MongoDB URL including the database name' }),
+  AMQP_URL: url(),
+  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+  QUEUE_PREFIX: str({ default: 'palaver.upload' }),
+  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
+  JWT_ISSUER: str({ default: 'palaver-auth' }),
+  JWT_AUDIENCE: str({ default: 'palaver' }),
+  RELAY_INTERVAL: duration({ default: 10, desc: 'How often unpublished upload.created events are retried' }),
+  UPLOAD_ROOT: str({ default: defaultRoot, desc: 'Folder of the file store (blobs and temp files)' }),
+  UPLOAD_MAX_FILE_SIZE: num({ default: 25 * 1024 * 1024, desc: 'Largest file in bytes' }),
+  UPLOAD_MAX_FILES: num({ default: 10, desc: 'Most files in one request' }),
+  UPLOAD_ALLOWED_TYPES: str({
+    default: defaultAllowedTypes,
+    desc: 'Comma-separated MIME types (detected from content); `type/*` allowed',
+  }),
+  UPLOAD_URL_SECRET: str({ desc: 'HMAC key of signed download URLs, at least 32 characters' }),
+  UPLOAD_URL_TTL: duration({ default: 300, desc: 'Lifetime of signed download URLs' }),
+  UPLOAD_PUBLIC_PREFIX: str({
+    default: '/api',
+    desc: 'Path prefix the edge adds, used in the URLs handed to clients',
+  }),
+  ORPHAN_TTL: duration({ default: 86_400, desc: 'Uploads never sent in a message are deleted after this' }),
+  ORPHAN_SWEEP_INTERVAL: duration({ default: 600, desc: 'How often orphaned uploads are looked for' }),
+};
+
+export type UploadConfig = ReturnType<typeof loadUploadConfig>;
+
+/** A short key would make signed URLs guessable. */
+const minSecretLength = 32;
+
+export function loadUploadConfig(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(uploadConfigSpec, env);
+  if (config.UPLOAD_URL_SECRET.length < minSecretLength) {
+    throw new ConfigError(
+      `invalid configuration: UPLOAD_URL_SECRET is invalid: at least ${minSecretLength} characters are required`,
+    );
+  }
+  return config;
+}

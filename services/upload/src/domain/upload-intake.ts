@@ -1,0 +1,103 @@
+import type { Readable } from 'node:stream';
+import { Types } from 'mongoose';
+import { UploadError } from '../errors.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import type { UploadRecord, UploadStore } from '../store/upload-store.ts';
+import { blobsOf, releaseBlobs } from './blob-release.ts';
+import { sniffContent } from './content-types.ts';
+import { sanitiseFileName } from './file-names.ts';
+import { createImageVariants, imageMaxBytes, isProcessableImage } from './image-variants.ts';
+
+export interface IncomingFile {
+  stream: Readable;
+  /** As the client named it; sanitised before it is stored. */
+  filename: string | undefined;
+}
+
+export interface UploadIntakeDeps {
+  uploads: UploadStore;
+  blobs: BlobStore;
+  isAllowed: (mime: string) => boolean;
+  maxFileSize: number;
+  /** Told once every file of a request is stored; publishes `upload.created`. */
+  onStored: (records: UploadRecord[]) => void;
+  onBytesReceived?: (bytes: number) => void;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Takes the files of one request: each is checked while it streams (type by magic
+ * bytes, size), stored by content, and recorded. Either every file of the request is
+ * kept or none is, so a refused third file leaves no orphans from the first two.
+ */
+export function createUploadIntake(deps: UploadIntakeDeps) {
+  const { uploads, blobs } = deps;
+
+  async function acceptOne(file: IncomingFile, uploaderId: string): Promise<UploadRecord> {
+    const image = { maxBytes: Math.min(deps.maxFileSize, imageMaxBytes) };
+    const sniffed = await sniffContent(file.stream, {
+      isAllowed: deps.isAllowed,
+      maxBytes: deps.maxFileSize,
+    });
+    const base = {
+      _id: new Types.ObjectId(),
+      uploaderId: new Types.ObjectId(uploaderId),
+      name: sanitiseFileName(file.filename),
+      mime: sniffed.mime,
+      conversationIds: [],
+      attached: false,
+      eventPending: true,
+      createdAt: new Date(),
+    };
+    let record: UploadRecord;
+    if (isProcessableImage(sniffed.mime)) {
+      // Bounded: images are decoded whole, so they are held in memory up to this size.
+      const input = await collect(sniffed.stream);
+      if (input.length > image.maxBytes) {
+        throw new UploadError('file_too_large', `An image may have at most ${image.maxBytes} bytes`, image);
+      }
+      const variants = await createImageVariants(input, sniffed.mime, blobs);
+      record = {
+        ...base,
+        sha256: variants.served.sha256,
+        size: variants.served.size,
+        width: variants.width,
+        height: variants.height,
+        thumbnail: variants.thumbnail,
+      };
+    } else {
+      const stored = await blobs.put(sniffed.stream);
+      record = { ...base, sha256: stored.sha256, size: stored.size, thumbnail: null };
+    }
+    deps.onBytesReceived?.(sniffed.bytesRead());
+    return uploads.insert(record);
+  }
+
+  async function discard(records: UploadRecord[]) {
+    for (const record of records) await uploads.remove(record._id);
+    await releaseBlobs(deps, records.flatMap(blobsOf));
+  }
+
+  return {
+    /** Stores every file `files` yields; refuses an empty request. */
+    accept: async (files: AsyncIterable<IncomingFile>, uploaderId: string): Promise<UploadRecord[]> => {
+      const stored: UploadRecord[] = [];
+      try {
+        for await (const file of files) stored.push(await acceptOne(file, uploaderId));
+      } catch (error) {
+        await discard(stored).catch(() => undefined);
+        throw error;
+      }
+      if (stored.length === 0) throw new UploadError('no_files', 'Send at least one file');
+      deps.onStored(stored);
+      return stored;
+    },
+  };
+}
+
+export type UploadIntake = ReturnType<typeof createUploadIntake>;

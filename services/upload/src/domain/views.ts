@@ -1,0 +1,33 @@
+import type { Upload, UploadVariant } from '@palaver/contracts';
+import type { UploadRecord } from '../store/upload-store.ts';
+import type { UrlSigner } from './signed-urls.ts';
+
+/** Builds the signed links clients use without a bearer token. */
+export function createLinks(signer: UrlSigner, publicPrefix: string) {
+  return (id: string, variant: UploadVariant, now = Date.now()) => {
+    const { expires, sig } = signer.sign(id, variant, now);
+    const path = variant === 'thumbnail' ? `/uploads/${id}/thumbnail` : `/uploads/${id}`;
+    return {
+      url: `${publicPrefix}${path}?expires=${expires}&sig=${sig}`,
+      expiresAt: new Date(expires * 1000),
+    };
+  };
+}
+
+export type Links = ReturnType<typeof createLinks>;
+
+export function toUpload(record: UploadRecord, links: Links): Upload {
+  const id = record._id.toHexString();
+  return {
+    id,
+    name: record.name,
+    mime: record.mime,
+    size: record.size,
+    sha256: record.sha256,
+    ...(record.width ? { width: record.width } : {}),
+    ...(record.height ? { height: record.height } : {}),
+    url: links(id, 'original').url,
+    ...(record.thumbnail ? { thumbnailUrl: links(id, 'thumbnail').url } : {}),
+    createdAt: record.createdAt.toISOString(),
+  };
+}

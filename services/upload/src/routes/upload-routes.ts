@@ -1,0 +1,118 @@
+import { SignedUrl, SignedUrlBody, Upload, UploadList, UploadParams } from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { UploadAccess } from '../domain/upload-access.ts';
+import type { IncomingFile, UploadIntake } from '../domain/upload-intake.ts';
+import { type Links, toUpload } from '../domain/views.ts';
+import { UploadError } from '../errors.ts';
+
+const errors = Object.fromEntries(
+  [400, 401, 403, 404, 413, 415, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
+);
+const secured = { tags: ['uploads'], security: [{ bearer: [] }] };
+
+// @fastify/multipart reports limits with its own error codes; these are ours.
+const multipartErrors: Record<string, () => UploadError> = {
+  FST_REQ_FILE_TOO_LARGE: () => new UploadError('file_too_large', 'A file is too large'),
+  FST_FILES_LIMIT: () => new UploadError('too_many_files', 'Too many files in one request'),
+  FST_PARTS_LIMIT: () => new UploadError('too_many_files', 'Too many parts in one request'),
+  FST_FIELDS_LIMIT: () => new UploadError('too_many_files', 'Too many fields in one request'),
+  FST_PROTO_VIOLATION: () => new UploadError('invalid_request', 'Invalid multipart field name'),
+};
+
+/** The files of a multipart request as they arrive, nothing buffered. */
+async function* filesOf(
+  request: FastifyRequest,
+  limits: { maxFileSize: number; maxFiles: number },
+): AsyncGenerator<IncomingFile> {
+  try {
+    // One byte over the limit reaches the intake, which refuses it with its own error.
+    const parts = request.files({
+      limits: {
+        fileSize: limits.maxFileSize + 1,
+        files: limits.maxFiles,
+        fields: 20,
+        parts: limits.maxFiles + 20,
+      },
+    });
+    for await (const part of parts) yield { stream: part.file, filename: part.filename };
+  } catch (error) {
+    const mapped = multipartErrors[(error as { code?: string }).code ?? ''];
+    if (mapped) throw mapped();
+    if (/terminated early|Unexpected end of form|Malformed/i.test((error as Error).message ?? '')) {
+      throw new UploadError('invalid_request', 'The multipart body is malformed');
+    }
+    throw error;
+  }
+}
+
+export function uploadRoutes(
+  app: ServiceApp,
+  deps: {
+    intake: UploadIntake;
+    access: UploadAccess;
+    links: Links;
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    limits: { maxFileSize: number; maxFiles: number };
+  },
+) {
+  const { intake, access, links } = deps;
+  const preHandler = deps.authenticate;
+
+  app.post(
+    '/uploads',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Upload one or more files (multipart/form-data); 201 with one entry per file',
+        consumes: ['multipart/form-data'],
+        response: { 201: UploadList, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new UploadError('unsupported_media_type', 'Send files as multipart/form-data');
+      }
+      const records = await intake.accept(filesOf(request, deps.limits), request.principal.userId);
+      return reply.status(201).send({ uploads: records.map((record) => toUpload(record, links)) });
+    },
+  );
+
+  app.get(
+    '/uploads/:id/meta',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "An upload's metadata with fresh signed links",
+        params: UploadParams,
+        response: { 200: Upload, ...errors },
+      },
+    },
+    async (request) => toUpload(await access.forUser(request.params.id, request.principal.userId), links),
+  );
+
+  app.post(
+    '/uploads/:id/signed-url',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'A short-lived link that opens the file (or its thumbnail) without a bearer token',
+        params: UploadParams,
+        body: SignedUrlBody,
+        response: { 200: SignedUrl, ...errors },
+      },
+    },
+    async (request) => {
+      const record = await access.forUser(request.params.id, request.principal.userId);
+      const variant = request.body?.variant ?? 'original';
+      if (variant === 'thumbnail' && !record.thumbnail) {
+        throw new UploadError('not_found', 'This upload has no thumbnail');
+      }
+      const link = links(request.params.id, variant);
+      return { url: link.url, expiresAt: link.expiresAt.toISOString() };
+    },
+  );
+}
