@@ -188,3 +188,13 @@ export const ReadReceipt = Type.Object({
   userId: ObjectIdString,
   lastReadSeq: Type.Integer({ minimum: 0 }),
 });
+
+export const DeliveryReceipt = Type.Object({
+  conversationId: ObjectIdString,
+  userId: ObjectIdString,
+  lastDeliveredSeq: Type.Integer({ minimum: 0 }),
+});
+
+/** Users who share at least one conversation with the caller: the audience of their presence. */
+export const ContactList = Type.Object({ userIds: Type.Array(ObjectIdString) });
+export type ContactList = Static<typeof ContactList>;

@@ -85,6 +85,22 @@ export class Broker {
     if (this.connection) await this.attach(this.connection, spec);
   }
 
+  /** Messages waiting in a queue (consumer lag), or undefined while disconnected. */
+  async queueDepth(queue: string): Promise<number | undefined> {
+    const connection = this.connection;
+    if (!connection) return undefined;
+    // A throwaway channel: checkQueue on a missing queue closes the channel it runs on.
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } catch {
+      return undefined;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await this.connecting?.catch(() => undefined);

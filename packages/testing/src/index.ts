@@ -2,3 +2,4 @@ export * from './event-recorder.ts';
 export * from './infrastructure.ts';
 export * from './isolation.ts';
 export * from './process-tools.ts';
+export * from './test-tokens.ts';

@@ -202,3 +202,39 @@ describe('POST /conversations/:id/read', () => {
     for (const bad of [-1, 'three', 1.5, { $gt: 0 }]) expect((await read(bad)).statusCode).toBe(400);
   });
 });
+
+describe('POST /conversations/:id/delivered', () => {
+  it('is monotonic, capped at lastSeq, members only, and leaves the read mark alone', async () => {
+    const chat = await service.createDirect(bob, carol);
+    for (let i = 0; i < 3; i++)
+      await service.send(carol, chat.id, { clientMessageId: clientId(), body: `d${i}` });
+    const delivered = (user: TestUser, seq: unknown) =>
+      call(user, 'POST', `/conversations/${chat.id}/delivered`, { seq } as object);
+    expect((await delivered(bob, 2)).json()).toEqual({
+      conversationId: chat.id,
+      userId: bob.id,
+      lastDeliveredSeq: 2,
+    });
+    expect((await delivered(bob, 1)).json().lastDeliveredSeq).toBe(2);
+    expect((await delivered(bob, 50)).json().lastDeliveredSeq).toBe(3);
+    const members = (await call(carol, 'GET', `/conversations/${chat.id}`)).json().members;
+    expect(members.find((m: { userId: string }) => m.userId === bob.id)).toMatchObject({
+      lastReadSeq: 0,
+      lastDeliveredSeq: 3,
+    });
+    expect((await delivered(stranger, 1)).statusCode).toBe(404);
+    for (const bad of [-1, 'x', { $gt: 0 }]) expect((await delivered(bob, bad)).statusCode).toBe(400);
+  });
+});
+
+describe('GET /contacts', () => {
+  it('lists everyone sharing a conversation with the caller, once, without the caller', async () => {
+    const [dora, eve, finn, gus] = await Promise.all([makeUser(), makeUser(), makeUser(), makeUser()]);
+    await service.createDirect(dora, eve);
+    await service.createGroup(dora, [eve, finn]);
+    const contacts = (await call(dora, 'GET', '/contacts')).json().userIds as string[];
+    expect(contacts.sort()).toEqual([eve.id, finn.id].sort());
+    expect((await call(gus, 'GET', '/contacts')).json()).toEqual({ userIds: [] });
+    expect((await service.app.inject({ method: 'GET', url: '/contacts' })).statusCode).toBe(401);
+  });
+});

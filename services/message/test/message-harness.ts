@@ -1,40 +1,24 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Conversation, Message } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
 import { createAccessTokenVerifier } from '@palaver/service-kit';
-import { type IsolatedEnvironment, isolatedEnvironment } from '@palaver/testing';
-import { SignJWT } from 'jose';
-import mongoose, { Types } from 'mongoose';
+import {
+  createTestTokenIssuer,
+  type IsolatedEnvironment,
+  isolatedEnvironment,
+  type TestUser,
+} from '@palaver/testing';
+import mongoose from 'mongoose';
 import { buildMessageApp, type MessageApp } from '../src/app.ts';
 import { loadMessageConfig } from '../src/config.ts';
 
-// Tokens are minted here with a test key; the service verifies them exactly as in
+// Tokens are minted with a test key; the service verifies them exactly as in
 // production (JWKS, issuer, audience, algorithms), only the key set is local.
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const jwks = {
-  keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'test', alg: 'EdDSA', use: 'sig' }],
-};
+const issuer = createTestTokenIssuer();
+const { jwks } = issuer;
 
-export interface TestUser {
-  id: string;
-  token: string;
-  headers: { authorization: string };
-}
-
-export async function makeUser(): Promise<TestUser> {
-  const id = new Types.ObjectId().toHexString();
-  const token = await new SignJWT({ sid: randomUUID() })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
-    .setSubject(id)
-    .setIssuer('palaver-auth')
-    .setAudience('palaver')
-    .setIssuedAt()
-    .setJti(randomUUID())
-    .setExpirationTime('15m')
-    .sign(privateKey);
-  return { id, token, headers: { authorization: `Bearer ${token}` } };
-}
+export type { TestUser } from '@palaver/testing';
+export const makeUser = (): Promise<TestUser> => issuer.mint();
 
 export interface MessageHarness extends MessageApp {
   env: IsolatedEnvironment;

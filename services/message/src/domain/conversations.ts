@@ -251,6 +251,7 @@ export function createConversations(deps: {
       return { conversationId: id, userId: callerId, lastReadSeq: state?.lastReadSeq ?? 0 };
     },
 
+    /** Delivery receipt: like `markRead`, monotonic and capped at the conversation's last seq. */
     async markDelivered(id: string, callerId: string, seq: number) {
       const conversation = await loadForMember(id, callerId);
       const target = Math.min(seq, conversation.lastSeq);
@@ -262,6 +263,16 @@ export function createConversations(deps: {
           memberIds: memberIdsOf(conversation),
         });
       }
+      const [state] = await conversations.readStatesOf([readStateId(id, callerId)]);
+      return { conversationId: id, userId: callerId, lastDeliveredSeq: state?.lastDeliveredSeq ?? 0 };
+    },
+
+    /** Everyone who shares at least one conversation with the caller, the caller excluded. */
+    async contactsOf(callerId: string) {
+      const rows = await conversations.memberIdsAcross(callerId);
+      const ids = new Set(rows.flatMap((row) => row.memberIds.map(String)));
+      ids.delete(callerId);
+      return { userIds: [...ids] };
     },
 
     loadForMember,

@@ -1,10 +1,12 @@
 import {
   AddMembersBody,
+  ContactList,
   Conversation,
   ConversationListQuery,
   ConversationPage,
   ConversationParams,
   CreateConversationBody,
+  DeliveryReceipt,
   MemberParams,
   ReadReceipt,
   ReadReceiptBody,
@@ -126,5 +128,34 @@ export function conversationRoutes(
       },
     },
     async (request) => conversations.markRead(request.params.id, request.principal.userId, request.body.seq),
+  );
+
+  app.post(
+    '/conversations/:id/delivered',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "Delivery receipt: everything up to seq reached one of the caller's devices",
+        params: ConversationParams,
+        body: ReadReceiptBody,
+        response: { 200: DeliveryReceipt, ...errors },
+      },
+    },
+    async (request) =>
+      conversations.markDelivered(request.params.id, request.principal.userId, request.body.seq),
+  );
+
+  app.get(
+    '/contacts',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: 'Everyone who shares a conversation with the caller (the audience of their presence)',
+        response: { 200: ContactList, ...errors },
+      },
+    },
+    async (request) => conversations.contactsOf(request.principal.userId),
   );
 }

@@ -127,6 +127,13 @@ export function createConversationStore(connection: Connection) {
         .exec();
     },
 
+    /** Member ids of every conversation `userId` belongs to (for presence audiences). */
+    memberIdsAcross: (userId: string) =>
+      Conversation.find({ memberIds: new Types.ObjectId(userId) })
+        .select({ memberIds: 1 })
+        .lean<Pick<ConversationRecord, '_id' | 'memberIds'>[]>()
+        .exec(),
+
     /** Replaces fields and appends an outbox event in one single-document update. */
     update: (id: string, set: Partial<ConversationRecord>, event: OutboxEvent) =>
       Conversation.findByIdAndUpdate(id, { $set: set, $push: { outbox: event } }, { new: true })

@@ -1,0 +1,179 @@
+import type { Broker } from '@palaver/events';
+import type { Logger } from '@palaver/logger';
+import { type AccessTokenVerifier, createServiceApp, type ServiceKit } from '@palaver/service-kit';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import type { MessageApi } from './clients/message-api.ts';
+import type { GatewayConfig } from './config.ts';
+import { createEventFanout, type FanoutMode, fanoutBindings } from './delivery/event-fanout.ts';
+import { createGatewayMetrics } from './gateway-metrics.ts';
+import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
+import { startPresenceKeeper } from './presence/presence-keeper.ts';
+import { createPresenceRegistry } from './presence/presence-registry.ts';
+import { handleConnections } from './realtime/connection-lifecycle.ts';
+import { authenticateHandshake } from './realtime/handshake.ts';
+import { createMemberDirectory } from './realtime/member-directory.ts';
+import type { GatewayServer } from './realtime/rooms.ts';
+import { createSendRateLimiter } from './realtime/send-rate-limiter.ts';
+
+export type GatewayAppConfig = Pick<
+  GatewayConfig,
+  | 'LOG_LEVEL'
+  | 'TRUST_PROXY'
+  | 'REPLICA_ID'
+  | 'ADAPTER_CHANNEL_PREFIX'
+  | 'QUEUE_PREFIX'
+  | 'FANOUT'
+  | 'CORS_ORIGIN'
+  | 'MAX_PAYLOAD_BYTES'
+  | 'SEND_RATE'
+  | 'SEND_BURST'
+  | 'PRESENCE_HEARTBEAT'
+  | 'PRESENCE_TIMEOUT'
+  | 'TYPING_TTL'
+  | 'TYPING_THROTTLE_MS'
+  | 'SYNC_PAGE'
+>;
+
+export interface GatewayDependencies {
+  /** Presence and rate-limit keys (with the key prefix applied by the client). */
+  redis: Redis;
+  /** Two connections for the Socket.IO adapter: one publishes, one subscribes. */
+  adapterPub: Redis;
+  adapterSub: Redis;
+  broker: Broker;
+  verifyAccessToken: AccessTokenVerifier;
+  messageApi: MessageApi;
+  logger?: Logger;
+}
+
+export interface GatewayApp extends ServiceKit {
+  io: GatewayServer;
+  /** Moves clients to other replicas: closes their transports (they reconnect) within the timeout. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+/** Builds one gateway replica: HTTP (health, metrics) and Socket.IO on the same server. */
+export async function buildGatewayApp(
+  config: GatewayAppConfig,
+  deps: GatewayDependencies,
+): Promise<GatewayApp> {
+  const kit = await createServiceApp({
+    service: 'gateway',
+    logger: deps.logger ?? config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY || false,
+    openapi: {
+      title: 'Palaver gateway',
+      version: '1',
+      description: 'Operational endpoints only; the realtime API is Socket.IO (docs/events.md).',
+      docsPath: '/gateway/docs/json',
+    },
+    readiness: {
+      redis: () => deps.redis.ping(),
+      adapter: () => deps.adapterPub.ping(),
+      broker: () => deps.broker.check(),
+    },
+  });
+  const { app, health } = kit;
+  const logger = app.log as Logger;
+  const origins = config.CORS_ORIGIN.split(',').filter(Boolean);
+
+  const io: GatewayServer = new Server(app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: config.MAX_PAYLOAD_BYTES,
+    adapter: createShardedAdapter(deps.adapterPub, deps.adapterSub, {
+      channelPrefix: config.ADAPTER_CHANNEL_PREFIX,
+    }),
+    ...(origins.length > 0 ? { cors: { origin: origins, credentials: false } } : {}),
+  });
+
+  const fanoutMode = config.FANOUT as FanoutMode;
+  const queue =
+    fanoutMode === 'replica-queue'
+      ? `${config.QUEUE_PREFIX}.replica.${config.REPLICA_ID}`
+      : `${config.QUEUE_PREFIX}.deliveries`;
+  const metrics = createGatewayMetrics(kit.metrics, {
+    connectedSockets: () => io.of('/').sockets.size,
+    queueDepth: () => deps.broker.queueDepth(queue),
+  });
+  const presence = createPresenceRegistry({
+    redis: deps.redis,
+    replicaId: config.REPLICA_ID,
+    timeoutMs: config.PRESENCE_TIMEOUT * 1000,
+  });
+  const announcer = createPresenceAnnouncer(io, metrics);
+  const members = createMemberDirectory(deps.messageApi);
+  const isDraining = () => health.draining;
+
+  io.use(authenticateHandshake(deps.verifyAccessToken, isDraining));
+  handleConnections({
+    io,
+    presence,
+    announcer,
+    members,
+    messageApi: deps.messageApi,
+    takeSendToken: createSendRateLimiter({
+      redis: deps.redis,
+      perSecond: config.SEND_RATE,
+      burst: config.SEND_BURST,
+    }),
+    verifyAccessToken: deps.verifyAccessToken,
+    syncPage: config.SYNC_PAGE,
+    typingTtlMs: config.TYPING_TTL * 1000,
+    typingThrottleMs: config.TYPING_THROTTLE_MS,
+    isDraining,
+    metrics,
+    logger,
+  });
+
+  const fanout = createEventFanout({ io, mode: fanoutMode, members, metrics });
+  await deps.broker.consume({
+    queue,
+    bindings: fanoutBindings,
+    exclusive: fanoutMode === 'replica-queue',
+    prefetch: 500,
+    handle: fanout.handle,
+  });
+
+  const keeper = startPresenceKeeper({
+    registry: presence,
+    announcer,
+    intervalMs: config.PRESENCE_HEARTBEAT * 1000,
+    logger,
+    async reregisterLocalSockets() {
+      for (const socket of io.of('/').sockets.values()) {
+        if (await presence.connect(socket.data.userId, socket.id)) {
+          announcer.announce(socket.data.userId, 'online');
+        }
+      }
+    },
+  });
+
+  async function drain(timeoutMs: number) {
+    health.draining = true;
+    const sockets = [...io.of('/').sockets.values()];
+    // Spread over the first half of the window, so other replicas are not hit all at once.
+    const spacingMs = sockets.length > 0 ? timeoutMs / 2 / sockets.length : 0;
+    for (const socket of sockets) {
+      socket.conn.close(); // a transport close, which clients answer by reconnecting
+      if (spacingMs >= 1) await new Promise((resolve) => setTimeout(resolve, spacingMs));
+    }
+    const deadline = Date.now() + timeoutMs / 2;
+    while (io.of('/').sockets.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Users whose sockets did not come back on another replica go offline now.
+    for (const userId of await presence.forgetReplica(config.REPLICA_ID)) {
+      announcer.announce(userId, 'offline');
+    }
+  }
+
+  app.addHook('onClose', async () => {
+    await keeper.stop();
+    io.local.disconnectSockets(true);
+    io.engine.close();
+  });
+  return { ...kit, io, drain };
+}

@@ -1,0 +1,64 @@
+import type { ContactList, Conversation, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
+import { DomainError } from '@palaver/service-kit';
+
+/**
+ * The gateway's view of the message service: its internal HTTP API, called with the
+ * socket owner's own access token, so the message service checks membership exactly
+ * as it does for any other client. Errors come back as DomainErrors with the message
+ * service's codes; an unreachable service is `unavailable`.
+ */
+export interface MessageApi {
+  send(token: string, conversationId: string, body: SendMessageBody): Promise<Message>;
+  markDelivered(token: string, conversationId: string, seq: number): Promise<{ lastDeliveredSeq: number }>;
+  markRead(token: string, conversationId: string, seq: number): Promise<{ lastReadSeq: number }>;
+  historyAfter(token: string, conversationId: string, after: number, limit: number): Promise<MessagePage>;
+  conversation(token: string, conversationId: string): Promise<Conversation>;
+  contacts(token: string): Promise<ContactList>;
+}
+
+const requestTimeoutMs = 10_000;
+
+export function createMessageApi(baseUrl: string): MessageApi {
+  async function call<T>(token: string, method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+    } catch {
+      throw new DomainError('unavailable', 'The message service is unreachable; try again');
+    }
+    const payload = (await response.json().catch(() => undefined)) as
+      | (T & { error?: { code: string; message: string; details?: unknown } })
+      | undefined;
+    if (response.ok && payload) return payload;
+    if (response.status >= 500 || !payload?.error) {
+      throw new DomainError('unavailable', 'The message service could not answer; try again');
+    }
+    throw new DomainError(payload.error.code, payload.error.message, payload.error.details);
+  }
+
+  const conversationPath = (id: string) => `/conversations/${encodeURIComponent(id)}`;
+  return {
+    send: (token, conversationId, body) =>
+      call(token, 'POST', `${conversationPath(conversationId)}/messages`, body),
+    markDelivered: (token, conversationId, seq) =>
+      call(token, 'POST', `${conversationPath(conversationId)}/delivered`, { seq }),
+    markRead: (token, conversationId, seq) =>
+      call(token, 'POST', `${conversationPath(conversationId)}/read`, { seq }),
+    historyAfter: (token, conversationId, after, limit) =>
+      call(
+        token,
+        'GET',
+        `/messages?${new URLSearchParams({ conversationId, after: String(after), limit: String(limit) })}`,
+      ),
+    conversation: (token, conversationId) => call(token, 'GET', conversationPath(conversationId)),
+    contacts: (token) => call(token, 'GET', '/contacts'),
+  };
+}

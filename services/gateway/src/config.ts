@@ -1,0 +1,57 @@
+import { hostname } from 'node:os';
+import { ConfigError, duration, loadConfig, num, port, str, url } from '@palaver/config';
+
+export const gatewayConfigSpec = {
+  HOST: str({ default: '127.0.0.1' }),
+  PORT: port({ default: 4004 }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  }),
+  TRUST_PROXY: str({ default: '' }),
+  REPLICA_ID: str({
+    default: `${hostname()}-${process.pid}`,
+    desc: 'Names this replica in Redis presence keys and broker queues; unique per running replica',
+  }),
+  REDIS_URL: url(),
+  REDIS_KEY_PREFIX: str({ default: 'palaver:gateway:', desc: 'Prefix of presence and rate-limit keys' }),
+  ADAPTER_CHANNEL_PREFIX: str({ default: 'socket.io', desc: "Socket.IO Redis adapter's channel prefix" }),
+  AMQP_URL: url(),
+  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+  QUEUE_PREFIX: str({ default: 'palaver.gateway' }),
+  FANOUT: str({
+    default: 'replica-queue',
+    choices: ['replica-queue', 'shared-queue'],
+    desc: 'replica-queue: every replica consumes every event and emits to its own sockets; shared-queue: replicas compete for events and broadcast through the Redis adapter',
+  }),
+  MESSAGE_URL: url({ desc: "The message service's base URL, e.g. http://127.0.0.1:4002" }),
+  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
+  JWT_ISSUER: str({ default: 'palaver-auth' }),
+  JWT_AUDIENCE: str({ default: 'palaver' }),
+  CORS_ORIGIN: str({ default: '', desc: 'Comma-separated browser origins allowed to connect directly' }),
+  MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),
+  SEND_RATE: num({ default: 10, desc: 'Sends per second a user may sustain, across all replicas' }),
+  SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
+  PRESENCE_HEARTBEAT: duration({ default: 5, desc: 'How often a replica renews its heartbeat' }),
+  PRESENCE_TIMEOUT: duration({
+    default: 20,
+    desc: 'A replica silent this long is presumed dead and its sockets are reaped',
+  }),
+  TYPING_TTL: duration({ default: 6, desc: 'Typing stops by itself after this long without a renewal' }),
+  TYPING_THROTTLE_MS: num({ default: 2000, desc: 'Least time between relayed typing:true per conversation' }),
+  SYNC_PAGE: num({ default: 100, desc: 'Most messages sync returns per conversation before hasMore' }),
+  DRAIN_TIMEOUT: duration({
+    default: 10,
+    desc: 'On SIGTERM, time given to clients to move to other replicas',
+  }),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(gatewayConfigSpec, env);
+  if (config.PRESENCE_TIMEOUT <= config.PRESENCE_HEARTBEAT) {
+    throw new ConfigError('invalid configuration: PRESENCE_TIMEOUT must be longer than PRESENCE_HEARTBEAT');
+  }
+  return config;
+}

@@ -1,0 +1,111 @@
+import type { Conversation, EventData, EventEnvelope, EventType } from '@palaver/contracts';
+import type { GatewayMetrics } from '../gateway-metrics.ts';
+import type { MemberDirectory } from '../realtime/member-directory.ts';
+import { type GatewayServer, sessionRoom, userRoom, watchRoom } from '../realtime/rooms.ts';
+
+/**
+ * How events reach sockets. `replica-queue`: every replica consumes every event from its
+ * own queue and emits to its own sockets only (no Redis hop). `shared-queue`: replicas
+ * compete for events on one queue and broadcast through the Redis adapter.
+ * docs/architecture.md compares their cost.
+ */
+export type FanoutMode = 'replica-queue' | 'shared-queue';
+
+export const fanoutBindings = ['message.*', 'conversation.*', 'auth.session.revoked'];
+
+/** Event ids already handled, so a redelivered event is not emitted twice. */
+const rememberedEvents = 10_000;
+
+export function createEventFanout(deps: {
+  io: GatewayServer;
+  mode: FanoutMode;
+  members: MemberDirectory;
+  metrics: GatewayMetrics;
+}) {
+  const { io, metrics } = deps;
+  // Local emits reach this replica's sockets; adapter emits reach every replica's.
+  const scope = deps.mode === 'replica-queue' ? io.local : io;
+  const seen = new Set<string>();
+
+  const toMembers = (memberIds: string[]) => scope.to(memberIds.map(userRoom));
+
+  /** Members of a conversation see each other's presence from now on. */
+  function watchEachOther(newcomers: string[], everyone: string[]) {
+    for (const userId of everyone) {
+      const others = newcomers.includes(userId) ? everyone : newcomers;
+      const rooms = others.filter((id) => id !== userId).map(watchRoom);
+      if (rooms.length > 0) scope.in(userRoom(userId)).socketsJoin(rooms);
+    }
+  }
+
+  function conversationChanged(conversation: Conversation) {
+    deps.members.remember(
+      conversation.id,
+      conversation.members.map((member) => member.userId),
+    );
+  }
+
+  const routes: { [T in EventType]?: (data: EventData<T>) => void } = {
+    'message.created': ({ message, memberIds }) => {
+      toMembers(memberIds).emit('message:received', { message });
+      metrics.eventsOut.inc({ event: 'message:received' });
+      metrics.deliveryLatency.observe(Math.max(0, Date.now() - Date.parse(message.createdAt)) / 1000);
+    },
+    'message.updated': ({ message, memberIds }) => {
+      toMembers(memberIds).emit('message:updated', { message });
+      metrics.eventsOut.inc({ event: 'message:updated' });
+    },
+    'message.deleted': ({ message, memberIds }) => {
+      toMembers(memberIds).emit('message:deleted', { message });
+      metrics.eventsOut.inc({ event: 'message:deleted' });
+    },
+    'message.delivered': ({ conversationId, userId, deliveredSeq, memberIds }) => {
+      toMembers(memberIds).emit('message:status', { conversationId, userId, deliveredSeq });
+      metrics.eventsOut.inc({ event: 'message:status' });
+    },
+    'conversation.read': ({ conversationId, userId, readSeq, memberIds }) => {
+      toMembers(memberIds).emit('message:status', { conversationId, userId, readSeq });
+      metrics.eventsOut.inc({ event: 'message:status' });
+    },
+    'conversation.created': ({ conversation, memberIds }) => {
+      conversationChanged(conversation);
+      watchEachOther(memberIds, memberIds);
+      toMembers(memberIds).emit('conversation:updated', { conversation });
+      metrics.eventsOut.inc({ event: 'conversation:updated' });
+    },
+    'conversation.updated': ({ conversation, memberIds }) => {
+      conversationChanged(conversation);
+      toMembers(memberIds).emit('conversation:updated', { conversation });
+      metrics.eventsOut.inc({ event: 'conversation:updated' });
+    },
+    'conversation.member_added': ({ conversation, userIds, memberIds }) => {
+      conversationChanged(conversation);
+      watchEachOther(userIds, memberIds);
+      toMembers(memberIds).emit('conversation:updated', { conversation });
+      metrics.eventsOut.inc({ event: 'conversation:updated' });
+    },
+    'conversation.member_removed': ({ conversation, userId, memberIds }) => {
+      conversationChanged(conversation);
+      // memberIds still lists the removed member, so their client can drop the conversation.
+      toMembers(memberIds).emit('conversation:updated', {
+        conversation,
+        removedUserIds: [userId],
+      });
+      metrics.eventsOut.inc({ event: 'conversation:updated' });
+    },
+    'auth.session.revoked': ({ sessionId }) => {
+      scope.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+  };
+
+  return {
+    /** Routes one broker event to the sockets it concerns; unknown types are ignored. */
+    async handle(event: EventEnvelope) {
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      if (seen.size > rememberedEvents) seen.delete(seen.values().next().value as string);
+      const route = routes[event.type] as ((data: unknown) => void) | undefined;
+      route?.(event.data);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import type { PresenceStatus } from '@palaver/contracts';
+import type { Redis } from 'ioredis';
+import { defineRedisScript } from '../redis-script.ts';
+
+/**
+ * Who is online, across every gateway replica, kept in Redis.
+ *
+ * - `presence:{<user>}:sockets` — hash of the user's live sockets (`<replica>/<socket>`);
+ *   the user is online while it is non-empty. `presence:{<user>}:seen` — last seen time.
+ *   Both keys share a hash tag so each script touches one cluster slot.
+ * - `presence:replica:<replica>` — set of that replica's `<user>/<socket>` entries, so a
+ *   dead replica's sockets can be found and forgotten by the others.
+ * - `presence:replicas` — sorted set of replica heartbeats (ms since the epoch).
+ */
+export interface UserPresence {
+  userId: string;
+  status: PresenceStatus;
+  lastSeenAt: string | null;
+}
+
+export interface PresenceRegistry {
+  /** Records a live socket; true when it is the user's first one (they came online). */
+  connect(userId: string, socketId: string): Promise<boolean>;
+  /** Forgets a socket; true when it was the user's last one (they went offline). */
+  disconnect(userId: string, socketId: string): Promise<boolean>;
+  statusOf(userIds: string[]): Promise<UserPresence[]>;
+  /**
+   * Renews this replica's heartbeat. Returns true when the heartbeat had been reaped
+   * (this replica was presumed dead, e.g. after a long pause), so the caller re-registers.
+   */
+  heartbeat(): Promise<boolean>;
+  /** Forgets the sockets of replicas silent past the timeout; returns users now offline. */
+  reapSilentReplicas(): Promise<string[]>;
+  /** Forgets every socket a replica registered; returns the users now offline. */
+  forgetReplica(replicaId: string): Promise<string[]>;
+}
+
+const connectScript = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[2])
+return redis.call('HLEN', KEYS[1])`;
+
+// -1: the socket was not registered (already forgotten), so no transition to report.
+const disconnectScript = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end
+local left = redis.call('HLEN', KEYS[1])
+if left == 0 then redis.call('SET', KEYS[2], ARGV[2]) end
+return left`;
+
+const userKeys = (userId: string) => [`presence:{${userId}}:sockets`, `presence:{${userId}}:seen`];
+const replicaKey = (replicaId: string) => `presence:replica:${replicaId}`;
+const replicasKey = 'presence:replicas';
+
+export function createPresenceRegistry(options: {
+  redis: Redis;
+  replicaId: string;
+  /** A replica whose heartbeat is older than this is presumed dead. */
+  timeoutMs: number;
+}): PresenceRegistry {
+  const { redis, replicaId, timeoutMs } = options;
+  const connectSocket = defineRedisScript(redis, 'palaverPresenceConnect', 2, connectScript);
+  const disconnectSocket = defineRedisScript(redis, 'palaverPresenceDisconnect', 2, disconnectScript);
+  const field = (socketId: string, replica = replicaId) => `${replica}/${socketId}`;
+
+  async function removeSocket(userId: string, socketField: string): Promise<boolean> {
+    const left = await disconnectSocket(userKeys(userId), socketField, new Date().toISOString());
+    return left === 0;
+  }
+
+  const registry: PresenceRegistry = {
+    async connect(userId, socketId) {
+      // Listed under the replica first, so a crash in between leaves nothing unreapable.
+      await redis.sadd(replicaKey(replicaId), `${userId}/${socketId}`);
+      const count = await connectSocket(userKeys(userId), field(socketId), new Date().toISOString());
+      return count === 1;
+    },
+
+    async disconnect(userId, socketId) {
+      const wentOffline = await removeSocket(userId, field(socketId));
+      await redis.srem(replicaKey(replicaId), `${userId}/${socketId}`);
+      return wentOffline;
+    },
+
+    async statusOf(userIds) {
+      if (userIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const userId of userIds) {
+        const [sockets, seen] = userKeys(userId) as [string, string];
+        pipeline.hlen(sockets).get(seen);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      return userIds.map((userId, i) => ({
+        userId,
+        status: Number(replies[2 * i]?.[1] ?? 0) > 0 ? 'online' : 'offline',
+        lastSeenAt: (replies[2 * i + 1]?.[1] as string | null) ?? null,
+      }));
+    },
+
+    async heartbeat() {
+      const added = await redis.zadd(replicasKey, Date.now(), replicaId);
+      return added === 1;
+    },
+
+    async reapSilentReplicas() {
+      const silent = await redis.zrangebyscore(replicasKey, '-inf', Date.now() - timeoutMs);
+      const offline: string[] = [];
+      for (const dead of silent) {
+        if (dead === replicaId) continue;
+        // One reaper per dead replica, even when every survivor notices at once.
+        const claimed = await redis.set(`presence:reaping:${dead}`, replicaId, 'PX', timeoutMs, 'NX');
+        if (claimed !== 'OK') continue;
+        offline.push(...(await registry.forgetReplica(dead)));
+      }
+      return offline;
+    },
+
+    async forgetReplica(dead) {
+      const offline: string[] = [];
+      const stream = redis.sscanStream(replicaKey(dead), { count: 500 });
+      for await (const entries of stream as AsyncIterable<string[]>) {
+        for (const entry of entries) {
+          const [userId, socketId] = entry.split('/') as [string, string];
+          if (await removeSocket(userId, field(socketId, dead))) offline.push(userId);
+        }
+      }
+      await redis.multi().del(replicaKey(dead)).zrem(replicasKey, dead).exec();
+      return [...new Set(offline)];
+    },
+  };
+  return registry;
+}

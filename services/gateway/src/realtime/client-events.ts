@@ -1,0 +1,146 @@
+import {
+  type Ack,
+  type ClientEventName,
+  type ClientEventPayload,
+  ClientEventPayloads,
+  type ClientEventResults,
+  type RealtimeError,
+  type SyncedConversation,
+} from '@palaver/contracts';
+import type { Logger } from '@palaver/logger';
+import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { MessageApi } from '../clients/message-api.ts';
+import type { GatewayMetrics } from '../gateway-metrics.ts';
+import type { GatewaySocket } from './rooms.ts';
+import type { SendRateLimiter } from './send-rate-limiter.ts';
+
+export interface ClientEventDeps {
+  messageApi: MessageApi;
+  takeSendToken: SendRateLimiter;
+  verifyAccessToken: AccessTokenVerifier;
+  /** Most messages `sync` returns per conversation before answering `hasMore`. */
+  syncPage: number;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/** What the connection lifecycle lends the handlers for one socket. */
+export interface SocketHooks {
+  typing(conversationId: string, isTyping: boolean): Promise<void>;
+  tokenRefreshed(previousSessionId: string): void;
+}
+
+type Handler<E extends ClientEventName> = (payload: ClientEventPayload<E>) => Promise<ClientEventResults[E]>;
+
+const validators = Object.fromEntries(
+  Object.entries(ClientEventPayloads).map(([event, schema]) => [event, TypeCompiler.Compile(schema)]),
+) as { [E in ClientEventName]: ReturnType<typeof TypeCompiler.Compile<(typeof ClientEventPayloads)[E]>> };
+
+const syncConcurrency = 8;
+
+/**
+ * Registers every client→server event on a socket. Each payload is checked against the
+ * shared schema and each event is acknowledged `{ok:true, …}` or `{ok:false, error}`;
+ * nothing a client sends can throw out of a handler.
+ */
+export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDeps, hooks: SocketHooks) {
+  const { messageApi, metrics, logger } = deps;
+  const user = socket.data;
+
+  const handlers: { [E in ClientEventName]: Handler<E> } = {
+    'message:send': async ({ conversationId, ...body }) => {
+      if (!(await deps.takeSendToken(user.userId))) {
+        throw new DomainError('rate_limited', 'Sending too fast; wait a moment and retry');
+      }
+      return { message: await messageApi.send(user.token, conversationId, body) };
+    },
+    'message:delivered': async ({ conversationId, seq }) => {
+      const receipt = await messageApi.markDelivered(user.token, conversationId, seq);
+      return { deliveredSeq: receipt.lastDeliveredSeq };
+    },
+    'conversation:read': async ({ conversationId, seq }) => {
+      const receipt = await messageApi.markRead(user.token, conversationId, seq);
+      return { readSeq: receipt.lastReadSeq };
+    },
+    typing: async ({ conversationId, isTyping }) => {
+      await hooks.typing(conversationId, isTyping);
+      return {};
+    },
+    sync: async ({ cursors }) => syncSince(Object.entries(cursors)),
+    'auth:refresh': async ({ token }) => {
+      const principal = await deps.verifyAccessToken(token);
+      if (principal.userId !== user.userId) {
+        throw new DomainError('forbidden', 'The new token belongs to another user');
+      }
+      const previousSessionId = user.sessionId;
+      Object.assign(user, { token, sessionId: principal.sessionId, expiresAt: principal.expiresAt });
+      hooks.tokenRefreshed(previousSessionId);
+      return { expiresAt: new Date(principal.expiresAt * 1000).toISOString() };
+    },
+  };
+
+  async function syncSince(cursors: [string, number][]) {
+    const conversations: SyncedConversation[] = [];
+    const gone: string[] = [];
+    const queue = [...cursors];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [conversationId, lastSeq] = next;
+        try {
+          const page = await messageApi.historyAfter(user.token, conversationId, lastSeq, deps.syncPage);
+          conversations.push({ conversationId, messages: page.messages, hasMore: page.hasMore });
+        } catch (error) {
+          if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
+          gone.push(conversationId);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(syncConcurrency, cursors.length) }, worker));
+    return { conversations, gone };
+  }
+
+  for (const event of Object.keys(handlers) as ClientEventName[]) {
+    socket.on(event, (...args: unknown[]) => {
+      metrics.eventsIn.inc({ event });
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: Ack) => void) : undefined;
+      void handle(event, args[0]).then((result) => ack?.(result));
+    });
+  }
+
+  // An event nobody handles would leave the client waiting on its ack forever.
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && event in handlers) return;
+    metrics.eventsIn.inc({ event: 'unknown' });
+    const ack = args.at(-1);
+    if (typeof ack === 'function') {
+      ack(failure({ code: 'unknown_event', message: `No such event: ${String(event).slice(0, 64)}` }));
+    }
+  });
+
+  async function handle<E extends ClientEventName>(event: E, payload: unknown): Promise<Ack> {
+    const validator = validators[event];
+    if (!validator.Check(payload)) {
+      const details = [...validator.Errors(payload)]
+        .slice(0, 5)
+        .map((error) => ({ path: error.path || '/', message: error.message }));
+      return failure({ code: 'invalid_request', message: `Invalid ${event} payload`, details });
+    }
+    try {
+      const handler = handlers[event] as Handler<E>;
+      return { ok: true, ...(await handler(payload as ClientEventPayload<E>)) };
+    } catch (error) {
+      if (error instanceof DomainError) {
+        return failure({
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        });
+      }
+      logger.error({ err: error, event, userId: user.userId }, 'socket event failed');
+      return failure({ code: 'internal', message: 'Something went wrong; try again' });
+    }
+  }
+}
+
+const failure = (error: RealtimeError): Ack => ({ ok: false, error });

@@ -1,0 +1,109 @@
+import type { Logger } from '@palaver/logger';
+import type { MessageApi } from '../clients/message-api.ts';
+import type { GatewayMetrics } from '../gateway-metrics.ts';
+import type { PresenceAnnouncer } from '../presence/presence-announcer.ts';
+import type { PresenceRegistry } from '../presence/presence-registry.ts';
+import { type ClientEventDeps, registerClientEvents } from './client-events.ts';
+import type { MemberDirectory } from './member-directory.ts';
+import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom, watchRoom } from './rooms.ts';
+import { createTypingTracker } from './typing-tracker.ts';
+
+export interface ConnectionDeps extends ClientEventDeps {
+  io: GatewayServer;
+  presence: PresenceRegistry;
+  announcer: PresenceAnnouncer;
+  members: MemberDirectory;
+  messageApi: MessageApi;
+  typingTtlMs: number;
+  typingThrottleMs: number;
+  /** While draining, sockets leave without being marked offline: they reconnect elsewhere. */
+  isDraining: () => boolean;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+// setTimeout's ceiling; access tokens live minutes, but a clock far off must not overflow it.
+const maxTimerMs = 2 ** 31 - 1;
+
+/** What happens between a socket's handshake and its disconnect. */
+export function handleConnections(deps: ConnectionDeps) {
+  deps.io.on('connection', (socket) => {
+    onConnection(socket, deps).catch((err) =>
+      deps.logger.error({ err, userId: socket.data.userId }, 'socket setup failed'),
+    );
+  });
+}
+
+async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
+  const { io, presence, announcer, logger } = deps;
+  const user = socket.data;
+  socket.join([userRoom(user.userId), sessionRoom(user.sessionId)]);
+
+  let expiry: NodeJS.Timeout | undefined;
+  const scheduleExpiry = () => {
+    clearTimeout(expiry);
+    const remainingMs = Math.min(maxTimerMs, Math.max(0, user.expiresAt * 1000 - Date.now()));
+    expiry = setTimeout(() => {
+      socket.emit('auth:expired', { expiredAt: new Date(user.expiresAt * 1000).toISOString() });
+      socket.disconnect(true);
+    }, remainingMs);
+  };
+  scheduleExpiry();
+
+  // Typing goes to the other members' sockets only, through the adapter (any replica).
+  const typingAudiences = new Map<string, string[]>();
+  const typing = createTypingTracker({
+    ttlMs: deps.typingTtlMs,
+    throttleMs: deps.typingThrottleMs,
+    relay: (conversationId, isTyping) => {
+      const rooms = (typingAudiences.get(conversationId) ?? [])
+        .filter((memberId) => memberId !== user.userId)
+        .map(userRoom);
+      if (!isTyping) typingAudiences.delete(conversationId);
+      if (rooms.length === 0) return;
+      io.to(rooms).emit('typing', { conversationId, userId: user.userId, isTyping });
+      deps.metrics.eventsOut.inc({ event: 'typing' });
+    },
+  });
+
+  registerClientEvents(socket, deps, {
+    async typing(conversationId, isTyping) {
+      if (isTyping) {
+        typingAudiences.set(
+          conversationId,
+          await deps.members.membersFor(user.token, user.userId, conversationId),
+        );
+      } else if (!typingAudiences.has(conversationId)) {
+        return;
+      }
+      typing.update(conversationId, isTyping);
+    },
+    tokenRefreshed(previousSessionId) {
+      if (previousSessionId !== user.sessionId) {
+        socket.leave(sessionRoom(previousSessionId));
+        socket.join(sessionRoom(user.sessionId));
+      }
+      scheduleExpiry();
+    },
+  });
+
+  socket.on('disconnect', () => {
+    clearTimeout(expiry);
+    typing.stopAll();
+    if (deps.isDraining()) return;
+    presence
+      .disconnect(user.userId, socket.id)
+      .then((wentOffline) => wentOffline && announcer.announce(user.userId, 'offline'))
+      .catch((err) => logger.warn({ err, userId: user.userId }, 'presence update failed on disconnect'));
+  });
+
+  if (await presence.connect(user.userId, socket.id)) announcer.announce(user.userId, 'online');
+  if (!socket.connected) {
+    // Gone while we registered it: the disconnect handler may have run first.
+    if (await presence.disconnect(user.userId, socket.id)) announcer.announce(user.userId, 'offline');
+    return;
+  }
+  const { userIds: contacts } = await deps.messageApi.contacts(user.token);
+  socket.join(contacts.map(watchRoom));
+  for (const status of await presence.statusOf(contacts)) socket.emit('user:status', status);
+}

@@ -1,0 +1,169 @@
+import type { Message } from '@palaver/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ClientSocket,
+  clientMessageId,
+  collect,
+  eventually,
+  type GatewayStack,
+  request,
+  startGatewayStack,
+} from './gateway-harness.ts';
+
+// The same scenarios under both fan-out designs: two replicas with a queue each, and
+// three replicas competing on one shared queue and broadcasting through Redis.
+describe.each([
+  { replicas: 2, fanout: 'replica-queue' },
+  { replicas: 3, fanout: 'shared-queue' },
+])('delivery with $replicas replicas ($fanout)', ({ replicas, fanout }) => {
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    stack = await startGatewayStack(`delivery-${fanout}`, { replicas, gatewayEnv: { FANOUT: fanout } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const replica = (i: number) => stack.gateways[i % stack.gateways.length] as (typeof stack.gateways)[0];
+
+  it('delivers a direct message to every socket of both users exactly once, across replicas', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    // Ada on replica 1; Bob on replica 2 and, with a second device, on the last replica.
+    const adaSocket = await stack.connect(replica(0), ada);
+    const bobSockets = [
+      await stack.connect(replica(1), bob),
+      await stack.connect(replica(replicas - 1), bob),
+    ];
+    const inboxes = [adaSocket, ...bobSockets].map((socket) => collect(socket, 'message:received'));
+
+    const sent: Message[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ack = await request(adaSocket, 'message:send', {
+        conversationId: chat.id,
+        clientMessageId: clientMessageId(),
+        body: `hello ${i} ✓ 你好`,
+      });
+      if (!ack.ok) throw new Error(ack.error.message);
+      sent.push(ack.message);
+    }
+    expect(sent.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const inbox of inboxes) {
+      await eventually(() => inbox.length >= 20);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // room for any duplicate to show up
+      expect(inbox.map((event) => event.message.seq)).toEqual(sent.map((m) => m.seq));
+      expect(inbox[0]?.message).toEqual(sent[0]);
+    }
+  });
+
+  it('delivers group messages to every member on every replica, and to nobody else', async () => {
+    const users = await Promise.all([stack.user(), stack.user(), stack.user(), stack.user()]);
+    const [owner, ...members] = users as [(typeof users)[0], ...typeof users];
+    const outsider = await stack.user();
+    const group = await stack.group(owner, members);
+    const sockets = await Promise.all(users.map((user, i) => stack.connect(replica(i), user)));
+    const outsiderSocket = await stack.connect(replica(1), outsider);
+    const inboxes = sockets.map((socket) => collect(socket, 'message:received'));
+    const outsiderInbox = collect(outsiderSocket, 'message:received');
+
+    const senders = sockets.slice(0, 3) as ClientSocket[];
+    const acks = await Promise.all(
+      senders.flatMap((socket) =>
+        Array.from({ length: 5 }, () =>
+          request(socket, 'message:send', {
+            conversationId: group.id,
+            clientMessageId: clientMessageId(),
+            body: 'hi',
+          }),
+        ),
+      ),
+    );
+    expect(acks.every((ack) => ack.ok)).toBe(true);
+    // Membership changes post system messages, so this group's seqs do not start at 1.
+    const expected = acks.map((ack) => (ack.ok ? ack.message.seq : 0)).sort((a, b) => a - b);
+    for (const inbox of inboxes) {
+      await eventually(() => inbox.length >= expected.length);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(inbox.map((event) => event.message.seq).sort((a, b) => a - b)).toEqual(expected);
+    }
+    expect(outsiderInbox).toEqual([]);
+  });
+
+  it('relays delivered and read receipts as message:status to the other members', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const adaSocket = await stack.connect(replica(0), ada);
+    const bobSocket = await stack.connect(replica(1), bob);
+    const statuses = collect(adaSocket, 'message:status');
+    const received = collect(bobSocket, 'message:received');
+
+    await request(adaSocket, 'message:send', {
+      conversationId: chat.id,
+      clientMessageId: clientMessageId(),
+      body: 'ping',
+    });
+    await eventually(() => received.length === 1);
+    expect(await request(bobSocket, 'message:delivered', { conversationId: chat.id, seq: 1 })).toEqual({
+      ok: true,
+      deliveredSeq: 1,
+    });
+    expect(await request(bobSocket, 'conversation:read', { conversationId: chat.id, seq: 1 })).toEqual({
+      ok: true,
+      readSeq: 1,
+    });
+    await eventually(() => statuses.length === 2);
+    expect(statuses).toEqual([
+      { conversationId: chat.id, userId: bob.id, deliveredSeq: 1 },
+      { conversationId: chat.id, userId: bob.id, readSeq: 1 },
+    ]);
+  });
+
+  it('tells members about conversation changes, including the member removed', async () => {
+    const [owner, kept, removed, added] = await Promise.all([
+      stack.user(),
+      stack.user(),
+      stack.user(),
+      stack.user(),
+    ]);
+    const group = await stack.group(owner, [kept, removed]);
+    const sockets = await Promise.all(
+      [owner, kept, removed, added].map((u, i) => stack.connect(replica(i), u)),
+    );
+    const updates = sockets.map((socket) => collect(socket, 'conversation:updated'));
+
+    await stack.call(owner, 'POST', `/conversations/${group.id}/members`, { userIds: [added.id] });
+    await stack.call(owner, 'DELETE', `/conversations/${group.id}/members/${removed.id}`);
+    const [ownerUpdates, keptUpdates, removedUpdates, addedUpdates] = updates as [
+      (typeof updates)[0],
+      (typeof updates)[0],
+      (typeof updates)[0],
+      (typeof updates)[0],
+    ];
+    await eventually(
+      () => ownerUpdates.length === 2 && keptUpdates.length === 2 && addedUpdates.length === 2,
+    );
+    await eventually(() => removedUpdates.length === 2);
+    expect(removedUpdates[1]?.removedUserIds).toEqual([removed.id]);
+    expect(addedUpdates[1]?.conversation.members.map((m) => m.userId).sort()).toEqual(
+      [owner.id, kept.id, added.id].sort(),
+    );
+  });
+
+  it('acks a send the member may not make with the message service error, and stores nothing', async () => {
+    const [ada, bob, eve] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const eveSocket = await stack.connect(replica(0), eve);
+    const ack = await request(eveSocket, 'message:send', {
+      conversationId: chat.id,
+      clientMessageId: clientMessageId(),
+      body: 'let me in',
+    });
+    expect(ack).toEqual({ ok: false, error: { code: 'not_found', message: expect.any(String) } });
+    const history = await stack.call<{ messages: Message[] }>(
+      ada,
+      'GET',
+      `/messages?conversationId=${chat.id}`,
+    );
+    expect(history.messages).toEqual([]);
+  });
+});

@@ -1,0 +1,297 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type {
+  Ack,
+  ClientEventName,
+  ClientEventPayload,
+  ClientEventResults,
+  ClientToServerEvents,
+  Conversation,
+  ServerToClientEvents,
+} from '@palaver/contracts';
+import { Broker } from '@palaver/events';
+import { createLogger } from '@palaver/logger';
+import { createAccessTokenVerifier } from '@palaver/service-kit';
+import {
+  createTestTokenIssuer,
+  freePort,
+  type IsolatedEnvironment,
+  isolatedEnvironment,
+  type TestUser,
+  waitUntilReady,
+} from '@palaver/testing';
+import { Redis } from 'ioredis';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { buildGatewayApp, type GatewayApp } from '../src/app.ts';
+import { createMessageApi } from '../src/clients/message-api.ts';
+import { loadGatewayConfig } from '../src/config.ts';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type { TestUser };
+
+const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
+const gatewayEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+
+/** A process started by a test; stopped (and awaited) by the stack's close. */
+interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnService(entry: string, env: Record<string, string>, port: number): ServiceProcess {
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { url: `http://127.0.0.1:${port}`, child, output: () => output, exited };
+}
+
+export interface GatewayReplica {
+  url: string;
+  replicaId: string;
+  /** In-process replicas only. */
+  app?: GatewayApp;
+  /** Replicas run as processes (for SIGKILL and SIGTERM). */
+  process?: ServiceProcess;
+  close: () => Promise<void>;
+}
+
+export interface GatewayStack {
+  env: IsolatedEnvironment;
+  messageUrl: string;
+  gateways: GatewayReplica[];
+  /** A user with a fresh token (and a new id unless given). */
+  user: (options?: { userId?: string; sessionId?: string; expiresInSeconds?: number }) => Promise<TestUser>;
+  startGateway: (options?: { process?: boolean; env?: Record<string, string> }) => Promise<GatewayReplica>;
+  /** Connects a client to a replica and waits until it is connected. */
+  connect: (replica: GatewayReplica, user: TestUser) => Promise<ClientSocket>;
+  /** Calls the message service over HTTP as `user`. */
+  call: <T = unknown>(user: TestUser, method: string, path: string, body?: object) => Promise<T>;
+  direct: (a: TestUser, b: TestUser) => Promise<Conversation>;
+  group: (owner: TestUser, members: TestUser[]) => Promise<Conversation>;
+  broker: Broker;
+  close: () => Promise<void>;
+}
+
+export interface StackOptions {
+  replicas?: number;
+  /** Gateway configuration shared by every replica. */
+  gatewayEnv?: Record<string, string>;
+}
+
+/**
+ * A real message service (its own process), real Redis and RabbitMQ, and gateway
+ * replicas side by side, all isolated to this test file by prefixes and names.
+ */
+export async function startGatewayStack(label: string, options: StackOptions = {}): Promise<GatewayStack> {
+  const env = isolatedEnvironment(label);
+  const issuer = createTestTokenIssuer();
+  const jwksServer = await issuer.serve();
+  const logger = createLogger(`${label}-test`, 'silent');
+  const sockets: ClientSocket[] = [];
+  const gateways: GatewayReplica[] = [];
+
+  const message = spawnService(
+    messageEntry,
+    {
+      MONGO_URL: env.mongoDatabaseUrl,
+      AMQP_URL: env.amqpUrl,
+      BROKER_EXCHANGE: env.exchange,
+      QUEUE_PREFIX: `${env.queuePrefix}.message`,
+      JWKS_URL: jwksServer.url,
+      SEND_BATCH_WINDOW_MS: '1',
+      RELAY_INTERVAL: '1s',
+    },
+    await freePort(),
+  );
+  await waitUntilReady(message.url, message.child).catch((error: Error) => {
+    throw new Error(`${error.message}\n${message.output()}`);
+  });
+
+  const broker = new Broker({ url: env.amqpUrl, exchange: env.exchange, logger, connectionName: label });
+  await broker.start();
+
+  const gatewayEnv = (replicaId: string, extra: Record<string, string> = {}) => ({
+    REPLICA_ID: replicaId,
+    REDIS_URL: env.redisUrl,
+    REDIS_KEY_PREFIX: `${env.redisPrefix}gw:`,
+    ADAPTER_CHANNEL_PREFIX: `${env.redisPrefix}sio`,
+    AMQP_URL: env.amqpUrl,
+    BROKER_EXCHANGE: env.exchange,
+    QUEUE_PREFIX: `${env.queuePrefix}.gateway`,
+    MESSAGE_URL: message.url,
+    JWKS_URL: jwksServer.url,
+    LOG_LEVEL: 'silent',
+    ...options.gatewayEnv,
+    ...extra,
+  });
+
+  async function startGateway(replicaOptions: { process?: boolean; env?: Record<string, string> } = {}) {
+    const replicaId = `${label}-${gateways.length + 1}`;
+    let replica: GatewayReplica;
+    if (replicaOptions.process) {
+      const child = spawnService(
+        gatewayEntry,
+        { ...gatewayEnv(replicaId, replicaOptions.env), LOG_LEVEL: 'info' },
+        await freePort(),
+      );
+      await waitUntilReady(child.url, child.child).catch((error: Error) => {
+        throw new Error(`${error.message}\n${child.output()}`);
+      });
+      replica = {
+        url: child.url,
+        replicaId,
+        process: child,
+        close: async () => {
+          if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+          await child.exited;
+        },
+      };
+    } else {
+      const config = loadGatewayConfig(gatewayEnv(replicaId, replicaOptions.env));
+      const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
+      const adapterPub = new Redis(config.REDIS_URL);
+      const adapterSub = adapterPub.duplicate();
+      const gatewayBroker = new Broker({
+        url: config.AMQP_URL,
+        exchange: config.BROKER_EXCHANGE,
+        logger,
+        connectionName: replicaId,
+      });
+      await gatewayBroker.start();
+      const app = await buildGatewayApp(config, {
+        redis,
+        adapterPub,
+        adapterSub,
+        broker: gatewayBroker,
+        verifyAccessToken: createAccessTokenVerifier({
+          jwks: issuer.jwks,
+          issuer: 'palaver-auth',
+          audience: 'palaver',
+        }),
+        messageApi: createMessageApi(message.url),
+        logger,
+      });
+      await app.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = app.app.server.address() as AddressInfo;
+      replica = {
+        url: `http://127.0.0.1:${port}`,
+        replicaId,
+        app,
+        close: async () => {
+          await app.app.close();
+          await gatewayBroker.close();
+          await Promise.allSettled([redis.quit(), adapterPub.quit(), adapterSub.quit()]);
+        },
+      };
+    }
+    gateways.push(replica);
+    return replica;
+  }
+
+  for (let i = 0; i < (options.replicas ?? 2); i++) await startGateway();
+
+  async function call<T>(user: TestUser, method: string, path: string, body?: object): Promise<T> {
+    const response = await fetch(`${message.url}${path}`, {
+      method,
+      headers: { ...user.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const payload = (response.status === 204 ? undefined : await response.json()) as T;
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(payload)}`);
+    return payload;
+  }
+
+  return {
+    env,
+    messageUrl: message.url,
+    gateways,
+    broker,
+    user: (userOptions) => issuer.mint(userOptions),
+    startGateway,
+    async connect(replica, user) {
+      const socket: ClientSocket = connectClient(replica.url, {
+        auth: { token: user.token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    },
+    call,
+    direct: (a, b) => call(a, 'POST', '/conversations', { type: 'direct', userId: b.id }),
+    group: (owner, members) =>
+      call(owner, 'POST', '/conversations', {
+        type: 'group',
+        title: 'Group',
+        memberIds: members.map((member) => member.id),
+      }),
+    async close() {
+      for (const socket of sockets) socket.disconnect();
+      for (const gateway of gateways) await gateway.close().catch(() => undefined);
+      await broker.close();
+      message.child.kill('SIGTERM');
+      await message.exited;
+      await jwksServer.close();
+    },
+  };
+}
+
+/** Sends a client event and waits for its ack. */
+export function request<E extends ClientEventName>(
+  socket: ClientSocket,
+  event: E,
+  payload: ClientEventPayload<E>,
+  timeoutMs = 10_000,
+): Promise<Ack<ClientEventResults[E]>> {
+  // The typed emit wants the exact ack signature; the envelope is what comes back.
+  const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (
+    event: string,
+    payload: unknown,
+  ) => Promise<Ack<ClientEventResults[E]>>;
+  return emit.call(socket.timeout(timeoutMs), event, payload);
+}
+
+/** Collects every `event` a socket receives, for exactly-once counting. */
+export function collect<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E) {
+  const received: Parameters<ServerToClientEvents[E]>[0][] = [];
+  (socket.on as (event: string, listener: (payload: unknown) => void) => void)(event, (payload) => {
+    received.push(payload as Parameters<ServerToClientEvents[E]>[0]);
+  });
+  return received;
+}
+
+/** Polls until `check` passes (it throws or returns false until then). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result !== false) return result;
+      if (Date.now() > deadline) throw new Error('condition still false');
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let counter = 0;
+export const clientMessageId = () => `g${Date.now().toString(36)}${(counter++).toString(36)}`;
