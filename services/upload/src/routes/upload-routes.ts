@@ -37,13 +37,21 @@ async function* filesOf(
     });
     for await (const part of parts) yield { stream: part.file, filename: part.filename };
   } catch (error) {
-    const mapped = multipartErrors[(error as { code?: string }).code ?? ''];
-    if (mapped) throw mapped();
-    if (/terminated early|Unexpected end of form|Malformed/i.test((error as Error).message ?? '')) {
-      throw new UploadError('invalid_request', 'The multipart body is malformed');
-    }
-    throw error;
+    throw asUploadError(error);
   }
+}
+
+function asUploadError(error: unknown) {
+  const mapped = multipartErrors[(error as { code?: string }).code ?? ''];
+  if (mapped) return mapped();
+  // A body cut short (the part stream closes without ending) or not shaped as multipart.
+  if (
+    (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    /terminated early|Unexpected end of|Malformed|boundary/i.test((error as Error).message ?? '')
+  ) {
+    return new UploadError('invalid_request', 'The multipart body is malformed');
+  }
+  return error;
 }
 
 export function uploadRoutes(
@@ -74,7 +82,11 @@ export function uploadRoutes(
       if (!request.isMultipart()) {
         throw new UploadError('unsupported_media_type', 'Send files as multipart/form-data');
       }
-      const records = await intake.accept(filesOf(request, deps.limits), request.principal.userId);
+      const records = await intake
+        .accept(filesOf(request, deps.limits), request.principal.userId)
+        .catch((error) => {
+          throw asUploadError(error);
+        });
       return reply.status(201).send({ uploads: records.map((record) => toUpload(record, links)) });
     },
   );

@@ -1,0 +1,190 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Upload } from '@palaver/contracts';
+import { Broker } from '@palaver/events';
+import { createLogger } from '@palaver/logger';
+import { createAccessTokenVerifier } from '@palaver/service-kit';
+import { type IsolatedEnvironment, isolatedEnvironment } from '@palaver/testing';
+import { SignJWT } from 'jose';
+import mongoose, { Types } from 'mongoose';
+import { buildUploadApp, type UploadApp } from '../src/app.ts';
+import { loadUploadConfig } from '../src/config.ts';
+import { createFileBlobStore } from '../src/store/file-blob-store.ts';
+
+// Tokens are minted here with a test key; the service verifies them exactly as in
+// production (JWKS, issuer, audience, algorithms), only the key set is local.
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+export const jwks = {
+  keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'test', alg: 'EdDSA', use: 'sig' }],
+};
+
+export const urlSecret = 'test-secret-that-is-long-enough-0123456789';
+
+export interface TestUser {
+  id: string;
+  headers: { authorization: string };
+}
+
+export async function makeUser(): Promise<TestUser> {
+  const id = new Types.ObjectId().toHexString();
+  const token = await new SignJWT({ sid: randomUUID() })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
+    .setSubject(id)
+    .setIssuer('palaver-auth')
+    .setAudience('palaver')
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime('15m')
+    .sign(privateKey);
+  return { id, headers: { authorization: `Bearer ${token}` } };
+}
+
+export interface FilePart {
+  name: string;
+  content: Buffer;
+  /** What the client claims; the service ignores it. */
+  type?: string;
+}
+
+/** A multipart/form-data body with one `file` field per part. */
+export function multipart(files: FilePart[]) {
+  const boundary = `----palaver${randomUUID()}`;
+  const chunks: Buffer[] = [];
+  for (const file of files) {
+    const filename = file.name.replace(/"/g, '%22').replace(/\r|\n/g, ' ');
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+          `Content-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      file.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Every file below `dir`, recursively (blobs and temp files alike). */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+export interface UploadHarness extends UploadApp {
+  env: IsolatedEnvironment;
+  root: string;
+  mongo: mongoose.Connection;
+  broker: Broker;
+  close: () => Promise<void>;
+  upload: (
+    user: TestUser | undefined,
+    files: FilePart[],
+  ) => Promise<{ statusCode: number; json: () => { uploads: Upload[]; error?: { code: string } } }>;
+  /** GET a path, with the user's token if given. */
+  get: (
+    url: string,
+    user?: TestUser,
+    headers?: Record<string, string>,
+  ) => Promise<Awaited<ReturnType<UploadApp['app']['inject']>>>;
+  /** Publishes an event on this file's exchange, as the message service would. */
+  publish: Broker['publish'];
+}
+
+export async function startUpload(
+  label: string,
+  options: { env?: Record<string, string> } = {},
+): Promise<UploadHarness> {
+  const env = isolatedEnvironment(label);
+  const root = await mkdtemp(join(tmpdir(), 'palaver-uploads-'));
+  const config = loadUploadConfig({
+    MONGO_URL: env.mongoDatabaseUrl,
+    AMQP_URL: env.amqpUrl,
+    BROKER_EXCHANGE: env.exchange,
+    QUEUE_PREFIX: env.queuePrefix,
+    JWKS_URL: 'http://127.0.0.1:1/unused',
+    LOG_LEVEL: 'silent',
+    UPLOAD_ROOT: root,
+    UPLOAD_URL_SECRET: urlSecret,
+    UPLOAD_PUBLIC_PREFIX: '',
+    RELAY_INTERVAL: '10m', // tests flush the relay themselves
+    ORPHAN_SWEEP_INTERVAL: '1d', // tests sweep themselves
+    ...options.env,
+  });
+  const logger = createLogger('upload-test', 'silent');
+  const mongo = await mongoose
+    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 3000 })
+    .asPromise();
+  const broker = new Broker({
+    url: config.AMQP_URL,
+    exchange: config.BROKER_EXCHANGE,
+    logger,
+    connectionName: label,
+  });
+  await broker.start();
+  const blobs = await createFileBlobStore(root);
+  const verifyAccessToken = createAccessTokenVerifier({ jwks, issuer: 'palaver-auth', audience: 'palaver' });
+  const service = await buildUploadApp(config, { mongo, broker, blobs, verifyAccessToken, logger });
+  const { app } = service;
+
+  return {
+    ...service,
+    env,
+    root,
+    mongo,
+    broker,
+    close: async () => {
+      await app.close();
+      await broker.close();
+      await mongo.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await rm(root, { recursive: true, force: true });
+    },
+    upload: (user, files) => {
+      const body = multipart(files);
+      return app.inject({
+        method: 'POST',
+        url: '/uploads',
+        headers: { ...user?.headers, 'content-type': body.contentType },
+        payload: body.payload,
+      });
+    },
+    get: (url, user, headers = {}) =>
+      app.inject({ method: 'GET', url, headers: { ...user?.headers, ...headers } }),
+    publish: (type, data, id) => broker.publish(type, data, id),
+  };
+}
+
+/** A `message.created` naming uploads in a conversation with these members. */
+export function messageCreated(options: {
+  conversationId: string;
+  senderId: string;
+  memberIds: string[];
+  uploads: Upload[];
+  at?: Date;
+}) {
+  const at = (options.at ?? new Date()).toISOString();
+  return {
+    message: {
+      id: new Types.ObjectId().toHexString(),
+      conversationId: options.conversationId,
+      seq: 1,
+      senderId: options.senderId,
+      clientMessageId: randomUUID(),
+      kind: 'file' as const,
+      body: null,
+      attachments: options.uploads.map((upload) => ({
+        uploadId: upload.id,
+        name: upload.name,
+        mime: upload.mime,
+        size: upload.size,
+      })),
+      createdAt: at,
+      editedAt: null,
+      deletedAt: null,
+    },
+    memberIds: options.memberIds,
+  };
+}
