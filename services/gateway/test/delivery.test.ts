@@ -57,8 +57,8 @@ describe.each([
   });
 
   it('delivers group messages to every member on every replica, and to nobody else', async () => {
-    const users = await Promise.all([stack.user(), stack.user(), stack.user(), stack.user()]);
-    const [owner, ...members] = users as [(typeof users)[0], ...typeof users];
+    const [owner, ...members] = await Promise.all([stack.user(), stack.user(), stack.user(), stack.user()]);
+    const users = [owner, ...members];
     const outsider = await stack.user();
     const group = await stack.group(owner, members);
     const sockets = await Promise.all(users.map((user, i) => stack.connect(replica(i), user)));

@@ -1,0 +1,106 @@
+import type { Message } from '@palaver/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientMessageId,
+  collect,
+  eventually,
+  type GatewayReplica,
+  type GatewayStack,
+  request,
+  startGatewayStack,
+} from './gateway-harness.ts';
+
+// Replicas run as processes here, so they can be killed and signalled.
+let stack: GatewayStack;
+let survivor: GatewayReplica;
+beforeAll(async () => {
+  stack = await startGatewayStack('failover', {
+    replicas: 0,
+    gatewayEnv: { PRESENCE_HEARTBEAT: '1s', PRESENCE_TIMEOUT: '3s', DRAIN_TIMEOUT: '2s', SEND_RATE: '100' },
+  });
+  survivor = await stack.startGateway({ process: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('a replica killed with SIGKILL', () => {
+  it('loses and duplicates nothing: clients move to another replica and sync by seq', async () => {
+    const doomed = await stack.startGateway({ process: true });
+    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    await stack.direct(ada, carol);
+    const bobBefore = await stack.connect(doomed, bob);
+    await stack.connect(doomed, carol); // carol does not come back
+    const adaSocket = await stack.connect(survivor, ada);
+    const adaSees = collect(adaSocket, 'user:status');
+    await eventually(() => adaSees.length === 2); // both online, as ada is told on connect
+    const liveBefore = collect(bobBefore, 'message:received');
+
+    const total = 60;
+    const sent: Message[] = [];
+    const sending = (async () => {
+      for (let i = 0; i < total; i++) {
+        const ack = await request(adaSocket, 'message:send', {
+          conversationId: chat.id,
+          clientMessageId: clientMessageId(),
+          body: `m${i}`,
+        });
+        if (!ack.ok) throw new Error(ack.error.message);
+        sent.push(ack.message);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await eventually(() => liveBefore.length >= 10);
+    doomed.process?.child.kill('SIGKILL');
+    await eventually(() => !bobBefore.connected);
+
+    // Bob's client reconnects (here: to the survivor) and asks for what it missed.
+    const cursor = Math.max(0, ...liveBefore.map((event) => event.message.seq));
+    const bobAfter = await stack.connect(survivor, bob);
+    const liveAfter = collect(bobAfter, 'message:received');
+    const synced = await request(bobAfter, 'sync', { cursors: { [chat.id]: cursor } });
+    if (!synced.ok) throw new Error(synced.error.message);
+    await sending;
+    await eventually(() => liveAfter.some((event) => event.message.seq === total));
+
+    const syncedSeqs = synced.conversations[0]?.messages.map((m) => m.seq) ?? [];
+    expect(syncedSeqs.every((seq) => seq > cursor)).toBe(true);
+    const counts = new Map<number, number>();
+    const liveSeqs = [...liveBefore, ...liveAfter].map((event) => event.message.seq);
+    for (const seq of liveSeqs) counts.set(seq, (counts.get(seq) ?? 0) + 1);
+    // No socket ever received a message twice...
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // ...and live deliveries plus the sync, merged by seq as the client does, are all of them.
+    const merged = new Set([...liveSeqs, ...syncedSeqs]);
+    expect([...merged].sort((a, b) => a - b)).toEqual(sent.map((m) => m.seq));
+    expect(merged.size).toBe(total);
+
+    // Carol's only socket died with the replica: the survivors reap it within the timeout.
+    await eventually(() => adaSees.some((s) => s.userId === carol.id && s.status === 'offline'), 8000);
+    expect(adaSees.some((s) => s.userId === bob.id && s.status === 'offline')).toBe(false);
+  });
+});
+
+describe('a replica stopped with SIGTERM', () => {
+  it('turns unready, refuses new sockets, moves its clients away and exits 0', async () => {
+    const leaving = await stack.startGateway({ process: true });
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    const bobSocket = await stack.connect(leaving, bob);
+    const adaSocket = await stack.connect(survivor, ada);
+    const adaSees = collect(adaSocket, 'user:status');
+    await eventually(() => adaSees.length === 1);
+    const reason = new Promise((resolve) => bobSocket.once('disconnect', resolve));
+
+    leaving.process?.child.kill('SIGTERM');
+    await eventually(async () => (await fetch(`${leaving.url}/readyz`)).status === 503, 2000);
+    await expect(stack.connect(leaving, bob)).rejects.toMatchObject({ data: { code: 'unavailable' } });
+    // A transport close, which Socket.IO clients answer by reconnecting by themselves.
+    expect(await reason).toBe('transport close');
+    await stack.connect(survivor, bob);
+    expect(await leaving.process?.exited).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
+  });
+});

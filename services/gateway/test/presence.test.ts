@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, eventually, type GatewayStack, request, startGatewayStack } from './gateway-harness.ts';
+
+let stack: GatewayStack;
+beforeAll(async () => {
+  stack = await startGatewayStack('presence', {
+    replicas: 2,
+    gatewayEnv: { TYPING_TTL: '1s', TYPING_THROTTLE_MS: '300' },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const [first, second] = [0, 1].map((i) => () => stack.gateways[i] as (typeof stack.gateways)[0]) as [
+  () => (typeof stack.gateways)[0],
+  () => (typeof stack.gateways)[0],
+];
+
+describe('presence', () => {
+  it('is online while any socket is live on any replica, and told only to contacts', async () => {
+    const [ada, bob, stranger] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    const bobSocket = await stack.connect(second(), bob);
+    const strangerSocket = await stack.connect(first(), stranger);
+    const bobSees = collect(bobSocket, 'user:status');
+    const strangerSees = collect(strangerSocket, 'user:status');
+    // On connect bob is told ada's current presence: offline.
+    await eventually(() => bobSees.length === 1);
+    expect(bobSees[0]).toMatchObject({ userId: ada.id, status: 'offline', lastSeenAt: null });
+
+    const adaPhone = await stack.connect(first(), ada);
+    await eventually(() => bobSees.some((s) => s.userId === ada.id && s.status === 'online'));
+    const adaLaptop = await stack.connect(second(), ada);
+    adaPhone.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(bobSees.map((s) => s.status)).toEqual(['offline', 'online']);
+
+    adaLaptop.disconnect();
+    await eventually(() => bobSees.length === 3);
+    const offline = bobSees[2];
+    expect(offline).toMatchObject({ userId: ada.id, status: 'offline' });
+    expect(Date.parse(offline?.lastSeenAt ?? '')).toBeGreaterThan(Date.now() - 10_000);
+    expect(strangerSees.filter((s) => s.userId === ada.id)).toEqual([]);
+  });
+
+  it("gives a new client its contacts' current presence", async () => {
+    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    await stack.group(ada, [carol]);
+    await stack.connect(second(), bob);
+    const adaSocket = await stack.connect(first(), ada);
+    const seen = collect(adaSocket, 'user:status');
+    await eventually(() => seen.length === 2);
+    const byUser = Object.fromEntries(seen.map((s) => [s.userId, s.status]));
+    expect(byUser).toEqual({ [bob.id]: 'online', [carol.id]: 'offline' });
+  });
+
+  it('starts watching people who join a conversation while connected', async () => {
+    const [ada, dan] = await Promise.all([stack.user(), stack.user()]);
+    const adaSocket = await stack.connect(first(), ada);
+    const seen = collect(adaSocket, 'user:status');
+    const updates = collect(adaSocket, 'conversation:updated');
+    const chat = await stack.direct(ada, dan);
+    // The same event that tells ada about the conversation makes her watch dan.
+    await eventually(() => updates.some((u) => u.conversation.id === chat.id));
+    expect(seen.filter((s) => s.userId === dan.id)).toEqual([]);
+    await stack.connect(second(), dan);
+    await eventually(() => seen.some((s) => s.userId === dan.id && s.status === 'online'));
+  });
+});
+
+describe('typing', () => {
+  it('reaches the other members across replicas, throttled, and stops by itself', async () => {
+    const [ada, bob, carol, outsider] = await Promise.all([
+      stack.user(),
+      stack.user(),
+      stack.user(),
+      stack.user(),
+    ]);
+    const group = await stack.group(ada, [bob, carol]);
+    const adaSocket = await stack.connect(first(), ada);
+    const bobSocket = await stack.connect(second(), bob);
+    const carolSocket = await stack.connect(first(), carol);
+    const outsiderSocket = await stack.connect(second(), outsider);
+    const adaSees = collect(adaSocket, 'typing');
+    const bobSees = collect(bobSocket, 'typing');
+    const carolSees = collect(carolSocket, 'typing');
+    const outsiderSees = collect(outsiderSocket, 'typing');
+
+    for (let i = 0; i < 5; i++) {
+      expect(await request(adaSocket, 'typing', { conversationId: group.id, isTyping: true })).toEqual({
+        ok: true,
+      });
+    }
+    await eventually(() => bobSees.length === 1 && carolSees.length === 1);
+    expect(bobSees[0]).toEqual({ conversationId: group.id, userId: ada.id, isTyping: true });
+    // No isTyping:false is ever sent: it expires after TYPING_TTL (1 s here).
+    await eventually(() => bobSees.length === 2, 3000);
+    expect(bobSees[1]).toEqual({ conversationId: group.id, userId: ada.id, isTyping: false });
+    expect(adaSees).toEqual([]);
+    expect(outsiderSees).toEqual([]);
+  });
+
+  it('is refused for a conversation the caller is not in', async () => {
+    const [ada, bob, eve] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const eveSocket = await stack.connect(first(), eve);
+    const ack = await request(eveSocket, 'typing', { conversationId: chat.id, isTyping: true });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('stops when the typist disconnects', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const adaSocket = await stack.connect(first(), ada);
+    const bobSocket = await stack.connect(second(), bob);
+    const bobSees = collect(bobSocket, 'typing');
+    await request(adaSocket, 'typing', { conversationId: chat.id, isTyping: true });
+    await eventually(() => bobSees.length === 1);
+    adaSocket.disconnect();
+    await eventually(() => bobSees.length === 2);
+    expect(bobSees[1]?.isTyping).toBe(false);
+  });
+});
