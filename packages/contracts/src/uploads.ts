@@ -38,11 +38,12 @@ export const UploadLinkQuery = Type.Object(
 );
 export type UploadLinkQuery = Static<typeof UploadLinkQuery>;
 
-export const SignedUrlBody = Type.Object(
+/** In the query, so the POST needs no body. */
+export const SignedUrlQuery = Type.Object(
   { variant: Type.Optional(UploadVariant) },
   { additionalProperties: false },
 );
-export type SignedUrlBody = Static<typeof SignedUrlBody>;
+export type SignedUrlQuery = Static<typeof SignedUrlQuery>;
 
 export const SignedUrl = Type.Object(
   { url: Type.String(), expiresAt: IsoDateTime },

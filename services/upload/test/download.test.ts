@@ -171,7 +171,6 @@ describe('signed links', () => {
       method: 'POST',
       url: `/uploads/${file.id}/signed-url`,
       headers: ada.headers,
-      payload: {},
     });
     expect(minted.statusCode).toBe(200);
     expect(Date.parse(minted.json().expiresAt) - Date.now()).toBeGreaterThan(290_000);
@@ -180,7 +179,6 @@ describe('signed links', () => {
       method: 'POST',
       url: `/uploads/${file.id}/signed-url`,
       headers: eve.headers,
-      payload: {},
     });
     expect(forEve.statusCode).toBe(404);
   });
@@ -242,5 +240,36 @@ describe('images', () => {
 
   it('has no thumbnail for files that are not images', async () => {
     expect((await service.get(`/uploads/${file.id}/thumbnail`, ada)).statusCode).toBe(404);
+  });
+});
+
+describe('edge cases', () => {
+  it('answers HEAD with the headers only, and mints a link from an empty POST', async () => {
+    const head = await service.app.inject({
+      method: 'HEAD',
+      url: `/uploads/${file.id}`,
+      headers: ada.headers,
+    });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe('1000');
+    expect(head.rawPayload.length).toBe(0);
+    const minted = await service.app.inject({
+      method: 'POST',
+      url: `/uploads/${file.id}/signed-url?variant=original`,
+      headers: ada.headers,
+    });
+    expect(minted.statusCode, minted.body).toBe(200);
+    const thumbnail = await service.app.inject({
+      method: 'POST',
+      url: `/uploads/${file.id}/signed-url?variant=thumbnail`,
+      headers: ada.headers,
+    });
+    expect(thumbnail.statusCode).toBe(404);
+  });
+
+  it('answers 400 to malformed link parameters', async () => {
+    const response = await service.get(`/uploads/${file.id}?expires=soon&sig=x`);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
   });
 });

@@ -24,9 +24,18 @@ export interface UploadIntakeDeps {
   onBytesReceived?: (bytes: number) => void;
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
+/** Reads a stream into memory, refusing it as soon as it passes `maxBytes`. */
+async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of stream) {
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) {
+      stream.destroy();
+      throw new UploadError('file_too_large', `An image may have at most ${maxBytes} bytes`, { maxBytes });
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -57,10 +66,7 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
     let record: UploadRecord;
     if (isProcessableImage(sniffed.mime)) {
       // Bounded: images are decoded whole, so they are held in memory up to this size.
-      const input = await collect(sniffed.stream);
-      if (input.length > image.maxBytes) {
-        throw new UploadError('file_too_large', `An image may have at most ${image.maxBytes} bytes`, image);
-      }
+      const input = await collect(sniffed.stream, image.maxBytes);
       const variants = await createImageVariants(input, sniffed.mime, blobs);
       record = {
         ...base,

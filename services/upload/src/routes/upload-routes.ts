@@ -1,4 +1,4 @@
-import { SignedUrl, SignedUrlBody, Upload, UploadList, UploadParams } from '@palaver/contracts';
+import { SignedUrl, SignedUrlQuery, Upload, UploadList, UploadParams } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { UploadAccess } from '../domain/upload-access.ts';
@@ -113,13 +113,13 @@ export function uploadRoutes(
         ...secured,
         summary: 'A short-lived link that opens the file (or its thumbnail) without a bearer token',
         params: UploadParams,
-        body: SignedUrlBody,
+        querystring: SignedUrlQuery,
         response: { 200: SignedUrl, ...errors },
       },
     },
     async (request) => {
       const record = await access.forUser(request.params.id, request.principal.userId);
-      const variant = request.body?.variant ?? 'original';
+      const variant = request.query.variant ?? 'original';
       if (variant === 'thumbnail' && !record.thumbnail) {
         throw new UploadError('not_found', 'This upload has no thumbnail');
       }
