@@ -17,6 +17,10 @@ EPMD_PORT=${PALAVER_EPMD_PORT:-4369}
 EDGE_PORT=${PALAVER_EDGE_PORT:-8080}
 AUTH_PORT=${PALAVER_AUTH_PORT:-4001}
 MESSAGE_PORT=${PALAVER_MESSAGE_PORT:-4002}
+UPLOAD_PORT=${PALAVER_UPLOAD_PORT:-4003}
+# Gateway replica i listens on GATEWAY_PORT_BASE + i (4011, 4012, …).
+GATEWAY_PORT_BASE=${PALAVER_GATEWAY_PORT_BASE:-4010}
+GATEWAYS=${PALAVER_GATEWAYS:-2}
 
 FERRETDB_VERSION=v1.24.2
 NODE_MAJOR=24
@@ -60,13 +64,13 @@ spawn() { # name cmd...
   echo $! >"$RUN_DIR/$name.pid"
 }
 
-stop_pid() { # name
+stop_pid() { # name [seconds to wait before SIGKILL, default 10]
   local f=$RUN_DIR/$1.pid pid
   [[ -f $f ]] || return 0
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((${2:-10} * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$f"

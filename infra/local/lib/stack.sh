@@ -1,8 +1,9 @@
 # Application processes (services, edge) on top of the backing servers. Sourced.
 # shellcheck shell=bash
 
-SERVICES=(auth message)
+SERVICES=(auth message upload)
 KEYS_DIR=$STATE_DIR/keys
+WEB_DIST=$PALAVER_ROOT/web/dist
 
 stack_env() {
   cat <<ENV
@@ -55,6 +56,61 @@ start_message() {
   wait_for_ready message "$MESSAGE_PORT" 30
 }
 
+# The signed-link key of the upload service: made once, kept with the signing keys.
+upload_url_secret() {
+  mkdir -p "$KEYS_DIR"
+  [[ -s $KEYS_DIR/upload-url-secret ]] || (umask 077 && openssl rand -hex 32 >"$KEYS_DIR/upload-url-secret")
+  cat "$KEYS_DIR/upload-url-secret"
+}
+
+start_upload() {
+  pid_alive upload && return 0
+  claim_port upload "$UPLOAD_PORT"
+  local secret; secret=$(upload_url_secret)
+  (
+    set -a
+    eval "$(stack_env)"
+    MONGO_URL="${MONGO_URL%/}/palaver"
+    PORT=$UPLOAD_PORT
+    JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+    UPLOAD_ROOT=$DATA_DIR/uploads
+    UPLOAD_URL_SECRET=$secret
+    TRUST_PROXY=127.0.0.1
+    cd "$PALAVER_ROOT/services/upload" && spawn upload node src/server.ts
+  )
+  wait_for_ready upload "$UPLOAD_PORT" 30
+}
+
+gateway_port() { echo $((GATEWAY_PORT_BASE + $1)); }
+
+start_gateway() { # replica number (1-based)
+  local name=gateway-$1 port; port=$(gateway_port "$1")
+  pid_alive "$name" && return 0
+  claim_port "$name" "$port"
+  (
+    set -a
+    eval "$(stack_env)"
+    PORT=$port
+    REPLICA_ID=local-$1
+    MESSAGE_URL=http://127.0.0.1:$MESSAGE_PORT
+    JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+    DRAIN_TIMEOUT=4s
+    TRUST_PROXY=127.0.0.1
+    cd "$PALAVER_ROOT/services/gateway" && spawn "$name" node src/server.ts
+  )
+  wait_for_ready "$name" "$port" 30
+}
+
+# Replicas running now, by number.
+running_gateways() {
+  local f
+  for f in "$RUN_DIR"/gateway-*.pid; do
+    [[ -e $f ]] || continue
+    f=${f##*/gateway-}; f=${f%.pid}
+    pid_alive "gateway-$f" && echo "$f"
+  done | sort -n
+}
+
 wait_for_ready() { # name port seconds
   local deadline=$((SECONDS + $3))
   until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do
@@ -64,28 +120,76 @@ wait_for_ready() { # name port seconds
   done
 }
 
-start_edge() {
-  apt_install nginx-light
-  pid_alive edge && return 0
-  claim_port edge "$EDGE_PORT"
-  mkdir -p "$DATA_DIR/nginx"
+# Writes the edge configuration for the gateways running now, except those named.
+write_edge_config() { # [replica numbers to leave out...]
+  local servers="" n
+  for n in $(running_gateways); do
+    [[ " $* " == *" $n "* ]] || servers+="server 127.0.0.1:$(gateway_port "$n"); "
+  done
+  [[ -n $servers ]] || servers="server 127.0.0.1:$(gateway_port 1) down;"
+  mkdir -p "$DATA_DIR/nginx" "$WEB_DIST"
+  [[ -f $WEB_DIST/index.html ]] || printf '<!doctype html><title>Palaver</title><p>The web client is not built yet: pnpm --filter @palaver/web build</p>\n' >"$WEB_DIST/index.html"
   sed -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" \
     "$PALAVER_ROOT/infra/nginx/local.conf.template" >"$DATA_DIR/nginx/nginx.conf"
   sed -e "s|\${EDGE_LISTEN}|127.0.0.1:$EDGE_PORT|g" -e "s|\${AUTH_UPSTREAM}|127.0.0.1:$AUTH_PORT|g" \
-    -e "s|\${MESSAGE_UPSTREAM}|127.0.0.1:$MESSAGE_PORT|g" \
+    -e "s|\${MESSAGE_UPSTREAM}|127.0.0.1:$MESSAGE_PORT|g" -e "s|\${UPLOAD_UPSTREAM}|127.0.0.1:$UPLOAD_PORT|g" \
+    -e "s|\${GATEWAY_SERVERS}|$servers|g" -e "s|\${UPLOAD_BODY_LIMIT}|256m|g" -e "s|\${WEB_ROOT}|$WEB_DIST|g" \
     "$PALAVER_ROOT/infra/nginx/edge.conf.template" >"$DATA_DIR/nginx/edge.conf"
   nginx -t -q -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" 2>>"$LOG_DIR/edge.log" ||
     die "nginx rejected its configuration; see $LOG_DIR/edge.log"
+}
+
+# Starts the edge, or reloads it (without the replicas named) when it runs already.
+start_edge() { # [replica numbers to leave out...]
+  apt_install nginx-light
+  write_edge_config "$@"
+  if pid_alive edge; then
+    nginx -s reload -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" 2>>"$LOG_DIR/edge.log" ||
+      die "nginx could not reload; see $LOG_DIR/edge.log"
+    return 0
+  fi
+  claim_port edge "$EDGE_PORT"
   spawn edge nginx -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" -g 'daemon off;'
   wait_for_port edge "$EDGE_PORT" 10
 }
 
+# Runs exactly `count` gateway replicas: new ones join the edge once ready; extra ones
+# leave the edge first, then drain (their clients reconnect through the edge elsewhere).
+scale_gateways() { # count
+  [[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 16)) || die "gateway count must be 1–16, not '$1'"
+  local n
+  for ((n = 1; n <= $1; n++)); do start_gateway "$n"; done
+  local extra=()
+  for n in $(running_gateways); do ((n > $1)) && extra+=("$n"); done
+  pid_alive edge && start_edge "${extra[@]}"
+  for n in "${extra[@]}"; do stop_pid "gateway-$n" 15; done
+  say "gateways running: $(running_gateways | tr '\n' ' ')"
+}
+
+# The web client's production build, which the edge serves.
+build_web() {
+  grep -q '"build"' "$PALAVER_ROOT/web/package.json" 2>/dev/null || return 0
+  say "building the web client"
+  (cd "$PALAVER_ROOT" && pnpm --filter @palaver/web run build) >>"$LOG_DIR/web-build.log" 2>&1 ||
+    die "the web build failed; see $LOG_DIR/web-build.log"
+}
+
 stack_up() {
   local detach=false
-  [[ ${1:-} == --detach ]] && detach=true
+  while (($#)); do
+    case $1 in
+      --detach) detach=true ;;
+      --gateways) GATEWAYS=${2:-}; shift ;;
+      --gateways=*) GATEWAYS=${1#*=} ;;
+      *) die "unknown option for up: $1" ;;
+    esac
+    shift
+  done
   ensure_toolchain
   (exec 9>"$RUN_DIR/infra.lock" && flock 9 && infra_start)
+  build_web
   for service in "${SERVICES[@]}"; do "start_$service"; done
+  scale_gateways "$GATEWAYS"
   start_edge
   say "Palaver is up: http://127.0.0.1:$EDGE_PORT  (logs: $LOG_DIR)"
   $detach && return 0
@@ -96,6 +200,9 @@ stack_up() {
 
 stack_down() {
   stop_pid edge
+  local n
+  for n in $(running_gateways); do stop_pid "gateway-$n" 15 & done
+  wait
   for service in "${SERVICES[@]}"; do stop_pid "$service"; done
 }
 
@@ -109,4 +216,9 @@ stack_status() {
       printf '%-10s down\n' "$service"
     fi
   done
+  local n
+  for n in $(running_gateways); do
+    printf '%-10s up        127.0.0.1:%s (pid %s)\n' "gateway-$n" "$(gateway_port "$n")" "$(cat "$RUN_DIR/gateway-$n.pid")"
+  done
+  [[ -n $(running_gateways) ]] || printf '%-10s down\n' gateway
 }

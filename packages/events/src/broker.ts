@@ -119,7 +119,11 @@ export class Broker {
 
   private async open(): Promise<void> {
     const { url, exchange, logger, connectionName } = this.options;
-    const connection = await amqp.connect(url, { clientProperties: { connection_name: connectionName } });
+    // TCP_NODELAY: small frames (publishes, confirms, acks) must not wait on Nagle's algorithm.
+    const connection = await amqp.connect(url, {
+      noDelay: true,
+      clientProperties: { connection_name: connectionName },
+    });
     connection.on('error', (err) => logger.warn({ err }, 'broker connection error'));
     connection.on('close', () => {
       this.connection = undefined;

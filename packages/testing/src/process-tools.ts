@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 
 /** Waits until `${base}/readyz` answers 200; throws if `child` exits first or time runs out. */
@@ -30,4 +31,54 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A service started as its own process by a test or benchmark. */
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr), for failure messages. */
+  output: () => string;
+  exited: Promise<number | null>;
+  /** SIGTERM (or the given signal) and wait for the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/**
+ * Runs `node <entry>` on a free port with only PATH and `env` in its environment, and
+ * waits for `/readyz`; on failure the error carries the process' output.
+ */
+export async function startServiceProcess(
+  entry: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-64 * 1024);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const service: ServiceProcess = {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await waitUntilReady(service.url, child);
+  } catch (error) {
+    await service.stop('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  return service;
 }

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -16,13 +14,14 @@ import { createLogger } from '@palaver/logger';
 import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
   createTestTokenIssuer,
-  freePort,
   type IsolatedEnvironment,
   isolatedEnvironment,
+  type ServiceProcess,
+  startServiceProcess,
   type TestUser,
-  waitUntilReady,
 } from '@palaver/testing';
 import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildGatewayApp, type GatewayApp } from '../src/app.ts';
 import { createMessageApi } from '../src/clients/message-api.ts';
@@ -33,30 +32,6 @@ export type { TestUser };
 
 const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
 const gatewayEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-
-/** A process started by a test; stopped (and awaited) by the stack's close. */
-interface ServiceProcess {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function spawnService(entry: string, env: Record<string, string>, port: number): ServiceProcess {
-  const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { url: `http://127.0.0.1:${port}`, child, output: () => output, exited };
-}
 
 export interface GatewayReplica {
   url: string;
@@ -103,21 +78,14 @@ export async function startGatewayStack(label: string, options: StackOptions = {
   const sockets: ClientSocket[] = [];
   const gateways: GatewayReplica[] = [];
 
-  const message = spawnService(
-    messageEntry,
-    {
-      MONGO_URL: env.mongoDatabaseUrl,
-      AMQP_URL: env.amqpUrl,
-      BROKER_EXCHANGE: env.exchange,
-      QUEUE_PREFIX: `${env.queuePrefix}.message`,
-      JWKS_URL: jwksServer.url,
-      SEND_BATCH_WINDOW_MS: '1',
-      RELAY_INTERVAL: '1s',
-    },
-    await freePort(),
-  );
-  await waitUntilReady(message.url, message.child).catch((error: Error) => {
-    throw new Error(`${error.message}\n${message.output()}`);
+  const message = await startServiceProcess(messageEntry, {
+    MONGO_URL: env.mongoDatabaseUrl,
+    AMQP_URL: env.amqpUrl,
+    BROKER_EXCHANGE: env.exchange,
+    QUEUE_PREFIX: `${env.queuePrefix}.message`,
+    JWKS_URL: jwksServer.url,
+    SEND_BATCH_WINDOW_MS: '1',
+    RELAY_INTERVAL: '1s',
   });
 
   const broker = new Broker({ url: env.amqpUrl, exchange: env.exchange, logger, connectionName: label });
@@ -142,21 +110,13 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     const replicaId = `${label}-${gateways.length + 1}`;
     let replica: GatewayReplica;
     if (replicaOptions.process) {
-      const child = spawnService(
-        gatewayEntry,
-        { ...gatewayEnv(replicaId, replicaOptions.env), LOG_LEVEL: 'info' },
-        await freePort(),
-      );
-      await waitUntilReady(child.url, child.child).catch((error: Error) => {
-        throw new Error(`${error.message}\n${child.output()}`);
-      });
+      const child = await startServiceProcess(gatewayEntry, gatewayEnv(replicaId, replicaOptions.env));
       replica = {
         url: child.url,
         replicaId,
         process: child,
         close: async () => {
-          if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-          await child.exited;
+          await child.stop('SIGKILL');
         },
       };
     } else {
@@ -247,8 +207,10 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       for (const socket of sockets) socket.disconnect();
       for (const gateway of gateways) await gateway.close().catch(() => undefined);
       await broker.close();
-      message.child.kill('SIGTERM');
-      await message.exited;
+      await message.stop();
+      const mongo = await mongoose.createConnection(env.mongoDatabaseUrl).asPromise();
+      await mongo.dropDatabase().catch(() => undefined);
+      await mongo.close();
       await jwksServer.close();
     },
   };

@@ -77,6 +77,8 @@ export interface KnownUploadRecord {
 
 const ids = (values: string[]) => values.map((value) => new Types.ObjectId(value));
 
+const statementsPerCommand = 8;
+
 export function createMessageStore(connection: Connection) {
   const Message = connection.model('Message', messageSchema);
   const KnownUpload = connection.model('KnownUpload', knownUploadSchema);
@@ -136,13 +138,21 @@ export function createMessageStore(connection: Connection) {
         .exec(),
 
     /** One update per id in one round trip: id lookups stay cheap on every backend. */
-    markPublished: (messageIds: Types.ObjectId[], event: string) =>
-      Message.bulkWrite(
-        messageIds.map((_id) => ({
-          updateOne: { filter: { _id }, update: { $pull: { pendingEvents: event } } },
-        })),
-        { ordered: false },
-      ),
+    /**
+     * Clears a published event from messages, a few updates per command: FerretDB v1 holds
+     * one SQLite connection per statement until a multi-statement update ends, so one
+     * command per batch of hundreds exhausted its pool and deadlocked concurrent writers.
+     */
+    markPublished: async (messageIds: Types.ObjectId[], event: string) => {
+      for (let i = 0; i < messageIds.length; i += statementsPerCommand) {
+        await Message.bulkWrite(
+          messageIds.slice(i, i + statementsPerCommand).map((_id) => ({
+            updateOne: { filter: { _id }, update: { $pull: { pendingEvents: event } } },
+          })),
+          { ordered: false },
+        );
+      }
+    },
 
     withPendingEvents: (limit: number) =>
       Message.find({ 'pendingEvents.0': { $exists: true } })
