@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // run one file at a time, after the unit and integration suite.
 export default defineConfig({
   test: {
-    include: ['web/e2e/**/*.e2e.test.ts', 'infra/smoke/**/*.test.ts'],
+    include: ['web/e2e/**/*.e2e.test.ts', 'infra/smoke/**/*.smoke.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 600_000,
