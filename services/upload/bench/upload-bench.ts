@@ -151,6 +151,7 @@ async function main() {
       UPLOAD_ROOT: root,
       UPLOAD_URL_SECRET: randomBytes(32).toString('hex'),
       UPLOAD_MAX_FILE_SIZE: String(64 * MB),
+      NODE_OPTIONS: '--max-semi-space-size=1', // as deployed (docs/uploads.md#operating)
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
