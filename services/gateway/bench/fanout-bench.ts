@@ -230,7 +230,7 @@ async function main() {
     }
     const path = await writeBenchmarkReport('fanout', {
       title: 'Gateway fan-out: a queue per replica versus a shared queue with adapter broadcast',
-      command: `pnpm bench:fanout (BENCH_RATES=${rates.join(',')}, BENCH_SECONDS=${seconds}, BENCH_REPEATS=${repeats})`,
+      command: `BENCH_RATES=${rates.join(',')} BENCH_SECONDS=${seconds} BENCH_REPEATS=${repeats} pnpm bench:fanout`,
       setup: [
         `Infrastructure: ${infra.source}; Redis ${'≥'} 7 with the sharded adapter; RabbitMQ on the same machine.`,
         `Per design: 2 gateway processes, ${users} sockets (one per user, alternating replicas), ${users / groupSize} groups of ${groupSize}; events published straight onto the exchange, open loop.`,

@@ -106,7 +106,7 @@ async function main() {
     }
     const path = await writeBenchmarkReport('handoff', {
       title: 'Send hand-off, gateway → message: internal HTTP versus RabbitMQ request/reply',
-      command: `pnpm bench:handoff (BENCH_CONCURRENCY=${levels.join(',')}, BENCH_SECONDS=${durationMs / 1000}, BENCH_REPEATS=${repeats})`,
+      command: `BENCH_CONCURRENCY=${levels.join(',')} BENCH_SECONDS=${durationMs / 1000} BENCH_REPEATS=${repeats} pnpm bench:handoff`,
       setup: [
         `RabbitMQ via ${infra.source}; the echo side is one separate process serving both transports.`,
         'HTTP: Node fetch (undici, keep-alive) to Fastify. RabbitMQ: amqplib with TCP_NODELAY on both ends, direct reply-to, correlation ids, one channel.',
