@@ -149,6 +149,15 @@ describe.each([
     );
   });
 
+  it('exposes sockets, events, delivery latency and queue depth on /metrics', async () => {
+    const text = await (await fetch(`${replica(0).url}/metrics`)).text();
+    expect(text).toMatch(/^gateway_connected_sockets\{[^}]*\} \d+/m);
+    expect(text).toMatch(/^gateway_socket_events_received_total\{[^}]*event="message:send"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^gateway_socket_events_emitted_total\{[^}]*event="message:received"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^gateway_delivery_latency_seconds_count\{[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^gateway_broker_queue_depth\{[^}]*\} \d+/m);
+  });
+
   it('acks a send the member may not make with the message service error, and stores nothing', async () => {
     const [ada, bob, eve] = await Promise.all([stack.user(), stack.user(), stack.user()]);
     const chat = await stack.direct(ada, bob);
