@@ -195,6 +195,14 @@ export const DeliveryReceipt = Type.Object({
   lastDeliveredSeq: Type.Integer({ minimum: 0 }),
 });
 
+export const ContactListQuery = Type.Object(
+  {
+    /** Count only groups up to this many members (presence is not shown in large groups). */
+    maxGroupSize: Type.Optional(Type.Integer({ minimum: 2, maximum: maxGroupMembers })),
+  },
+  { additionalProperties: false },
+);
+
 /** Users who share at least one conversation with the caller: the audience of their presence. */
 export const ContactList = Type.Object({ userIds: Type.Array(ObjectIdString) });
 export type ContactList = Static<typeof ContactList>;

@@ -31,6 +31,7 @@ export type GatewayAppConfig = Pick<
   | 'SEND_BURST'
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
+  | 'PRESENCE_MAX_GROUP'
   | 'TYPING_TTL'
   | 'TYPING_THROTTLE_MS'
   | 'SYNC_PAGE'
@@ -123,12 +124,19 @@ export async function buildGatewayApp(
     syncPage: config.SYNC_PAGE,
     typingTtlMs: config.TYPING_TTL * 1000,
     typingThrottleMs: config.TYPING_THROTTLE_MS,
+    presenceMaxGroup: config.PRESENCE_MAX_GROUP,
     isDraining,
     metrics,
     logger,
   });
 
-  const fanout = createEventFanout({ io, mode: fanoutMode, members, metrics });
+  const fanout = createEventFanout({
+    io,
+    mode: fanoutMode,
+    members,
+    metrics,
+    presenceMaxGroup: config.PRESENCE_MAX_GROUP,
+  });
   await deps.broker.consume({
     queue,
     bindings: fanoutBindings,

@@ -37,6 +37,10 @@ export const gatewayConfigSpec = {
     default: 20,
     desc: 'A replica silent this long is presumed dead and its sockets are reaped',
   }),
+  PRESENCE_MAX_GROUP: num({
+    default: 100,
+    desc: 'Members of groups up to this size see each other online; larger groups show no presence',
+  }),
   TYPING_TTL: duration({ default: 6, desc: 'Typing stops by itself after this long without a renewal' }),
   TYPING_THROTTLE_MS: num({ default: 2000, desc: 'Least time between relayed typing:true per conversation' }),
   SYNC_PAGE: num({ default: 100, desc: 'Most messages sync returns per conversation before hasMore' }),

@@ -5,7 +5,7 @@ let stack: GatewayStack;
 beforeAll(async () => {
   stack = await startGatewayStack('presence', {
     replicas: 2,
-    gatewayEnv: { TYPING_TTL: '1s', TYPING_THROTTLE_MS: '300' },
+    gatewayEnv: { TYPING_TTL: '1s', TYPING_THROTTLE_MS: '300', PRESENCE_MAX_GROUP: '3' },
   });
 });
 afterAll(async () => {
@@ -67,6 +67,26 @@ describe('presence', () => {
     expect(seen.filter((s) => s.userId === dan.id)).toEqual([]);
     await stack.connect(second(), dan);
     await eventually(() => seen.some((s) => s.userId === dan.id && s.status === 'online'));
+  });
+
+  it('is not shared in groups larger than PRESENCE_MAX_GROUP', async () => {
+    const [ada, bob, carol, dan] = await Promise.all([
+      stack.user(),
+      stack.user(),
+      stack.user(),
+      stack.user(),
+    ]);
+    const adaSocket = await stack.connect(first(), ada);
+    const seen = collect(adaSocket, 'user:status');
+    const updates = collect(adaSocket, 'conversation:updated');
+    const big = await stack.group(ada, [bob, carol, dan]);
+    await eventually(() => updates.some((u) => u.conversation.id === big.id));
+    await stack.connect(second(), bob);
+    const bobAgain = await stack.connect(first(), bob);
+    const bobSees = collect(bobAgain, 'user:status');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual([]);
+    expect(bobSees).toEqual([]);
   });
 });
 

@@ -235,6 +235,11 @@ describe('GET /contacts', () => {
     const contacts = (await call(dora, 'GET', '/contacts')).json().userIds as string[];
     expect(contacts.sort()).toEqual([eve.id, finn.id].sort());
     expect((await call(gus, 'GET', '/contacts')).json()).toEqual({ userIds: [] });
+    // Groups above maxGroupSize do not count (presence is not shared there).
+    expect((await call(dora, 'GET', '/contacts?maxGroupSize=2')).json()).toEqual({ userIds: [eve.id] });
+    for (const bad of ['maxGroupSize=1', 'maxGroupSize=x', 'maxGroupSize=100000', 'other=1']) {
+      expect((await call(dora, 'GET', `/contacts?${bad}`)).statusCode).toBe(400);
+    }
     expect((await service.app.inject({ method: 'GET', url: '/contacts' })).statusCode).toBe(401);
   });
 });

@@ -13,7 +13,8 @@ export interface MessageApi {
   markRead(token: string, conversationId: string, seq: number): Promise<{ lastReadSeq: number }>;
   historyAfter(token: string, conversationId: string, after: number, limit: number): Promise<MessagePage>;
   conversation(token: string, conversationId: string): Promise<Conversation>;
-  contacts(token: string): Promise<ContactList>;
+  /** Users sharing a direct conversation, or a group of at most `maxGroupSize`, with the caller. */
+  contacts(token: string, maxGroupSize: number): Promise<ContactList>;
 }
 
 const requestTimeoutMs = 10_000;
@@ -59,6 +60,6 @@ export function createMessageApi(baseUrl: string): MessageApi {
         `/messages?${new URLSearchParams({ conversationId, after: String(after), limit: String(limit) })}`,
       ),
     conversation: (token, conversationId) => call(token, 'GET', conversationPath(conversationId)),
-    contacts: (token) => call(token, 'GET', '/contacts'),
+    contacts: (token, maxGroupSize) => call(token, 'GET', `/contacts?maxGroupSize=${maxGroupSize}`),
   };
 }

@@ -21,6 +21,8 @@ export function createEventFanout(deps: {
   mode: FanoutMode;
   members: MemberDirectory;
   metrics: GatewayMetrics;
+  /** Larger groups do not share presence: n members watching each other costs n² room joins. */
+  presenceMaxGroup: number;
 }) {
   const { io, metrics } = deps;
   // Local emits reach this replica's sockets; adapter emits reach every replica's.
@@ -31,6 +33,7 @@ export function createEventFanout(deps: {
 
   /** Members of a conversation see each other's presence from now on. */
   function watchEachOther(newcomers: string[], everyone: string[]) {
+    if (everyone.length > deps.presenceMaxGroup) return;
     for (const userId of everyone) {
       const others = newcomers.includes(userId) ? everyone : newcomers;
       const rooms = others.filter((id) => id !== userId).map(watchRoom);

@@ -16,6 +16,8 @@ export interface ConnectionDeps extends ClientEventDeps {
   messageApi: MessageApi;
   typingTtlMs: number;
   typingThrottleMs: number;
+  /** Presence is shared in direct conversations and groups up to this size. */
+  presenceMaxGroup: number;
   /** While draining, sockets leave without being marked offline: they reconnect elsewhere. */
   isDraining: () => boolean;
   metrics: GatewayMetrics;
@@ -103,7 +105,7 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     if (await presence.disconnect(user.userId, socket.id)) announcer.announce(user.userId, 'offline');
     return;
   }
-  const { userIds: contacts } = await deps.messageApi.contacts(user.token);
+  const { userIds: contacts } = await deps.messageApi.contacts(user.token, deps.presenceMaxGroup);
   socket.join(contacts.map(watchRoom));
   for (const status of await presence.statusOf(contacts)) socket.emit('user:status', status);
 }

@@ -267,10 +267,14 @@ export function createConversations(deps: {
       return { conversationId: id, userId: callerId, lastDeliveredSeq: state?.lastDeliveredSeq ?? 0 };
     },
 
-    /** Everyone who shares at least one conversation with the caller, the caller excluded. */
-    async contactsOf(callerId: string) {
+    /** Everyone who shares a conversation of at most `maxGroupSize` members with the caller. */
+    async contactsOf(callerId: string, maxGroupSize: number) {
       const rows = await conversations.memberIdsAcross(callerId);
-      const ids = new Set(rows.flatMap((row) => row.memberIds.map(String)));
+      const ids = new Set(
+        rows
+          .filter((row) => row.memberIds.length <= maxGroupSize)
+          .flatMap((row) => row.memberIds.map(String)),
+      );
       ids.delete(callerId);
       return { userIds: [...ids] };
     },

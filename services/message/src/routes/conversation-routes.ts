@@ -1,6 +1,7 @@
 import {
   AddMembersBody,
   ContactList,
+  ContactListQuery,
   Conversation,
   ConversationListQuery,
   ConversationPage,
@@ -8,6 +9,7 @@ import {
   CreateConversationBody,
   DeliveryReceipt,
   MemberParams,
+  maxGroupMembers,
   ReadReceipt,
   ReadReceiptBody,
   UpdateConversationBody,
@@ -153,9 +155,11 @@ export function conversationRoutes(
       schema: {
         ...secured,
         summary: 'Everyone who shares a conversation with the caller (the audience of their presence)',
+        querystring: ContactListQuery,
         response: { 200: ContactList, ...errors },
       },
     },
-    async (request) => conversations.contactsOf(request.principal.userId),
+    async (request) =>
+      conversations.contactsOf(request.principal.userId, request.query.maxGroupSize ?? maxGroupMembers),
   );
 }
