@@ -98,6 +98,9 @@ start_gateway() { # replica number (1-based)
     MESSAGE_URL=http://127.0.0.1:$MESSAGE_PORT
     JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
     DRAIN_TIMEOUT=4s
+    # A small young generation: less memory per idle socket and steadier fan-out latency
+    # (docs/benchmarks/README.md, realtime).
+    NODE_OPTIONS=--max-semi-space-size=1
     TRUST_PROXY=127.0.0.1
     cd "$PALAVER_ROOT/services/gateway" && spawn "$name" node src/server.ts
   )

@@ -90,6 +90,12 @@ export async function buildGatewayApp(
     ...(origins.length > 0 ? { cors: { origin: origins, credentials: false } } : {}),
   });
 
+  // Engine.IO keeps each connection's initial HTTP request (headers, socket, buffers) for
+  // the socket's lifetime; nothing here needs it after the handshake.
+  io.engine.on('connection', (rawSocket: { request?: unknown }) => {
+    rawSocket.request = undefined;
+  });
+
   const fanoutMode = config.FANOUT as FanoutMode;
   const queue =
     fanoutMode === 'replica-queue'
