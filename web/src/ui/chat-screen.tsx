@@ -1,0 +1,145 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { AuthSession } from '../api/auth-session.ts';
+import type { PalaverApi } from '../api/palaver-api.ts';
+import { ChatClient } from '../chat/chat-client.ts';
+import { byActivity } from '../chat/chat-state.ts';
+import { Avatar } from './avatar.tsx';
+import { ConnectionBanner } from './connection-banner.tsx';
+import { ConversationList } from './conversation-list.tsx';
+import { ConversationView } from './conversation-view.tsx';
+import { MembersPanel } from './members-panel.tsx';
+import { NewConversationDialog } from './new-conversation-dialog.tsx';
+import { createLinkCache, UploadLinksContext } from './upload-links.ts';
+import { ChatClientContext, useChatState } from './use-chat.ts';
+
+/** The open conversation lives in the URL hash, so a reload reopens it. */
+const readHash = () => /^#\/c\/([0-9a-f]{24})$/.exec(window.location.hash)?.[1] ?? null;
+
+function useSelectedConversation(): [string | null, (id: string | null) => void] {
+  const read = readHash;
+  const [selected, setSelected] = useState(read);
+  useEffect(() => {
+    const onHash = () => setSelected(read());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const select = (id: string | null) => {
+    window.location.hash = id ? `/c/${id}` : '';
+    setSelected(id);
+  };
+  return [selected, select];
+}
+
+export function ChatScreen({
+  auth,
+  api,
+  onLogout,
+}: {
+  auth: AuthSession;
+  api: PalaverApi;
+  onLogout: () => void;
+}) {
+  const client = useMemo(() => new ChatClient(auth, api), [auth, api]);
+  const links = useMemo(() => createLinkCache((id) => api.uploadMeta(id)), [api]);
+  useEffect(() => {
+    client.start();
+    return () => client.stop();
+  }, [client]);
+  return (
+    <ChatClientContext.Provider value={client}>
+      <UploadLinksContext.Provider value={links.resolve}>
+        <ChatLayout api={api} client={client} seedLinks={links.seed} onLogout={onLogout} />
+      </UploadLinksContext.Provider>
+    </ChatClientContext.Provider>
+  );
+}
+
+function ChatLayout(props: {
+  api: PalaverApi;
+  client: ChatClient;
+  seedLinks: Parameters<typeof ConversationView>[0]['seedLinks'];
+  onLogout: () => void;
+}) {
+  const { api, client } = props;
+  const state = useChatState();
+  const [selected, select] = useSelectedConversation();
+  const [dialog, setDialog] = useState<'new' | 'members' | null>(null);
+  const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
+  const meName = state.users[state.me]?.displayName ?? 'You';
+  const selectedState = selected ? state.conversations[selected] : undefined;
+
+  return (
+    <div className={`chat-layout${selected ? ' has-selection' : ''}`}>
+      <a className="skip-link" href="#composer-anchor">
+        Skip to message box
+      </a>
+      <ConnectionBanner connection={state.connection} queued={state.pending.length} />
+      <aside className="sidebar" aria-label="Conversations">
+        <header className="sidebar-header">
+          <Avatar name={meName} />
+          <h1 className="sidebar-title">
+            Palaver<span className="visually-hidden">, signed in as {meName}</span>
+          </h1>
+          <button type="button" className="link" onClick={props.onLogout}>
+            Log out
+          </button>
+        </header>
+        <button type="button" className="primary new-chat" onClick={() => setDialog('new')}>
+          New chat
+        </button>
+        <nav aria-label="Conversation list">
+          <ConversationList
+            conversations={ordered}
+            status={state.listStatus}
+            me={state.me}
+            users={state.users}
+            presence={state.presence}
+            selectedId={selected}
+            onSelect={select}
+            onRetry={() => void client.loadConversations()}
+          />
+        </nav>
+      </aside>
+      <main className="main-pane" id="composer-anchor">
+        {selected ? (
+          <ConversationView
+            key={selected}
+            conversationId={selected}
+            seedLinks={props.seedLinks}
+            onBack={() => select(null)}
+            onShowMembers={() => setDialog('members')}
+          />
+        ) : (
+          <div className="conversation-empty">
+            <p>Pick a conversation, or start a new one with “New chat”.</p>
+          </div>
+        )}
+      </main>
+      {dialog === 'new' && (
+        <NewConversationDialog
+          api={api}
+          client={client}
+          onClose={() => setDialog(null)}
+          onOpen={(id) => {
+            setDialog(null);
+            select(id);
+          }}
+        />
+      )}
+      {dialog === 'members' && selectedState && (
+        <MembersPanel
+          api={api}
+          client={client}
+          state={selectedState}
+          users={state.users}
+          presence={state.presence}
+          onClose={() => setDialog(null)}
+          onLeft={() => {
+            setDialog(null);
+            select(null);
+          }}
+        />
+      )}
+    </div>
+  );
+}

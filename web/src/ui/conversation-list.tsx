@@ -1,0 +1,95 @@
+import type { PublicUser } from '@palaver/contracts';
+import {
+  type ConversationState,
+  conversationTitle,
+  otherMember,
+  type Presence,
+  previewText,
+  unreadCount,
+} from '../chat/chat-state.ts';
+import { Avatar } from './avatar.tsx';
+import { listTime } from './format.ts';
+
+export interface ConversationListProps {
+  /** Already ordered by activity. */
+  conversations: ConversationState[];
+  status: 'loading' | 'ready' | 'error';
+  me: string;
+  users: Record<string, PublicUser>;
+  presence: Record<string, Presence>;
+  selectedId: string | null;
+  onSelect: (conversationId: string) => void;
+  onRetry: () => void;
+}
+
+export function ConversationList(props: ConversationListProps) {
+  const { conversations, status, me, users, presence, selectedId, onSelect } = props;
+  if (status === 'loading' && conversations.length === 0) {
+    return (
+      <p className="list-state" role="status">
+        Loading conversations…
+      </p>
+    );
+  }
+  if (status === 'error' && conversations.length === 0) {
+    return (
+      <div className="list-state" role="alert">
+        <p>Could not load your conversations.</p>
+        <button type="button" onClick={props.onRetry}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (conversations.length === 0) {
+    return <p className="list-state">No conversations yet. Use “New chat” to find someone and say hello.</p>;
+  }
+  return (
+    <ul className="conversation-list">
+      {conversations.map((state) => {
+        const { conversation } = state;
+        const title = conversationTitle(state, me, users);
+        const other = otherMember(conversation, me);
+        const online = other ? presence[other]?.status === 'online' : undefined;
+        const unread = conversation.id === selectedId ? 0 : unreadCount(state, me);
+        const at = conversation.lastMessageAt ?? conversation.createdAt;
+        const label = [
+          title,
+          online === undefined ? null : online ? 'online' : 'offline',
+          unread ? `${unread} unread` : null,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        return (
+          <li key={conversation.id}>
+            <button
+              type="button"
+              className="conversation-item"
+              aria-current={conversation.id === selectedId ? 'true' : undefined}
+              aria-label={label}
+              onClick={() => onSelect(conversation.id)}
+            >
+              <Avatar name={title} online={online} />
+              <span className="conversation-text">
+                <span className="conversation-top">
+                  <span className="conversation-title">{title}</span>
+                  <time className="conversation-time" dateTime={at}>
+                    {listTime(at)}
+                  </time>
+                </span>
+                <span className="conversation-bottom">
+                  <span className="conversation-preview">{previewText(state.lastMessage, me, users)}</span>
+                  {unread > 0 && (
+                    <span className="unread-badge" data-testid="unread-badge">
+                      {unread > 99 ? '99+' : unread}
+                    </span>
+                  )}
+                </span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

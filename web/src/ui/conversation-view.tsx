@@ -1,0 +1,149 @@
+import type { Upload } from '@palaver/contracts';
+import { useEffect, useRef, useState } from 'react';
+import { uploadFiles } from '../api/upload-files.ts';
+import { conversationTitle, otherMember, typingUsers } from '../chat/chat-state.ts';
+import { Avatar } from './avatar.tsx';
+import { Composer, type ComposerHandle } from './composer.tsx';
+import { timeOfDay } from './format.ts';
+import { MessageList } from './message-list.tsx';
+import { useChatClient, useChatState } from './use-chat.ts';
+
+/** One open conversation: header with presence, history, who is typing, the composer. */
+export function ConversationView(props: {
+  conversationId: string;
+  seedLinks: (upload: Upload) => void;
+  onBack: () => void;
+  onShowMembers: () => void;
+}) {
+  const { conversationId } = props;
+  const client = useChatClient();
+  const state = useChatState();
+  const held = state.conversations[conversationId];
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [historyError, setHistoryError] = useState(false);
+  const composer = useRef<ComposerHandle>(null);
+
+  const loadHistory = () => {
+    setLoadingOlder(true);
+    setHistoryError(false);
+    client
+      .loadHistory(conversationId)
+      .catch(() => setHistoryError(true))
+      .finally(() => setLoadingOlder(false));
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once per opened conversation
+  useEffect(() => {
+    if (held && !held.loaded) loadHistory();
+  }, [conversationId, Boolean(held)]);
+
+  // Whatever is on screen while the page is visible counts as read.
+  const lastSeq = held?.conversation.lastSeq ?? 0;
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && lastSeq > 0) client.markRead(conversationId);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [client, conversationId, lastSeq]);
+
+  if (!held) {
+    return (
+      <section className="conversation-empty">
+        <p>This conversation is not available. It may have been left or removed.</p>
+        <button type="button" onClick={props.onBack}>
+          Back to conversations
+        </button>
+      </section>
+    );
+  }
+
+  const title = conversationTitle(held, state.me, state.users);
+  const other = otherMember(held.conversation, state.me);
+  const presence = other ? state.presence[other] : undefined;
+  const subtitle = other
+    ? presence?.status === 'online'
+      ? 'online'
+      : presence?.lastSeenAt
+        ? `last seen ${timeOfDay(presence.lastSeenAt)}`
+        : 'offline'
+    : `${held.conversation.members.length} members`;
+  const typing = typingUsers(state, conversationId, Date.now()).map(
+    (userId) => state.users[userId]?.displayName ?? 'Someone',
+  );
+  const pending = state.pending.filter((item) => item.conversationId === conversationId);
+
+  return (
+    <section
+      className="conversation-view"
+      aria-labelledby="conversation-title"
+      onDragOver={(event) => event.preventDefault()}
+      onDrop={(event) => {
+        event.preventDefault();
+        composer.current?.addFiles([...event.dataTransfer.files]);
+      }}
+    >
+      <header className="conversation-header">
+        <button
+          type="button"
+          className="back-button"
+          onClick={props.onBack}
+          aria-label="Back to conversations"
+        >
+          ‹
+        </button>
+        <Avatar name={title} online={other ? presence?.status === 'online' : undefined} />
+        <div className="conversation-heading">
+          <h2 id="conversation-title">{title}</h2>
+          <p className="conversation-subtitle" data-testid="presence">
+            {subtitle}
+          </p>
+        </div>
+        <button type="button" className="members-button" onClick={props.onShowMembers}>
+          {held.conversation.type === 'group' ? 'Members' : 'Info'}
+        </button>
+      </header>
+      {historyError && (
+        <p className="inline-error" role="alert">
+          Could not load messages.{' '}
+          <button type="button" onClick={loadHistory}>
+            Try again
+          </button>
+        </p>
+      )}
+      <MessageList
+        state={held}
+        pending={pending}
+        me={state.me}
+        users={state.users}
+        loadingOlder={loadingOlder}
+        onLoadOlder={() => {
+          if (!loadingOlder && !historyError) loadHistory();
+        }}
+        onEdit={(seq, body) => client.edit(conversationId, seq, body)}
+        onDelete={(seq) => client.remove(conversationId, seq)}
+        onRetry={(id) => client.retry(id)}
+        onDiscard={(id) => client.discard(id)}
+      />
+      <p className="typing-indicator" aria-live="polite">
+        {typing.length === 1
+          ? `${typing[0]} is typing…`
+          : typing.length > 1
+            ? `${typing.join(', ')} are typing…`
+            : ''}
+      </p>
+      <Composer
+        ref={composer}
+        online={state.connection === 'online'}
+        onSend={(body, uploads) => client.send(conversationId, body, uploads)}
+        onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
+        upload={async (files, onProgress) => {
+          const uploads = await uploadFiles(client.auth, files, onProgress);
+          for (const upload of uploads) props.seedLinks(upload);
+          return uploads;
+        }}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+import type { PublicUser } from '@palaver/contracts';
+import { useState } from 'react';
+import { describeError } from '../api/api-error.ts';
+import type { PalaverApi } from '../api/palaver-api.ts';
+import type { ChatClient } from '../chat/chat-client.ts';
+import type { ConversationState, Presence } from '../chat/chat-state.ts';
+import { Avatar } from './avatar.tsx';
+import { ModalDialog } from './modal-dialog.tsx';
+import { UserSearch } from './user-search.tsx';
+
+/** Members of a group: add (owner/admin), remove (owner/admin, not the owner), leave. */
+export function MembersPanel(props: {
+  api: PalaverApi;
+  client: ChatClient;
+  state: ConversationState;
+  users: Record<string, PublicUser>;
+  presence: Record<string, Presence>;
+  onLeft: () => void;
+  onClose: () => void;
+}) {
+  const { api, client, state, users, presence } = props;
+  const { conversation } = state;
+  const me = client.me;
+  const myRole = conversation.members.find((member) => member.userId === me)?.role;
+  const manages = conversation.type === 'group' && (myRole === 'owner' || myRole === 'admin');
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  };
+
+  return (
+    <ModalDialog title={conversation.type === 'group' ? 'Members' : 'Conversation'} onClose={props.onClose}>
+      <ul className="member-list">
+        {conversation.members.map((member) => {
+          const name = users[member.userId]?.displayName ?? 'Someone';
+          const online = presence[member.userId]?.status === 'online';
+          return (
+            <li key={member.userId}>
+              <Avatar name={name} online={member.userId === me ? true : online} />
+              <span className="member-name">
+                {member.userId === me ? `${name} (you)` : name}
+                {member.role !== 'member' && <span className="role"> · {member.role}</span>}
+              </span>
+              {manages && member.userId !== me && member.role !== 'owner' && (
+                <button
+                  type="button"
+                  onClick={() => void run(() => client.removeMember(conversation.id, member.userId))}
+                >
+                  Remove<span className="visually-hidden"> {name}</span>
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {manages && (
+        <UserSearch
+          api={api}
+          me={me}
+          exclude={conversation.members.map((member) => member.userId)}
+          label="Add people"
+          onPick={(user) => void run(() => client.addMembers(conversation.id, [user.id]))}
+        />
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {conversation.type === 'group' && (
+        <button
+          type="button"
+          className="danger"
+          onClick={() =>
+            void run(async () => {
+              await client.removeMember(conversation.id, me);
+              props.onLeft();
+            })
+          }
+        >
+          Leave group
+        </button>
+      )}
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,106 @@
+import type { PublicUser } from '@palaver/contracts';
+import { useState } from 'react';
+import { describeError } from '../api/api-error.ts';
+import type { PalaverApi } from '../api/palaver-api.ts';
+import type { ChatClient } from '../chat/chat-client.ts';
+import { ModalDialog } from './modal-dialog.tsx';
+import { UserSearch } from './user-search.tsx';
+
+/** Start a direct chat with one person, or a group with a title and members. */
+export function NewConversationDialog(props: {
+  api: PalaverApi;
+  client: ChatClient;
+  onOpen: (conversationId: string) => void;
+  onClose: () => void;
+}) {
+  const { api, client } = props;
+  const [mode, setMode] = useState<'direct' | 'group'>('direct');
+  const [title, setTitle] = useState('');
+  const [members, setMembers] = useState<PublicUser[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (create: () => Promise<string>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      props.onOpen(await create());
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <ModalDialog title={mode === 'direct' ? 'New chat' : 'New group'} onClose={props.onClose}>
+      <fieldset className="segmented">
+        <legend className="visually-hidden">Kind of conversation</legend>
+        <button type="button" aria-pressed={mode === 'direct'} onClick={() => setMode('direct')}>
+          Direct
+        </button>
+        <button type="button" aria-pressed={mode === 'group'} onClick={() => setMode('group')}>
+          Group
+        </button>
+      </fieldset>
+      {mode === 'direct' ? (
+        <UserSearch
+          api={api}
+          me={client.me}
+          label="Find a person"
+          onPick={(user) => void run(() => client.startDirect(user.id))}
+        />
+      ) : (
+        <form
+          className="group-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (!title.trim()) return setError('Give the group a title.');
+            if (members.length === 0) return setError('Add at least one member.');
+            void run(() =>
+              client.createGroup(
+                title.trim(),
+                members.map((member) => member.id),
+              ),
+            );
+          }}
+        >
+          <label>
+            Group title
+            <input value={title} maxLength={100} onChange={(event) => setTitle(event.target.value)} />
+          </label>
+          <UserSearch
+            api={api}
+            me={client.me}
+            exclude={members.map((member) => member.id)}
+            label="Add members"
+            onPick={(user) => setMembers((held) => [...held, user])}
+          />
+          {members.length > 0 && (
+            <ul className="chips" aria-label="Members to add">
+              {members.map((member) => (
+                <li key={member.id}>
+                  {member.displayName}
+                  <button
+                    type="button"
+                    aria-label={`Remove ${member.displayName}`}
+                    onClick={() => setMembers((held) => held.filter((other) => other.id !== member.id))}
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            Create group
+          </button>
+        </form>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,98 @@
+import type { AuthResult } from '@palaver/contracts';
+import { type FormEvent, useState } from 'react';
+import { describeError } from '../api/api-error.ts';
+import type { PalaverApi } from '../api/palaver-api.ts';
+
+/** Log in or create an account; both end signed in. */
+export function SignInScreen({
+  api,
+  onSignedIn,
+}: {
+  api: PalaverApi;
+  onSignedIn: (result: AuthResult) => void;
+}) {
+  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const username = String(form.get('username') ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    const displayName = String(form.get('displayName') ?? '').trim() || username;
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(
+        mode === 'login'
+          ? await api.login({ username, password })
+          : await api.register({ username, password, displayName }),
+      );
+    } catch (failure) {
+      setError(describeError(failure));
+      setBusy(false);
+    }
+  };
+
+  const registering = mode === 'register';
+  return (
+    <main className="sign-in">
+      <h1 className="brand">Palaver</h1>
+      <form className="sign-in-card" onSubmit={submit} aria-labelledby="sign-in-title">
+        <h2 id="sign-in-title">{registering ? 'Create an account' : 'Log in'}</h2>
+        <label>
+          Username
+          <input
+            name="username"
+            autoComplete="username"
+            required
+            minLength={3}
+            maxLength={32}
+            pattern="[A-Za-z0-9_.\-]+"
+            title="3–32 letters, digits, _ . or -"
+          />
+        </label>
+        {registering && (
+          <label>
+            Display name
+            <input name="displayName" autoComplete="name" maxLength={64} placeholder="How others see you" />
+          </label>
+        )}
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete={registering ? 'new-password' : 'current-password'}
+            required
+            minLength={8}
+            maxLength={256}
+          />
+        </label>
+        {registering && <p className="hint">At least 8 characters.</p>}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Please wait…' : registering ? 'Create account' : 'Log in'}
+        </button>
+        <p className="switch-mode">
+          {registering ? 'Already have an account?' : 'New here?'}{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode(registering ? 'login' : 'register');
+              setError(null);
+            }}
+          >
+            {registering ? 'Log in' : 'Create an account'}
+          </button>
+        </p>
+      </form>
+    </main>
+  );
+}
