@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // database, Redis prefix and broker names, so files run in parallel.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'services/*', 'infra'],
+    projects: ['packages/*', 'services/*', 'infra', 'web'],
   },
 });
