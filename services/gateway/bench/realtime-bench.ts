@@ -97,9 +97,7 @@ async function main() {
           JWKS_URL: jwks.url,
           SEND_RATE: '1000',
           SEND_BURST: '1000',
-          ...(process.env.BENCH_GATEWAY_NODE_OPTIONS
-            ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS }
-            : {}),
+          NODE_OPTIONS: gatewayNodeOptions,
         }),
       ),
     );
@@ -143,7 +141,8 @@ async function main() {
       }),
     );
     const connectSeconds = (performance.now() - started) / 1000;
-    await sleep(5000); // let the connect-time work (presence, contacts) settle
+    // Idle long enough for V8's memory reducer to collect the connect-time garbage.
+    await sleep(Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000);
     const rssAfter = await Promise.all(gateways.map((g) => rssOf(g.child.pid as number)));
     const heapAfter = await Promise.all(gateways.map((g) => heapOf(g.url)));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -324,7 +323,7 @@ async function main() {
       setup: [
         `Infrastructure: ${infra.source}; one message service, two gateway processes (FANOUT=replica-queue), the benchmark's clients in one process; all on this machine.`,
         'Clients: socket.io-client over websocket on loopback, alternating replicas; direct-message pairs have sender and recipient on different replicas.',
-        `Gateways run with NODE_OPTIONS=${gatewayNodeOptions}. RSS per socket: the replicas' RSS growth over the connects, after 5 s idle, divided by the sockets.`,
+        `Gateways run with NODE_OPTIONS=${gatewayNodeOptions}. RSS per socket: the replicas' RSS growth over the connects, after 20 s idle (so V8's memory reducer has run), divided by the sockets.`,
       ],
       body: [
         lines[0] ?? '',

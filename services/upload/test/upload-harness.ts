@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,40 +6,26 @@ import type { Upload } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
 import { createAccessTokenVerifier } from '@palaver/service-kit';
-import { type IsolatedEnvironment, isolatedEnvironment } from '@palaver/testing';
-import { SignJWT } from 'jose';
+import {
+  createTestTokenIssuer,
+  type IsolatedEnvironment,
+  isolatedEnvironment,
+  type TestUser,
+} from '@palaver/testing';
 import mongoose, { Types } from 'mongoose';
 import { buildUploadApp, type UploadApp } from '../src/app.ts';
 import { loadUploadConfig } from '../src/config.ts';
 import { createFileBlobStore } from '../src/store/file-blob-store.ts';
 
-// Tokens are minted here with a test key; the service verifies them exactly as in
-// production (JWKS, issuer, audience, algorithms), only the key set is local.
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-export const jwks = {
-  keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'test', alg: 'EdDSA', use: 'sig' }],
-};
+// Tokens are minted with a test key; the service verifies them exactly as in production
+// (JWKS, issuer, audience, algorithms), only the key set is local.
+const issuer = createTestTokenIssuer();
+export const { jwks } = issuer;
 
 export const urlSecret = 'test-secret-that-is-long-enough-0123456789';
 
-export interface TestUser {
-  id: string;
-  headers: { authorization: string };
-}
-
-export async function makeUser(): Promise<TestUser> {
-  const id = new Types.ObjectId().toHexString();
-  const token = await new SignJWT({ sid: randomUUID() })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
-    .setSubject(id)
-    .setIssuer('palaver-auth')
-    .setAudience('palaver')
-    .setIssuedAt()
-    .setJti(randomUUID())
-    .setExpirationTime('15m')
-    .sign(privateKey);
-  return { id, headers: { authorization: `Bearer ${token}` } };
-}
+export type { TestUser } from '@palaver/testing';
+export const makeUser = (): Promise<TestUser> => issuer.mint();
 
 export interface FilePart {
   name: string;
