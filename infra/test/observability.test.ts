@@ -1,6 +1,19 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { environmentOf, loadCompose } from './compose-file.ts';
-import { exists, type Json, knownMetrics, metricsInPromql, readText, readYaml, services } from './support.ts';
+import {
+  exists,
+  type Json,
+  knownMetrics,
+  metricsInPromql,
+  readText,
+  readYaml,
+  repoPath,
+  services,
+} from './support.ts';
 
 const metrics = knownMetrics();
 const composeServices = loadCompose(readYaml('docker-compose.yml')).config.services as Record<string, Json>;
@@ -183,5 +196,29 @@ describe('Grafana dashboard', () => {
     );
     const provider = readYaml('infra/grafana/provisioning/dashboards/palaver.yml');
     expect((provider.providers as Json[])[0]?.options).toEqual({ path: '/var/lib/grafana/dashboards' });
+  });
+});
+
+/** promtool is not a project dependency (it comes with Prometheus); where it is installed, use it too. */
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+
+describe.runIf(promtool)('promtool (when installed)', () => {
+  const run = (args: string[], cwd: string) => execFileSync('promtool', args, { cwd, encoding: 'utf8' });
+
+  it('accepts the rules and passes their unit tests (alerts.test.yml)', () => {
+    const dir = repoPath('infra/prometheus');
+    expect(run(['check', 'rules', 'alerts.yml'], dir)).toMatch(/SUCCESS/);
+    expect(run(['test', 'rules', 'alerts.test.yml'], dir)).toMatch(/SUCCESS/);
+  });
+
+  it('accepts the compose configuration', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palaver-prometheus-'));
+    copyFileSync(repoPath('infra/prometheus/alerts.yml'), join(dir, 'alerts.yml'));
+    const config = readText('infra/prometheus/prometheus.yml').replace(
+      '/etc/prometheus/alerts.yml',
+      'alerts.yml',
+    );
+    writeFileSync(join(dir, 'prometheus.yml'), config);
+    expect(run(['check', 'config', 'prometheus.yml'], dir)).toMatch(/SUCCESS/);
   });
 });
