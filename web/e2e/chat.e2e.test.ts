@@ -79,6 +79,7 @@ async function open(
   }
   const page = await context.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
+  page.on('pageerror', (error) => console.error(`page error (${viewport.width}px): ${error.message}`));
   await page.goto('/');
   return { context, page };
 }
@@ -237,6 +238,8 @@ describe('web client through the edge', () => {
     await expect.poll(() => b.page.locator('li.message').count(), wait).toBe(3);
 
     // Bob's connection drops: a banner says so, and what he writes waits in the outbox.
+    await conversationButton(a.page, bob.displayName).click();
+    await bodies(a.page, 'Hello Bob').waitFor(wait);
     await b.context.setOffline(true);
     await b.page.getByRole('status').getByText('You are offline').waitFor(wait);
     await send(a.page, 'While you were away 1');

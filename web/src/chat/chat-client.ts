@@ -144,6 +144,15 @@ export class ChatClient {
     else this.upsertConversation(await this.api.conversation(conversationId));
   }
 
+  /** The list carries only our own receipt marks; one conversation's answer has everyone's. */
+  private async refreshMarks(conversationId: string): Promise<void> {
+    try {
+      this.upsertConversation(await this.api.conversation(conversationId));
+    } catch {
+      // Offline or gone: live `message:status` events and the next reconnect catch up.
+    }
+  }
+
   private upsertConversation(conversation: Conversation): void {
     this.store.update((state) => {
       const held = state.conversations[conversation.id];
@@ -202,6 +211,7 @@ export class ChatClient {
       });
       void this.ensureUsers(page.messages.map((message) => message.senderId));
       if (!oldest) {
+        void this.refreshMarks(conversationId);
         // Anything that arrived between the page and now is caught up from the newest held.
         await this.fillGap(conversationId);
         this.acknowledgeDelivery(conversationId);
@@ -369,10 +379,10 @@ export class ChatClient {
       for (const message of messages) {
         const held = conversations[message.conversationId];
         if (!held) continue;
-        if (held.loaded && message.seq > lastHeldSeq(held) + 1 && held.messages.length > 0) {
-          gaps.add(message.conversationId);
-        }
-        conversations[message.conversationId] = withMessages(held, [message]);
+        const next = withMessages(held, [message]);
+        // Something was skipped (missed while away): fetch the run from the held tail.
+        if (next.loaded && next.conversation.lastSeq > lastHeldSeq(next)) gaps.add(message.conversationId);
+        conversations[message.conversationId] = next;
       }
       const settled = new Set(messages.filter((m) => m.senderId === me).map((m) => m.clientMessageId));
       const pending = state.pending.filter((p) => !settled.has(p.clientMessageId));
@@ -496,7 +506,12 @@ export class ChatClient {
 
   /** After a reconnect: new conversations, then everything after our last seq, then the outbox. */
   private async catchUp(reconnect: boolean): Promise<void> {
-    if (reconnect) await this.loadConversations();
+    if (reconnect) {
+      await this.loadConversations();
+      // Receipts sent while away are not replayed: read the marks of open conversations again.
+      const loaded = Object.values(this.store.get().conversations).filter((state) => state.loaded);
+      await Promise.all(loaded.map((state) => this.refreshMarks(state.conversation.id)));
+    }
     await this.sync();
     void this.flushOutbox();
   }

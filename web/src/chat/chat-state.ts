@@ -98,8 +98,24 @@ export function withMessages(state: ConversationState, messages: Message[]): Con
     ...state,
     lastMessage,
     conversation: { ...state.conversation, lastSeq, lastMessageAt },
-    messages: state.loaded ? mergeMessages(state.messages, messages) : state.messages,
+    messages: state.loaded ? mergeContiguous(state.messages, messages) : state.messages,
   };
+}
+
+/**
+ * Merge, but never past a gap: a message beyond the held tail + 1 is left out (it still
+ * moves lastSeq), so the held tail is always a safe `after`/`sync` cursor and the missing
+ * run is fetched from there. Copies of held or older messages (edits, history) always merge.
+ */
+export function mergeContiguous(held: Message[], incoming: Message[]): Message[] {
+  let tail = held.at(-1)?.seq ?? 0;
+  const accepted: Message[] = [];
+  for (const message of [...incoming].sort((a, b) => a.seq - b.seq)) {
+    if (held.length > 0 && message.seq > tail + 1) continue;
+    accepted.push(message);
+    tail = Math.max(tail, message.seq);
+  }
+  return mergeMessages(held, accepted);
 }
 
 export function fromSummary(summary: ConversationSummary, previous?: ConversationState): ConversationState {
@@ -211,8 +227,8 @@ export function previewText(message: Message | null, me: string, users: Record<s
   if (message.kind === 'system') return systemText(message, me, users);
   if (message.body) return who + message.body.replace(/\s+/g, ' ');
   const [first] = message.attachments;
-  if (message.kind === 'image') return `${who}📷 Photo`;
-  return `${who}📎 ${first?.name ?? 'File'}`;
+  if (message.kind === 'image') return `${who}Photo`;
+  return `${who}File: ${first?.name ?? 'attachment'}`;
 }
 
 export function systemText(message: Message, me: string, users: Record<string, PublicUser>): string {

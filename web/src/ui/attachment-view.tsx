@@ -1,6 +1,7 @@
 import type { Attachment } from '@palaver/contracts';
 import { useContext, useEffect, useRef, useState } from 'react';
 import { fileSize } from './format.ts';
+import { FileIcon } from './icons.tsx';
 import { UploadLinksContext, useUploadLinks } from './upload-links.ts';
 
 /** An image as a thumbnail that opens larger, or a file as a download with name and size. */
@@ -80,9 +81,7 @@ function FileAttachment({ attachment }: { attachment: Attachment }) {
   const links = useUploadLinks(attachment.uploadId);
   const label = (
     <>
-      <span className="file-icon" aria-hidden="true">
-        📄
-      </span>
+      <FileIcon />
       <span className="file-name">{attachment.name}</span>
       <span className="file-size">{fileSize(attachment.size)}</span>
     </>

@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { describeError } from '../api/api-error.ts';
 import { fileSize } from './format.ts';
+import { FileIcon, PaperclipIcon } from './icons.tsx';
 
 export interface ComposerHandle {
   /** Files dropped elsewhere in the conversation. */
@@ -116,11 +117,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
         <ul className="staged-files" aria-label="Attached files">
           {attached.map((item) => (
             <li key={item.id}>
-              {item.thumbnailUrl ? (
-                <img src={item.thumbnailUrl} alt="" />
-              ) : (
-                <span aria-hidden="true">📄</span>
-              )}
+              {item.thumbnailUrl ? <img src={item.thumbnailUrl} alt="" /> : <FileIcon />}
               <span className="file-name">{item.name}</span>
               <span className="file-size">{fileSize(item.size)}</span>
               <button
@@ -148,7 +145,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
           aria-label="Attach files"
           title={online ? 'Attach files' : 'Attaching files needs a connection'}
         >
-          📎
+          <PaperclipIcon />
         </button>
         <input
           ref={picker}

@@ -9,6 +9,7 @@ import {
 } from '../chat/chat-state.ts';
 import { AttachmentView } from './attachment-view.tsx';
 import { dayKey, dayLabel, timeOfDay } from './format.ts';
+import { ClockIcon } from './icons.tsx';
 
 export interface MessageListProps {
   state: ConversationState;
@@ -169,8 +170,8 @@ const statusLabels: Record<OwnMessageStatus, string> = {
   delivered: 'Delivered',
   read: 'Read',
 };
-const statusMarks: Record<OwnMessageStatus, string> = {
-  pending: '🕓',
+const statusMarks: Record<OwnMessageStatus, ReactNode> = {
+  pending: <ClockIcon />,
   failed: '⚠',
   sent: '✓',
   delivered: '✓✓',
