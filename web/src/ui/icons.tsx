@@ -9,24 +9,23 @@ const common = {
   strokeWidth: 2,
   strokeLinecap: 'round',
   strokeLinejoin: 'round',
-  'aria-hidden': true,
 } as const;
 
 export const PaperclipIcon = () => (
-  <svg {...common}>
+  <svg {...common} aria-hidden="true">
     <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
   </svg>
 );
 
 export const FileIcon = () => (
-  <svg {...common}>
+  <svg {...common} aria-hidden="true">
     <path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z" />
     <path d="M14 2v6h6" />
   </svg>
 );
 
 export const ClockIcon = () => (
-  <svg {...common} width={12} height={12}>
+  <svg {...common} width={12} height={12} aria-hidden="true">
     <circle cx="12" cy="12" r="9" />
     <path d="M12 7v5l3 2" />
   </svg>
