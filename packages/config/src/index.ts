@@ -1,3 +1,4 @@
+/// <reference path="./mongodb-connection-string-url.d.ts" />
 import {
   type CleanedEnv,
   cleanEnv,
@@ -6,6 +7,7 @@ import {
   makeValidator,
   type ValidatorSpec,
 } from 'envalid';
+import { ConnectionString } from 'mongodb-connection-string-url';
 
 export { bool, num, port, str, url } from 'envalid';
 
@@ -48,3 +50,20 @@ export function parseDuration(input: string): number {
 
 /** An env validator for durations; the value is in seconds. */
 export const duration = makeValidator<number>(parseDuration);
+
+/**
+ * A MongoDB connection string naming a database: `mongodb://host[:port][,host…]/db` (a
+ * replica set lists several hosts, which a plain URL validator rejects) or `mongodb+srv://`.
+ * Parsed by the driver's own connection-string parser.
+ */
+export const mongoUrl = makeValidator<string>((input) => {
+  let parsed: ConnectionString;
+  try {
+    parsed = new ConnectionString(input);
+  } catch (error) {
+    throw new EnvError(`not a MongoDB connection string: ${(error as Error).message}`);
+  }
+  if (parsed.pathname.length <= 1)
+    throw new EnvError('the connection string must name the database (…/palaver)');
+  return input;
+});

@@ -1,4 +1,4 @@
-import { bool, duration, loadConfig, num, port, str, url } from '@palaver/config';
+import { bool, duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
 
 export const authConfigSpec = {
   HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on' }),
@@ -8,7 +8,9 @@ export const authConfigSpec = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   }),
   TRUST_PROXY: str({ default: '', desc: 'Addresses of the edge whose X-Forwarded-For is trusted' }),
-  MONGO_URL: url({ desc: 'MongoDB URL including the database name' }),
+  MONGO_URL: mongoUrl({
+    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
+  }),
   REDIS_URL: url(),
   REDIS_PREFIX: str({ default: 'palaver:' }),
   AMQP_URL: url(),

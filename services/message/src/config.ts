@@ -1,4 +1,4 @@
-import { duration, loadConfig, num, port, str, url } from '@palaver/config';
+import { duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
 
 export const messageConfigSpec = {
   HOST: str({ default: '127.0.0.1' }),
@@ -8,7 +8,9 @@ export const messageConfigSpec = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   }),
   TRUST_PROXY: str({ default: '' }),
-  MONGO_URL: url({ desc: 'MongoDB URL including the database name' }),
+  MONGO_URL: mongoUrl({
+    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
+  }),
   AMQP_URL: url(),
   BROKER_EXCHANGE: str({ default: 'palaver.events' }),
   QUEUE_PREFIX: str({ default: 'palaver.message' }),

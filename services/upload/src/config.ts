@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ConfigError, duration, loadConfig, num, port, str, url } from '@palaver/config';
+import { ConfigError, duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
 
 /** `.local/data/uploads` at the repository root: git-ignored, beside the local stack's data. */
 const defaultRoot = fileURLToPath(new URL('../../../.local/data/uploads', import.meta.url));
@@ -27,7 +27,9 @@ export const uploadConfigSpec = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   }),
   TRUST_PROXY: str({ default: '' }),
-  MONGO_URL: url({ desc: 'MongoDB URL including the database name' }),
+  MONGO_URL: mongoUrl({
+    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
+  }),
   AMQP_URL: url(),
   BROKER_EXCHANGE: str({ default: 'palaver.events' }),
   QUEUE_PREFIX: str({ default: 'palaver.upload' }),
