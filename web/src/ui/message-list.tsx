@@ -276,18 +276,19 @@ function MessageRow({
       {mine && message && !deleted && !editing && (
         <div className="message-actions">
           {message.body !== null && (
-            <button type="button" disabled={busy} onClick={() => setEditing(true)}>
-              Edit<span className="visually-hidden"> message</span>
+            <button type="button" disabled={busy} onClick={() => setEditing(true)} aria-label="Edit message">
+              Edit
             </button>
           )}
           <button
             type="button"
             disabled={busy}
+            aria-label="Delete message"
             onClick={() => {
               if (window.confirm('Delete this message for everyone?')) void act(() => onDelete(message.seq));
             }}
           >
-            Delete<span className="visually-hidden"> message</span>
+            Delete
           </button>
         </div>
       )}

@@ -1,0 +1,79 @@
+import type { Conversation, Message, PublicUser } from '@palaver/contracts';
+import type { ConversationState } from '../chat/chat-state.ts';
+
+/** Small builders for component and state tests; ids are 24 hex digits like the server's. */
+export const id = (n: number) => n.toString(16).padStart(24, '0');
+
+export const me = id(1);
+export const other = id(2);
+
+export const users: Record<string, PublicUser> = {
+  [me]: { id: me, username: 'me', displayName: 'Me Myself', createdAt: '2026-01-01T00:00:00.000Z' },
+  [other]: { id: other, username: 'olga', displayName: 'Olga', createdAt: '2026-01-01T00:00:00.000Z' },
+};
+
+export function message(seq: number, overrides: Partial<Message> = {}): Message {
+  return {
+    id: id(1000 + seq),
+    conversationId: id(100),
+    seq,
+    senderId: other,
+    clientMessageId: `c${seq}`,
+    kind: 'text',
+    body: `message ${seq}`,
+    attachments: [],
+    createdAt: new Date(Date.UTC(2026, 10, 25, 10, seq)).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+export function conversation(
+  overrides: Partial<Conversation> = {},
+  marks = { read: 0, delivered: 0 },
+): Conversation {
+  return {
+    id: id(100),
+    type: 'direct',
+    title: null,
+    members: [
+      {
+        userId: me,
+        role: 'owner',
+        joinedAt: '2026-01-01T00:00:00.000Z',
+        lastReadSeq: 0,
+        lastDeliveredSeq: 0,
+      },
+      {
+        userId: other,
+        role: 'member',
+        joinedAt: '2026-01-01T00:00:00.000Z',
+        lastReadSeq: marks.read,
+        lastDeliveredSeq: marks.delivered,
+      },
+    ],
+    createdBy: me,
+    lastSeq: 0,
+    lastMessageAt: null,
+    createdAt: '2026-11-25T09:00:00.000Z',
+    updatedAt: '2026-11-25T09:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function conversationState(
+  messages: Message[],
+  overrides: Partial<ConversationState> = {},
+  conv: Conversation = conversation(),
+): ConversationState {
+  const last = messages.at(-1) ?? null;
+  return {
+    conversation: { ...conv, lastSeq: last?.seq ?? 0, lastMessageAt: last?.createdAt ?? null },
+    lastMessage: last,
+    messages,
+    loaded: true,
+    hasOlder: false,
+    ...overrides,
+  };
+}
