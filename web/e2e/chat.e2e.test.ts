@@ -229,6 +229,36 @@ describe('web client through the edge', () => {
     await c.page.getByRole('button', { name: 'Back to conversations' }).click();
     await c.page.screenshot({ path: join(screenshots, 'phone-conversations.png') });
 
+    // A long history loads page by page as Bob scrolls up, without gaps or doubles.
+    const groupId = new URL(a.page.url()).hash.replace('#/c/', '');
+    await a.page.evaluate(
+      async ({ conversationId, count }) => {
+        const { accessToken } = JSON.parse(localStorage.getItem('palaver.session') ?? '{}');
+        for (let i = 1; i <= count; i++) {
+          await fetch(`/api/conversations/${conversationId}/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ clientMessageId: `history-${i}`, body: `History line ${i}` }),
+          });
+        }
+      },
+      { conversationId: groupId, count: 80 },
+    );
+    await b.page.reload();
+    await bodies(b.page, 'History line 80').waitFor(wait);
+    expect(await bodies(b.page, 'History line 1').count()).toBe(0);
+    const scroller = b.page.locator('.message-scroller');
+    for (let i = 0; i < 10 && (await bodies(b.page, 'Welcome to the trio').count()) === 0; i++) {
+      await scroller.evaluate((element) => element.scrollTo(0, 0));
+      await b.page.waitForTimeout(300);
+    }
+    await bodies(b.page, 'Welcome to the trio').waitFor(wait);
+    const groupSeqs = await b.page
+      .locator('li.message[data-seq]')
+      .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+    expect(groupSeqs).toEqual(groupSeqs.map((_, index) => index + 1));
+    expect(groupSeqs).toHaveLength(82);
+
     // A reload keeps the history, in order.
     await b.page.goto('/');
     await conversationButton(b.page, alice.displayName).click();

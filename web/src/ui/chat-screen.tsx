@@ -70,9 +70,13 @@ function ChatLayout(props: {
 
   return (
     <div className={`chat-layout${selected ? ' has-selection' : ''}`}>
-      <a className="skip-link" href="#composer-anchor">
-        Skip to message box
-      </a>
+      <button
+        type="button"
+        className="skip-link"
+        onClick={() => document.querySelector<HTMLElement>('.composer-input, .main-pane button')?.focus()}
+      >
+        Skip to conversation
+      </button>
       <ConnectionBanner connection={state.connection} queued={state.pending.length} />
       <aside className="sidebar" aria-label="Conversations">
         <header className="sidebar-header">
@@ -100,7 +104,7 @@ function ChatLayout(props: {
           />
         </nav>
       </aside>
-      <main className="main-pane" id="composer-anchor">
+      <main className="main-pane" id="main-pane">
         {selected ? (
           <ConversationView
             key={selected}
