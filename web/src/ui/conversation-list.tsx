@@ -50,7 +50,9 @@ export function ConversationList(props: ConversationListProps) {
         const { conversation } = state;
         const title = conversationTitle(state, me, users);
         const other = otherMember(conversation, me);
-        const online = other ? presence[other]?.status === 'online' : undefined;
+        // No dot until the gateway has told us (it announces contacts on connect).
+        const known = other ? presence[other] : undefined;
+        const online = known ? known.status === 'online' : undefined;
         const unread = conversation.id === selectedId ? 0 : unreadCount(state, me);
         const at = conversation.lastMessageAt ?? conversation.createdAt;
         const label = [

@@ -67,7 +67,9 @@ export function ConversationView(props: {
       ? 'online'
       : presence?.lastSeenAt
         ? `last seen ${timeOfDay(presence.lastSeenAt)}`
-        : 'offline'
+        : presence
+          ? 'offline'
+          : ''
     : `${held.conversation.members.length} members`;
   const typing = typingUsers(state, conversationId, Date.now()).map(
     (userId) => state.users[userId]?.displayName ?? 'Someone',
@@ -93,7 +95,7 @@ export function ConversationView(props: {
         >
           ‹
         </button>
-        <Avatar name={title} online={other ? presence?.status === 'online' : undefined} />
+        <Avatar name={title} online={presence ? presence.status === 'online' : undefined} />
         <div className="conversation-heading">
           <h2 id="conversation-title">{title}</h2>
           <p className="conversation-subtitle" data-testid="presence">
