@@ -316,6 +316,15 @@ describe('web client through the edge', () => {
     await bodies(b.page, 'Typed while offline').waitFor(wait);
     await expect.poll(() => b.page.locator('li.message').count(), wait).toBe(7);
 
+    // The group's owner removes Carol: the group leaves her list, and a system line says so.
+    await conversationButton(a.page, `Trio ${run}`).click();
+    await a.page.getByRole('button', { name: 'Members' }).click();
+    await a.page.getByRole('button', { name: `Remove ${carol.displayName}` }).click();
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await a.page.locator('.system-message', { hasText: `You removed ${carol.displayName}` }).waitFor(wait);
+    await conversationButton(c.page, `Trio ${run}`).waitFor({ state: 'detached', ...wait });
+    await c.page.getByText(/No conversations yet/).waitFor(wait);
+
     for (const context of contexts) await context.close();
   }, 170_000);
 });

@@ -50,9 +50,10 @@ export function MembersPanel(props: {
               {manages && member.userId !== me && member.role !== 'owner' && (
                 <button
                   type="button"
+                  aria-label={`Remove ${name}`}
                   onClick={() => void run(() => client.removeMember(conversation.id, member.userId))}
                 >
-                  Remove<span className="visually-hidden"> {name}</span>
+                  Remove
                 </button>
               )}
             </li>
