@@ -463,7 +463,7 @@ export class ChatClient {
     });
     socket.on('message:received', ({ message }) => {
       this.receive([message], false);
-      this.acknowledgeDelivery(message.conversationId);
+      if (message.senderId !== this.me) this.acknowledgeDelivery(message.conversationId);
     });
     socket.on('message:updated', ({ message }) => this.receive([message], false));
     socket.on('message:deleted', ({ message }) => this.receive([message], false));
