@@ -141,6 +141,7 @@ export async function buildGatewayApp(
     mode: fanoutMode,
     members,
     metrics,
+    presence,
     presenceMaxGroup: config.PRESENCE_MAX_GROUP,
   });
   await deps.broker.consume({

@@ -62,11 +62,32 @@ describe('presence', () => {
     const seen = collect(adaSocket, 'user:status');
     const updates = collect(adaSocket, 'conversation:updated');
     const chat = await stack.direct(ada, dan);
-    // The same event that tells ada about the conversation makes her watch dan.
+    // The same event that tells ada about the conversation makes her watch dan, and tells
+    // her dan's current presence.
     await eventually(() => updates.some((u) => u.conversation.id === chat.id));
-    expect(seen.filter((s) => s.userId === dan.id)).toEqual([]);
+    await eventually(() => seen.some((s) => s.userId === dan.id));
+    expect(seen.filter((s) => s.userId === dan.id).map((s) => s.status)).toEqual(['offline']);
     await stack.connect(second(), dan);
     await eventually(() => seen.some((s) => s.userId === dan.id && s.status === 'online'));
+  });
+
+  it('is told at once to people already online who start sharing a conversation', async () => {
+    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const adaSocket = await stack.connect(first(), ada);
+    const bobSocket = await stack.connect(second(), bob);
+    const carolSocket = await stack.connect(first(), carol);
+    const adaSees = collect(adaSocket, 'user:status');
+    const bobSees = collect(bobSocket, 'user:status');
+    const carolSees = collect(carolSocket, 'user:status');
+    const group = await stack.group(ada, [bob]);
+    await eventually(() => adaSees.length === 1 && bobSees.length === 1);
+    expect(adaSees[0]).toMatchObject({ userId: bob.id, status: 'online' });
+    expect(bobSees[0]).toMatchObject({ userId: ada.id, status: 'online' });
+    // A member added later learns everyone's presence; the others learn theirs.
+    await stack.call(ada, 'POST', `/conversations/${group.id}/members`, { userIds: [carol.id] });
+    await eventually(() => carolSees.length === 2 && adaSees.length === 2 && bobSees.length === 2);
+    expect(carolSees.map((s) => s.userId).sort()).toEqual([ada.id, bob.id].sort());
+    expect(adaSees[1]).toMatchObject({ userId: carol.id, status: 'online' });
   });
 
   it('is not shared in groups larger than PRESENCE_MAX_GROUP', async () => {

@@ -1,5 +1,6 @@
 import type { Conversation, EventData, EventEnvelope, EventType } from '@palaver/contracts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
+import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { MemberDirectory } from '../realtime/member-directory.ts';
 import { type GatewayServer, sessionRoom, userRoom, watchRoom } from '../realtime/rooms.ts';
 
@@ -21,6 +22,7 @@ export function createEventFanout(deps: {
   mode: FanoutMode;
   members: MemberDirectory;
   metrics: GatewayMetrics;
+  presence: PresenceRegistry;
   /** Larger groups do not share presence: n members watching each other costs n² room joins. */
   presenceMaxGroup: number;
 }) {
@@ -31,13 +33,25 @@ export function createEventFanout(deps: {
 
   const toMembers = (memberIds: string[]) => scope.to(memberIds.map(userRoom));
 
-  /** Members of a conversation see each other's presence from now on. */
-  function watchEachOther(newcomers: string[], everyone: string[]) {
+  /**
+   * Members of a conversation see each other's presence from now on: they join each other's
+   * watch rooms and are told each other's current status (later changes reach them there).
+   */
+  async function watchEachOther(newcomers: string[], everyone: string[]) {
     if (everyone.length > deps.presenceMaxGroup) return;
+    const statuses = new Map(
+      (await deps.presence.statusOf(everyone)).map((status) => [status.userId, status]),
+    );
     for (const userId of everyone) {
-      const others = newcomers.includes(userId) ? everyone : newcomers;
-      const rooms = others.filter((id) => id !== userId).map(watchRoom);
-      if (rooms.length > 0) scope.in(userRoom(userId)).socketsJoin(rooms);
+      const others = (newcomers.includes(userId) ? everyone : newcomers).filter((id) => id !== userId);
+      if (others.length === 0) continue;
+      const room = scope.to(userRoom(userId));
+      scope.in(userRoom(userId)).socketsJoin(others.map(watchRoom));
+      for (const other of others) {
+        const status = statuses.get(other);
+        if (status) room.emit('user:status', status);
+      }
+      metrics.eventsOut.inc({ event: 'user:status' }, others.length);
     }
   }
 
@@ -48,7 +62,7 @@ export function createEventFanout(deps: {
     );
   }
 
-  const routes: { [T in EventType]?: (data: EventData<T>) => void } = {
+  const routes: { [T in EventType]?: (data: EventData<T>) => void | Promise<void> } = {
     'message.created': ({ message, memberIds }) => {
       toMembers(memberIds).emit('message:received', { message });
       metrics.eventsOut.inc({ event: 'message:received' });
@@ -70,9 +84,9 @@ export function createEventFanout(deps: {
       toMembers(memberIds).emit('message:status', { conversationId, userId, readSeq });
       metrics.eventsOut.inc({ event: 'message:status' });
     },
-    'conversation.created': ({ conversation, memberIds }) => {
+    'conversation.created': async ({ conversation, memberIds }) => {
       conversationChanged(conversation);
-      watchEachOther(memberIds, memberIds);
+      await watchEachOther(memberIds, memberIds);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
     },
@@ -81,9 +95,9 @@ export function createEventFanout(deps: {
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
     },
-    'conversation.member_added': ({ conversation, userIds, memberIds }) => {
+    'conversation.member_added': async ({ conversation, userIds, memberIds }) => {
       conversationChanged(conversation);
-      watchEachOther(userIds, memberIds);
+      await watchEachOther(userIds, memberIds);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
     },
@@ -105,10 +119,11 @@ export function createEventFanout(deps: {
     /** Routes one broker event to the sockets it concerns; unknown types are ignored. */
     async handle(event: EventEnvelope) {
       if (seen.has(event.id)) return;
+      const route = routes[event.type] as ((data: unknown) => void | Promise<void>) | undefined;
+      await route?.(event.data);
+      // Remembered once handled: a failed event is redelivered by the broker and tried again.
       seen.add(event.id);
       if (seen.size > rememberedEvents) seen.delete(seen.values().next().value as string);
-      const route = routes[event.type] as ((data: unknown) => void) | undefined;
-      route?.(event.data);
     },
   };
 }
