@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
@@ -13,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const palaver = join(root, 'infra/local/palaver');
 const base = process.env.PALAVER_EDGE ?? 'http://127.0.0.1:8080';
-const screenshots = join(root, 'docs/screenshots');
+// `pnpm screenshots` refreshes the README's pictures; ordinary runs keep theirs out of git.
+const screenshots = process.env.PALAVER_SCREENSHOTS_DIR ?? join(tmpdir(), 'palaver-e2e-screenshots');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const wait = { timeout: 20_000 };
 
