@@ -206,9 +206,13 @@ stack_up() {
 
 stack_down() {
   stop_pid edge
-  local n
-  for n in $(running_gateways); do stop_pid "gateway-$n" 15 & done
-  wait
+  local n stopping=()
+  for n in $(running_gateways); do
+    stop_pid "gateway-$n" 15 &
+    stopping+=($!)
+  done
+  # Only these: a bare `wait` would also wait on up's background sleep.
+  ((${#stopping[@]} == 0)) || wait "${stopping[@]}"
   for service in "${SERVICES[@]}"; do stop_pid "$service"; done
 }
 

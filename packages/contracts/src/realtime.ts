@@ -11,6 +11,7 @@ import { ObjectIdString } from './primitives.ts';
 /** Codes a socket ack or `connect_error` may carry; they match the HTTP error codes. */
 export type RealtimeErrorCode =
   | 'invalid_request'
+  | 'unknown_event'
   | 'unauthorized'
   | 'token_expired'
   | 'not_found'

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { MessageApi } from './clients/message-api.ts';
 import type { GatewayConfig } from './config.ts';
+import { localEventClaims, sharedEventClaims } from './delivery/event-claims.ts';
 import { createEventFanout, type FanoutMode, fanoutBindings } from './delivery/event-fanout.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
@@ -14,6 +15,7 @@ import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
 import { authenticateHandshake } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
+import { createRevokedSessions } from './realtime/revoked-sessions.ts';
 import type { GatewayServer } from './realtime/rooms.ts';
 import { createSendRateLimiter } from './realtime/send-rate-limiter.ts';
 
@@ -29,6 +31,9 @@ export type GatewayAppConfig = Pick<
   | 'MAX_PAYLOAD_BYTES'
   | 'SEND_RATE'
   | 'SEND_BURST'
+  | 'EVENT_RATE'
+  | 'EVENT_BURST'
+  | 'ACCESS_TOKEN_TTL'
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
   | 'PRESENCE_MAX_GROUP'
@@ -112,9 +117,14 @@ export async function buildGatewayApp(
   });
   const announcer = createPresenceAnnouncer(io, metrics);
   const members = createMemberDirectory(deps.messageApi);
+  const revokedSessions = createRevokedSessions(deps.redis, config.ACCESS_TOKEN_TTL);
   const isDraining = () => health.draining;
 
-  io.use(authenticateHandshake(deps.verifyAccessToken, isDraining));
+  // A replica restarting under the same REPLICA_ID (a container restart) first drops what
+  // its previous life registered, so those sockets do not keep their users online.
+  for (const userId of await presence.forgetReplica(config.REPLICA_ID)) announcer.announce(userId, 'offline');
+
+  io.use(authenticateHandshake(deps.verifyAccessToken, revokedSessions, isDraining));
   handleConnections({
     io,
     presence,
@@ -127,6 +137,8 @@ export async function buildGatewayApp(
       burst: config.SEND_BURST,
     }),
     verifyAccessToken: deps.verifyAccessToken,
+    revokedSessions,
+    eventRate: { perSecond: config.EVENT_RATE, burst: config.EVENT_BURST },
     syncPage: config.SYNC_PAGE,
     typingTtlMs: config.TYPING_TTL * 1000,
     typingThrottleMs: config.TYPING_THROTTLE_MS,
@@ -142,7 +154,10 @@ export async function buildGatewayApp(
     members,
     metrics,
     presence,
+    revokedSessions,
+    claims: fanoutMode === 'replica-queue' ? localEventClaims() : sharedEventClaims(deps.redis),
     presenceMaxGroup: config.PRESENCE_MAX_GROUP,
+    logger,
   });
   await deps.broker.consume({
     queue,
@@ -168,6 +183,8 @@ export async function buildGatewayApp(
 
   async function drain(timeoutMs: number) {
     health.draining = true;
+    // No more heartbeats: a tick after forgetReplica below would register the sockets again.
+    await keeper.stop();
     const sockets = [...io.of('/').sockets.values()];
     // Spread over the first half of the window, so other replicas are not hit all at once.
     const spacingMs = sockets.length > 0 ? timeoutMs / 2 / sockets.length : 0;

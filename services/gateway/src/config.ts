@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError, duration, loadConfig, num, port, str, url } from '@palaver/config';
+import { maxGroupMembers } from '@palaver/contracts';
 
 export const gatewayConfigSpec = {
   HOST: str({ default: '127.0.0.1' }),
@@ -32,6 +33,12 @@ export const gatewayConfigSpec = {
   MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),
   SEND_RATE: num({ default: 10, desc: 'Sends per second a user may sustain, across all replicas' }),
   SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
+  EVENT_RATE: num({ default: 20, desc: 'Client events per second one socket may sustain (sync costs more)' }),
+  EVENT_BURST: num({ default: 60, desc: 'Client events one socket may send at once' }),
+  ACCESS_TOKEN_TTL: duration({
+    default: 900,
+    desc: "The longest access-token lifetime auth issues: how long a revoked session's tokens stay refused",
+  }),
   PRESENCE_HEARTBEAT: duration({ default: 5, desc: 'How often a replica renews its heartbeat' }),
   PRESENCE_TIMEOUT: duration({
     default: 20,
@@ -54,6 +61,9 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(gatewayConfigSpec, env);
+  if (config.PRESENCE_MAX_GROUP < 2 || config.PRESENCE_MAX_GROUP > maxGroupMembers) {
+    throw new ConfigError(`invalid configuration: PRESENCE_MAX_GROUP must be 2–${maxGroupMembers}`);
+  }
   if (config.PRESENCE_TIMEOUT <= config.PRESENCE_HEARTBEAT) {
     throw new ConfigError('invalid configuration: PRESENCE_TIMEOUT must be longer than PRESENCE_HEARTBEAT');
   }

@@ -111,5 +111,18 @@ describe('session revocation', () => {
     });
     await eventually(() => revoked.every((socket) => !socket.connected));
     expect(kept.connected).toBe(true);
+
+    // The session's access token is still unexpired, but it opens nothing any more...
+    await eventually(async () => (await handshake({ token: user.token })) !== 'connected');
+    expect(await handshake({ token: user.token })).toEqual({
+      code: 'unauthorized',
+      message: expect.any(String),
+    });
+    // ...and cannot be swapped into a live socket either.
+    expect(await request(kept, 'auth:refresh', { token: user.token })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect(kept.connected).toBe(true);
   });
 });

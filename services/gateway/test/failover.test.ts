@@ -82,6 +82,25 @@ describe('a replica killed with SIGKILL', () => {
   });
 });
 
+describe('a replica restarted under the same REPLICA_ID', () => {
+  it('drops what its previous life registered, so those users go offline at once', async () => {
+    const first = await stack.startGateway({ process: true });
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    await stack.connect(first, bob);
+    const adaSocket = await stack.connect(survivor, ada);
+    const adaSees = collect(adaSocket, 'user:status');
+    await eventually(() => adaSees.some((s) => s.userId === bob.id && s.status === 'online'));
+    first.process?.child.kill('SIGKILL');
+    await first.process?.exited;
+    // Back within PRESENCE_TIMEOUT (3 s here) under the same name: not reaped by the others,
+    // so only the restarted replica itself can clear bob's dead socket.
+    const restarted = await stack.startGateway({ process: true, env: { REPLICA_ID: first.replicaId } });
+    await eventually(() => adaSees.some((s) => s.userId === bob.id && s.status === 'offline'), 2500);
+    await restarted.close();
+  });
+});
+
 describe('a replica stopped with SIGTERM', () => {
   it('turns unready, refuses new sockets, moves its clients away and exits 0', async () => {
     const leaving = await stack.startGateway({ process: true });

@@ -20,13 +20,14 @@ const [first, second] = [0, 1].map((i) => () => stack.gateways[i] as (typeof sta
 describe('presence', () => {
   it('is online while any socket is live on any replica, and told only to contacts', async () => {
     const [ada, bob, stranger] = await Promise.all([stack.user(), stack.user(), stack.user()]);
-    await stack.direct(ada, bob);
     const bobSocket = await stack.connect(second(), bob);
     const strangerSocket = await stack.connect(first(), stranger);
     const bobSees = collect(bobSocket, 'user:status');
     const strangerSees = collect(strangerSocket, 'user:status');
-    // On connect bob is told ada's current presence: offline.
-    await eventually(() => bobSees.length === 1);
+    const bobUpdates = collect(bobSocket, 'conversation:updated');
+    // Once they share a conversation, bob is told ada's current presence: offline.
+    await stack.direct(ada, bob);
+    await eventually(() => bobUpdates.length === 1 && bobSees.length === 1);
     expect(bobSees[0]).toMatchObject({ userId: ada.id, status: 'offline', lastSeenAt: null });
 
     const adaPhone = await stack.connect(first(), ada);

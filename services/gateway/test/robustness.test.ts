@@ -105,6 +105,21 @@ describe('hostile input', () => {
   });
 });
 
+describe('event budget', () => {
+  it('charges sync by its size: a few large syncs in a row are rate_limited, then it recovers', async () => {
+    const user = await stack.user();
+    const socket = await stack.connect(gateway(), user);
+    const cursors = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [i.toString(16).padStart(24, 'b'), 0]),
+    );
+    const acks = [];
+    for (let i = 0; i < 4; i++) acks.push(await request(socket, 'sync', { cursors }, 30_000));
+    expect(acks[0]).toMatchObject({ ok: true, conversations: [], gone: expect.any(Array) });
+    expect(acks.at(-1)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    await eventually(async () => (await request(socket, 'sync', { cursors: {} })).ok, 5000);
+  });
+});
+
 describe('send rate', () => {
   it('acks rate_limited past the burst, then lets the user send again', async () => {
     const [ada, bob] = await Promise.all([stack.user(), stack.user()]);

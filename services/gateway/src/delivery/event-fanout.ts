@@ -1,8 +1,11 @@
 import type { Conversation, EventData, EventEnvelope, EventType } from '@palaver/contracts';
+import type { Logger } from '@palaver/logger';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { MemberDirectory } from '../realtime/member-directory.ts';
+import type { RevokedSessions } from '../realtime/revoked-sessions.ts';
 import { type GatewayServer, sessionRoom, userRoom, watchRoom } from '../realtime/rooms.ts';
+import type { EventClaims } from './event-claims.ts';
 
 /**
  * How events reach sockets. `replica-queue`: every replica consumes every event from its
@@ -14,22 +17,22 @@ export type FanoutMode = 'replica-queue' | 'shared-queue';
 
 export const fanoutBindings = ['message.*', 'conversation.*', 'auth.session.revoked'];
 
-/** Event ids already handled, so a redelivered event is not emitted twice. */
-const rememberedEvents = 10_000;
-
 export function createEventFanout(deps: {
   io: GatewayServer;
   mode: FanoutMode;
   members: MemberDirectory;
   metrics: GatewayMetrics;
   presence: PresenceRegistry;
+  revokedSessions: RevokedSessions;
+  /** Skips events already handled (local memory with a queue per replica, Redis with a shared one). */
+  claims: EventClaims;
+  logger: Logger;
   /** Larger groups do not share presence: n members watching each other costs n² room joins. */
   presenceMaxGroup: number;
 }) {
   const { io, metrics } = deps;
   // Local emits reach this replica's sockets; adapter emits reach every replica's.
   const scope = deps.mode === 'replica-queue' ? io.local : io;
-  const seen = new Set<string>();
 
   const toMembers = (memberIds: string[]) => scope.to(memberIds.map(userRoom));
 
@@ -54,6 +57,10 @@ export function createEventFanout(deps: {
       metrics.eventsOut.inc({ event: 'user:status' }, others.length);
     }
   }
+
+  /** Presence is a courtesy: its failure must not cost the conversation event. */
+  const presenceFailed = (err: unknown) =>
+    deps.logger.warn({ err }, 'could not share presence for a conversation change');
 
   function conversationChanged(conversation: Conversation) {
     deps.members.remember(
@@ -86,9 +93,9 @@ export function createEventFanout(deps: {
     },
     'conversation.created': async ({ conversation, memberIds }) => {
       conversationChanged(conversation);
-      await watchEachOther(memberIds, memberIds);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
+      await watchEachOther(memberIds, memberIds).catch(presenceFailed);
     },
     'conversation.updated': ({ conversation, memberIds }) => {
       conversationChanged(conversation);
@@ -97,9 +104,9 @@ export function createEventFanout(deps: {
     },
     'conversation.member_added': async ({ conversation, userIds, memberIds }) => {
       conversationChanged(conversation);
-      await watchEachOther(userIds, memberIds);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
+      await watchEachOther(userIds, memberIds).catch(presenceFailed);
     },
     'conversation.member_removed': ({ conversation, userId, memberIds }) => {
       conversationChanged(conversation);
@@ -110,20 +117,24 @@ export function createEventFanout(deps: {
       });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
     },
-    'auth.session.revoked': ({ sessionId }) => {
+    'auth.session.revoked': async ({ sessionId }) => {
       scope.in(sessionRoom(sessionId)).disconnectSockets(true);
+      // Its access tokens stay valid for minutes: refuse them from now on.
+      await deps.revokedSessions.remember(sessionId);
     },
   };
 
   return {
     /** Routes one broker event to the sockets it concerns; unknown types are ignored. */
     async handle(event: EventEnvelope) {
-      if (seen.has(event.id)) return;
+      if (!(await deps.claims.claim(event.id))) return;
       const route = routes[event.type] as ((data: unknown) => void | Promise<void>) | undefined;
-      await route?.(event.data);
-      // Remembered once handled: a failed event is redelivered by the broker and tried again.
-      seen.add(event.id);
-      if (seen.size > rememberedEvents) seen.delete(seen.values().next().value as string);
+      try {
+        await route?.(event.data);
+      } catch (error) {
+        await deps.claims.release(event.id).catch(() => undefined);
+        throw error;
+      }
     },
   };
 }

@@ -11,7 +11,10 @@ import type { Logger } from '@palaver/logger';
 import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { MessageApi } from '../clients/message-api.ts';
+import { GatewayError, sendingTooFast, sessionEnded, tooManyEvents } from '../errors.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
+import { createEventBudget } from './event-budget.ts';
+import type { RevokedSessions } from './revoked-sessions.ts';
 import type { GatewaySocket } from './rooms.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 
@@ -19,6 +22,9 @@ export interface ClientEventDeps {
   messageApi: MessageApi;
   takeSendToken: SendRateLimiter;
   verifyAccessToken: AccessTokenVerifier;
+  revokedSessions: RevokedSessions;
+  /** Per-socket budget for every client event. */
+  eventRate: { perSecond: number; burst: number };
   /** Most messages `sync` returns per conversation before answering `hasMore`. */
   syncPage: number;
   metrics: GatewayMetrics;
@@ -50,9 +56,7 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
 
   const handlers: { [E in ClientEventName]: Handler<E> } = {
     'message:send': async ({ conversationId, ...body }) => {
-      if (!(await deps.takeSendToken(user.userId))) {
-        throw new DomainError('rate_limited', 'Sending too fast; wait a moment and retry');
-      }
+      if (!(await deps.takeSendToken(user.userId))) throw sendingTooFast();
       return { message: await messageApi.send(user.token, conversationId, body) };
     },
     'message:delivered': async ({ conversationId, seq }) => {
@@ -71,8 +75,9 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     'auth:refresh': async ({ token }) => {
       const principal = await deps.verifyAccessToken(token);
       if (principal.userId !== user.userId) {
-        throw new DomainError('forbidden', 'The new token belongs to another user');
+        throw new GatewayError('forbidden', 'The new token belongs to another user');
       }
+      if (await deps.revokedSessions.isRevoked(principal.sessionId)) throw sessionEnded();
       const previousSessionId = user.sessionId;
       Object.assign(user, { token, sessionId: principal.sessionId, expiresAt: principal.expiresAt });
       hooks.tokenRefreshed(previousSessionId);
@@ -100,6 +105,12 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     return { conversations, gone };
   }
 
+  const budget = createEventBudget(deps.eventRate);
+  // A sync asks the message service once per conversation: it costs accordingly (a full
+  // 200-conversation sync takes 41 of the default burst of 60).
+  const costOf = (event: ClientEventName, payload: unknown) =>
+    event === 'sync' ? 1 + Math.ceil(Object.keys((payload as { cursors: object }).cursors).length / 5) : 1;
+
   for (const event of Object.keys(handlers) as ClientEventName[]) {
     socket.on(event, (...args: unknown[]) => {
       metrics.eventsIn.inc({ event });
@@ -114,7 +125,9 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     metrics.eventsIn.inc({ event: 'unknown' });
     const ack = args.at(-1);
     if (typeof ack === 'function') {
-      ack(failure({ code: 'unknown_event', message: `No such event: ${String(event).slice(0, 64)}` }));
+      ack(
+        failure(errorOf(new GatewayError('unknown_event', `No such event: ${String(event).slice(0, 64)}`))),
+      );
     }
   });
 
@@ -126,17 +139,12 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
         .map((error) => ({ path: error.path || '/', message: error.message }));
       return failure({ code: 'invalid_request', message: `Invalid ${event} payload`, details });
     }
+    if (!budget.take(costOf(event, payload))) return failure(errorOf(tooManyEvents()));
     try {
       const handler = handlers[event] as Handler<E>;
       return { ok: true, ...(await handler(payload as ClientEventPayload<E>)) };
     } catch (error) {
-      if (error instanceof DomainError) {
-        return failure({
-          code: error.code,
-          message: error.message,
-          ...(error.details === undefined ? {} : { details: error.details }),
-        });
-      }
+      if (error instanceof DomainError) return failure(errorOf(error));
       logger.error({ err: error, event, userId: user.userId }, 'socket event failed');
       return failure({ code: 'internal', message: 'Something went wrong; try again' });
     }
@@ -144,3 +152,8 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
 }
 
 const failure = (error: RealtimeError): Ack => ({ ok: false, error });
+const errorOf = (error: DomainError): RealtimeError => ({
+  code: error.code,
+  message: error.message,
+  ...(error.details === undefined ? {} : { details: error.details }),
+});

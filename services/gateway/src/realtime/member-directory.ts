@@ -1,5 +1,5 @@
-import { DomainError } from '@palaver/service-kit';
 import type { MessageApi } from '../clients/message-api.ts';
+import { GatewayError } from '../errors.ts';
 
 /**
  * Who belongs to a conversation, for routing typing indicators without a call to the
@@ -33,7 +33,7 @@ export function createMemberDirectory(messageApi: MessageApi, ttlMs = 60_000): M
         memberIds = conversation.members.map((member) => member.userId);
         remember(conversationId, memberIds);
       }
-      if (!memberIds.includes(userId)) throw new DomainError('not_found', 'No such conversation');
+      if (!memberIds.includes(userId)) throw new GatewayError('not_found', 'No such conversation');
       return memberIds;
     },
     remember,
