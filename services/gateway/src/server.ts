@@ -10,12 +10,15 @@ async function main() {
   const config = loadGatewayConfig();
   const logger = createLogger('gateway', config.LOG_LEVEL);
 
-  const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
-  const adapterPub = new Redis(config.REDIS_URL);
+  const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
+  const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
   const adapterSub = adapterPub.duplicate();
   for (const client of [redis, adapterPub, adapterSub]) {
     client.on('error', (err) => logger.warn({ err }, 'redis error'));
   }
+  // Connected before the adapter subscribes: a subscriber that is still running its ready
+  // check when it subscribes fails it ("only subscriber commands may be used").
+  await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
   const broker = new Broker({
     url: config.AMQP_URL,
     exchange: config.BROKER_EXCHANGE,

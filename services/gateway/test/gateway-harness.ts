@@ -121,9 +121,10 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       };
     } else {
       const config = loadGatewayConfig(gatewayEnv(replicaId, replicaOptions.env));
-      const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
-      const adapterPub = new Redis(config.REDIS_URL);
+      const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
+      const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
       const adapterSub = adapterPub.duplicate();
+      await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
       const gatewayBroker = new Broker({
         url: config.AMQP_URL,
         exchange: config.BROKER_EXCHANGE,
