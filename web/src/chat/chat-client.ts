@@ -1,4 +1,12 @@
-import type { Ack, Attachment, Conversation, ConversationSummary, Message, Upload } from '@palaver/contracts';
+import type {
+  Ack,
+  Attachment,
+  Conversation,
+  ConversationSummary,
+  Message,
+  SyncedConversation,
+  Upload,
+} from '@palaver/contracts';
 import { ApiError, describeError } from '../api/api-error.ts';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -23,6 +31,23 @@ const typingTtl = 6_000;
 const typingRenewal = 2_500;
 
 /**
+ * Most conversations one `sync` may ask about: a mirror of `maxSyncConversations` in
+ * packages/contracts/src/realtime.ts (the gateway's limit), kept here because importing the
+ * value from @palaver/contracts bundles TypeBox (+12 KB gzipped). A unit test keeps them equal.
+ */
+export const maxSyncConversations = 200;
+/** A `rate_limited` sync batch is retried this many times, backing off 1 s, 2 s, 4 s, 8 s… */
+const syncRetries = 6;
+
+function syncBackoff(attempt: number): number {
+  return Math.min(8_000, 1_000 * 2 ** attempt) + Math.random() * 250;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
  * The chat session of the signed-in person: loads conversations over HTTP, keeps one gateway
  * socket, and turns server events into {@link ChatState}. After every (re)connect it asks
  * `sync` for what happened while it was away and sends the outbox, each message with its
@@ -37,6 +62,8 @@ export class ChatClient {
   private typingSent = new Map<string, number>();
   private readonly cleanup: (() => void)[] = [];
   private stopped = false;
+  /** Bumped by each sync, so an older one still backing off gives way to it. */
+  private syncRun = 0;
 
   readonly auth: AuthSession;
   private readonly api: PalaverApi;
@@ -516,27 +543,54 @@ export class ChatClient {
     void this.flushOutbox();
   }
 
+  /**
+   * Asks `sync` about every held conversation, at most {@link maxSyncConversations} per
+   * request, one batch after the other; a batch the gateway turns away as `rate_limited`
+   * is asked again after a backoff. A newer sync (the next connect) supersedes this one.
+   */
   private async sync(): Promise<void> {
     const socket = this.socket;
     if (!socket?.connected) return;
-    const held = Object.values(this.store.get().conversations);
+    const run = ++this.syncRun;
     // Loaded conversations ask from their held tail; the others only need their list preview.
-    const cursors: Record<string, number> = {};
-    for (const state of held.slice(0, 200)) {
-      cursors[state.conversation.id] = state.loaded ? lastHeldSeq(state) : state.conversation.lastSeq;
+    const cursors = Object.values(this.store.get().conversations).map(
+      (state) =>
+        [state.conversation.id, state.loaded ? lastHeldSeq(state) : state.conversation.lastSeq] as const,
+    );
+    for (let start = 0; start < cursors.length; start += maxSyncConversations) {
+      const batch = Object.fromEntries(cursors.slice(start, start + maxSyncConversations));
+      if (!(await this.syncBatch(socket, run, batch))) return;
     }
-    if (held.length === 0) return;
-    try {
-      const ack = await socket.timeout(ackTimeout).emitWithAck('sync', { cursors });
-      if (!ack.ok) return;
+  }
+
+  /** One `sync` request; false when the rest should wait for the next connect. */
+  private async syncBatch(
+    socket: GatewaySocket,
+    run: number,
+    cursors: Record<string, number>,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped || run !== this.syncRun || this.socket !== socket || !socket.connected) return false;
+      let ack: Ack<{ conversations: SyncedConversation[]; gone: string[] }>;
+      try {
+        ack = await socket.timeout(ackTimeout).emitWithAck('sync', { cursors });
+      } catch {
+        // Lost again mid-sync: the next connect syncs from the same cursors.
+        return false;
+      }
+      if (!ack.ok) {
+        if (ack.error.code !== 'rate_limited') return true; // This batch only; the others may pass.
+        if (attempt >= syncRetries) return false;
+        await sleep(syncBackoff(attempt));
+        continue;
+      }
       for (const id of ack.gone) this.dropConversation(id);
       for (const synced of ack.conversations) {
         this.receive(synced.messages, false);
         if (synced.hasMore) void this.fillGap(synced.conversationId);
         this.acknowledgeDelivery(synced.conversationId);
       }
-    } catch {
-      // Lost again mid-sync: the next connect syncs from the same cursors.
+      return true;
     }
   }
 
