@@ -107,9 +107,13 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
 
   const budget = createEventBudget(deps.eventRate);
   // A sync asks the message service once per conversation: it costs accordingly (a full
-  // 200-conversation sync takes 41 of the default burst of 60).
-  const costOf = (event: ClientEventName, payload: unknown) =>
-    event === 'sync' ? 1 + Math.ceil(Object.keys((payload as { cursors: object }).cursors).length / 5) : 1;
+  // 200-conversation sync takes 41 of the default burst of 60). Receipts are cheap, one
+  // small write each, and a client acknowledges a whole sync's worth of them at once.
+  const costOf = (event: ClientEventName, payload: unknown) => {
+    if (event === 'sync')
+      return 1 + Math.ceil(Object.keys((payload as { cursors: object }).cursors).length / 5);
+    return event === 'message:delivered' || event === 'conversation:read' ? 0.25 : 1;
+  };
 
   for (const event of Object.keys(handlers) as ClientEventName[]) {
     socket.on(event, (...args: unknown[]) => {
