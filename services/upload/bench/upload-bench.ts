@@ -8,17 +8,17 @@
  * content (no deduplication helps). Uploads are generated as they are sent and downloads
  * are counted as they arrive, so the load generator holds no whole file either.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
-import { waitUntilReady } from '@palaver/testing/process-tools';
-import { SignJWT } from 'jose';
+import { startServiceProcess } from '@palaver/testing/process-tools';
+import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import mongoose, { Types } from 'mongoose';
 
 const KB = 1024;
@@ -29,27 +29,11 @@ const largeCount = Number(process.env.BENCH_LARGE_COUNT ?? 8);
 const maxSeconds = Number(process.env.BENCH_MAX_SECONDS ?? 60);
 
 // Tokens minted here, verified by the service against this JWKS, as it would verify auth's.
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const jwks = {
-  keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'bench', alg: 'EdDSA', use: 'sig' }],
-};
-const jwksServer = createServer((_req, res) =>
-  res.setHeader('content-type', 'application/json').end(JSON.stringify(jwks)),
-);
-jwksServer.listen(0, '127.0.0.1');
-await once(jwksServer, 'listening');
-const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks.json`;
-
-const userId = new Types.ObjectId().toHexString();
-const authorization = `Bearer ${await new SignJWT({ sid: randomUUID() })
-  .setProtectedHeader({ alg: 'EdDSA', kid: 'bench' })
-  .setSubject(userId)
-  .setIssuer('palaver-auth')
-  .setAudience('palaver')
-  .setIssuedAt()
-  .setJti(randomUUID())
-  .setExpirationTime('1h')
-  .sign(privateKey)}`;
+const issuer = createTestTokenIssuer();
+const jwksServer = await issuer.serve();
+const { authorization } = (
+  await issuer.mint({ userId: new Types.ObjectId().toHexString(), expiresInSeconds: 3600 })
+).headers;
 
 const rssOf = async (child: ChildProcess, field: 'VmRSS' | 'VmHWM') => {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -137,25 +121,24 @@ async function main() {
   const mongoUrl = new URL(infra.mongoUrl);
   mongoUrl.pathname = `/${database}`;
   const root = await mkdtemp(join(tmpdir(), 'palaver-upload-bench-'));
-  const port = 4300 + Math.floor(Math.random() * 600);
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      MONGO_URL: mongoUrl.toString(),
-      AMQP_URL: infra.amqpUrl,
-      BROKER_EXCHANGE: `${database}.events`,
-      QUEUE_PREFIX: database,
-      JWKS_URL: jwksUrl,
-      LOG_LEVEL: 'warn',
-      UPLOAD_ROOT: root,
-      UPLOAD_URL_SECRET: randomBytes(32).toString('hex'),
-      UPLOAD_MAX_FILE_SIZE: String(64 * MB),
-      NODE_OPTIONS: '--max-semi-space-size=1', // as deployed (docs/uploads.md#operating)
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const service = await startServiceProcess(fileURLToPath(new URL('../src/server.ts', import.meta.url)), {
+    MONGO_URL: mongoUrl.toString(),
+    AMQP_URL: infra.amqpUrl,
+    BROKER_EXCHANGE: `${database}.events`,
+    QUEUE_PREFIX: database,
+    JWKS_URL: jwksServer.url,
+    LOG_LEVEL: 'warn',
+    UPLOAD_ROOT: root,
+    UPLOAD_URL_SECRET: randomBytes(32).toString('hex'),
+    UPLOAD_MAX_FILE_SIZE: String(64 * MB),
+    NODE_OPTIONS: '--max-semi-space-size=1', // as deployed (docs/uploads.md#operating)
+  }).catch(async (error: unknown) => {
+    await rm(root, { recursive: true, force: true });
+    await jwksServer.close();
+    await stop();
+    throw error;
   });
-  const base = `http://127.0.0.1:${port}`;
+  const { child, url: base } = service;
   let peak = 0;
   const sampler = setInterval(() => {
     rssOf(child, 'VmRSS').then(
@@ -166,7 +149,6 @@ async function main() {
     );
   }, 50);
   try {
-    await waitUntilReady(base, child);
     const idle = await rssOf(child, 'VmRSS');
     console.log(`service ready; idle RSS ${(idle / MB).toFixed(0)} MB`);
     const rows: string[] = [];
@@ -192,33 +174,30 @@ async function main() {
       );
     }
     const highWater = await rssOf(child, 'VmHWM');
-    const report = [
-      '# Upload benchmark',
-      '',
-      `- Date: ${new Date().toISOString()}`,
-      `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, database via ${infra.source}`,
-      `- Command: \`pnpm bench:uploads\` (BENCH_CLIENTS=${clients}, BENCH_SMALL_COUNT=${smallCount}, BENCH_LARGE_COUNT=${largeCount}, BENCH_MAX_SECONDS=${maxSeconds})`,
-      '- One upload-service process (`node src/server.ts`), file store in a temporary folder on the local disk. Closed loop: each client sends its next request when the last one is answered. Every file has distinct content.',
-      '- Upload: multipart over HTTP → type sniffing → SHA-256 while writing a temp file → rename → MongoDB-compatible insert → `upload.created` with confirms. Download: token check → lookup → file stream.',
-      `- Peak RSS is the service's, sampled every 50 ms from /proc (idle after start: ${(idle / MB).toFixed(0)} MB; VmHWM at the end: ${(highWater / MB).toFixed(0)} MB). Load generator, service, store and RabbitMQ share the same cores.`,
-      '',
-      '| file size | uploads | uploads/s | upload MB/s | peak RSS (upload) | downloads | downloads/s | download MB/s | peak RSS (download) |',
-      '|---|---|---|---|---|---|---|---|---|',
-      ...rows,
-      '',
-    ].join('\n');
-    const out = fileURLToPath(new URL('../../../docs/benchmarks/uploads.md', import.meta.url));
-    await writeFile(out, report);
-    console.log('\nwritten to docs/benchmarks/uploads.md');
+    const path = await writeBenchmarkReport('uploads', {
+      title: 'Upload benchmark',
+      command: `BENCH_CLIENTS=${clients} BENCH_SMALL_COUNT=${smallCount} BENCH_LARGE_COUNT=${largeCount} BENCH_MAX_SECONDS=${maxSeconds} pnpm bench:uploads`,
+      setup: [
+        `Database via ${infra.source}.`,
+        'One upload-service process (`node src/server.ts`), file store in a temporary folder on the local disk. Closed loop: each client sends its next request when the last one is answered. Every file has distinct content.',
+        'Upload: multipart over HTTP → type sniffing → SHA-256 while writing a temp file → rename → MongoDB-compatible insert → `upload.created` with confirms. Download: token check → lookup → file stream.',
+        `Peak RSS is the service's, sampled every 50 ms from /proc (idle after start: ${(idle / MB).toFixed(0)} MB; VmHWM at the end: ${(highWater / MB).toFixed(0)} MB). Load generator, service, store and RabbitMQ share the same cores.`,
+      ],
+      body: [
+        '| file size | uploads | uploads/s | upload MB/s | peak RSS (upload) | downloads | downloads/s | download MB/s | peak RSS (download) |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...rows,
+      ],
+    });
+    console.log(`\nwritten to ${path}`);
   } finally {
     clearInterval(sampler);
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await service.stop();
     await rm(root, { recursive: true, force: true });
     const mongo = await mongoose.createConnection(mongoUrl.toString()).asPromise();
     await mongo.dropDatabase();
     await mongo.close();
-    jwksServer.close();
+    await jwksServer.close();
     await stop();
   }
 }

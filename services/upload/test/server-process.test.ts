@@ -1,29 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnvironment, waitUntilReady } from '@palaver/testing';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesUnder, jwks, makeUser, urlSecret } from './upload-harness.ts';
+import { filesUnder, issuer, makeUser, urlSecret } from './upload-harness.ts';
 
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const MB = 1024 * 1024;
 /** The upload service's Node options wherever it is deployed (infra/local/lib/stack.sh, compose, k8s). */
 const uploadNodeOptions = '--max-semi-space-size=1';
 
-let jwksServer: Server;
+let jwksServer: Awaited<ReturnType<typeof issuer.serve>>;
 let root: string;
 let baseEnv: Record<string, string>;
 beforeAll(async () => {
-  jwksServer = createServer((_req, res) =>
-    res.setHeader('content-type', 'application/json').end(JSON.stringify(jwks)),
-  );
-  jwksServer.listen(0, '127.0.0.1');
-  await once(jwksServer, 'listening');
+  jwksServer = await issuer.serve();
   const env = isolatedEnvironment('process');
   root = await mkdtemp(join(tmpdir(), 'palaver-uploads-proc-'));
   baseEnv = {
@@ -31,14 +27,14 @@ beforeAll(async () => {
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
     QUEUE_PREFIX: env.queuePrefix,
-    JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks.json`,
+    JWKS_URL: jwksServer.url,
     UPLOAD_ROOT: root,
     UPLOAD_URL_SECRET: urlSecret,
     UPLOAD_MAX_FILE_SIZE: String(300 * MB),
   };
 });
 afterAll(async () => {
-  jwksServer.close();
+  await jwksServer.close();
   await rm(root, { recursive: true, force: true });
   const mongo = await mongoose.createConnection(baseEnv.MONGO_URL as string).asPromise();
   await mongo.dropDatabase();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Upload } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
-import { createLogger } from '@palaver/logger';
+import { createLogger, type Logger } from '@palaver/logger';
 import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
   createTestTokenIssuer,
@@ -15,12 +15,12 @@ import {
 import mongoose, { Types } from 'mongoose';
 import { buildUploadApp, type UploadApp } from '../src/app.ts';
 import { loadUploadConfig } from '../src/config.ts';
+import type { BlobStore } from '../src/store/blob-store.ts';
 import { createFileBlobStore } from '../src/store/file-blob-store.ts';
 
 // Tokens are minted with a test key; the service verifies them exactly as in production
 // (JWKS, issuer, audience, algorithms), only the key set is local.
-const issuer = createTestTokenIssuer();
-export const { jwks } = issuer;
+export const issuer = createTestTokenIssuer();
 
 export const urlSecret = 'test-secret-that-is-long-enough-0123456789';
 
@@ -81,7 +81,12 @@ export interface UploadHarness extends UploadApp {
 
 export async function startUpload(
   label: string,
-  options: { env?: Record<string, string> } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Wraps the file store the service uses, e.g. to make writes fail. */
+    blobs?: (store: BlobStore) => BlobStore;
+    logger?: Logger;
+  } = {},
 ): Promise<UploadHarness> {
   const env = isolatedEnvironment(label);
   const root = await mkdtemp(join(tmpdir(), 'palaver-uploads-'));
@@ -99,7 +104,7 @@ export async function startUpload(
     ORPHAN_SWEEP_INTERVAL: '1d', // tests sweep themselves
     ...options.env,
   });
-  const logger = createLogger('upload-test', 'silent');
+  const logger = options.logger ?? createLogger('upload-test', 'silent');
   const mongo = await mongoose
     .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 3000 })
     .asPromise();
@@ -110,8 +115,13 @@ export async function startUpload(
     connectionName: label,
   });
   await broker.start();
-  const blobs = await createFileBlobStore(root);
-  const verifyAccessToken = createAccessTokenVerifier({ jwks, issuer: 'palaver-auth', audience: 'palaver' });
+  const files = await createFileBlobStore(root);
+  const blobs = options.blobs ? options.blobs(files) : files;
+  const verifyAccessToken = createAccessTokenVerifier({
+    jwks: issuer.jwks,
+    issuer: 'palaver-auth',
+    audience: 'palaver',
+  });
   const service = await buildUploadApp(config, { mongo, broker, blobs, verifyAccessToken, logger });
   const { app } = service;
 

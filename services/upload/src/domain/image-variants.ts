@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { UploadError } from '../errors.ts';
-import type { BlobStore } from '../store/blob-store.ts';
+import type { BlobStore, StoredBlob, WrittenBlob } from '../store/blob-store.ts';
 import type { VariantRecord } from '../store/upload-store.ts';
 
 /** Largest image decoded (sharp holds the encoded input in memory while it works). */
@@ -32,6 +33,8 @@ export async function createImageVariants(
   input: Buffer,
   mime: keyof typeof formats,
   store: BlobStore,
+  /** Told every blob written, also when this throws, so the caller can release them. */
+  written: WrittenBlob[],
 ): Promise<ImageVariants> {
   const animated = mime === 'image/gif' || mime === 'image/webp';
   const open = () => sharp(input, { limitInputPixels: maxPixels, animated, failOn: 'error' });
@@ -50,18 +53,28 @@ export async function createImageVariants(
     .autoOrient()
     .resize(thumbnailEdge, thumbnailEdge, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 });
+  // Encoded to buffers first (sharp holds the whole output before it streams it anyway),
+  // so only a decode failure is a 415; a store failure (ENOSPC, EACCES) stays a 500.
+  let encoded: [Buffer, Buffer];
   try {
-    const [servedBlob, thumbnailBlob] = await Promise.all([store.put(served), store.put(thumbnail)]);
-    return {
-      served: { ...servedBlob, mime },
-      thumbnail: { ...thumbnailBlob, mime: 'image/webp' },
-      width,
-      height,
-    };
-  } catch (error) {
-    if (error instanceof UploadError) throw error;
+    encoded = await Promise.all([served.toBuffer(), thumbnail.toBuffer()]);
+  } catch {
     throw new UploadError('unsupported_type', 'The image could not be read');
   }
+  // Both writes settle before this returns or throws, and each that landed is in
+  // `written`: a failed request releases them all, none is left behind.
+  const puts = await Promise.allSettled(encoded.map((bytes) => store.put(Readable.from(bytes))));
+  for (const put of puts) if (put.status === 'fulfilled') written.push(put.value);
+  const [servedPut, thumbnailPut] = puts;
+  if (servedPut?.status !== 'fulfilled') throw servedPut?.reason;
+  if (thumbnailPut?.status !== 'fulfilled') throw thumbnailPut?.reason;
+  const blob = ({ sha256, size }: StoredBlob) => ({ sha256, size });
+  return {
+    served: { ...blob(servedPut.value), mime },
+    thumbnail: { ...blob(thumbnailPut.value), mime: 'image/webp' },
+    width,
+    height,
+  };
 }
 
 export const isProcessableImage = (mime: string): mime is keyof typeof formats => mime in formats;

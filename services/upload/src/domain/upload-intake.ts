@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { Types } from 'mongoose';
 import { UploadError } from '../errors.ts';
-import type { BlobStore } from '../store/blob-store.ts';
+import type { BlobStore, WrittenBlob } from '../store/blob-store.ts';
 import type { UploadRecord, UploadStore } from '../store/upload-store.ts';
-import { blobsOf, releaseBlobs } from './blob-release.ts';
+import { releaseWrites } from './blob-release.ts';
 import { sniffContent } from './content-types.ts';
 import { sanitiseFileName } from './file-names.ts';
 import { createImageVariants, imageMaxBytes, isProcessableImage } from './image-variants.ts';
@@ -47,7 +47,12 @@ async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
 export function createUploadIntake(deps: UploadIntakeDeps) {
   const { uploads, blobs } = deps;
 
-  async function acceptOne(file: IncomingFile, uploaderId: string): Promise<UploadRecord> {
+  /** Stores and records one file; every blob it writes goes into `written` first. */
+  async function acceptOne(
+    file: IncomingFile,
+    uploaderId: string,
+    written: WrittenBlob[],
+  ): Promise<UploadRecord> {
     const image = { maxBytes: Math.min(deps.maxFileSize, imageMaxBytes) };
     const sniffed = await sniffContent(file.stream, {
       isAllowed: deps.isAllowed,
@@ -67,7 +72,7 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
     if (isProcessableImage(sniffed.mime)) {
       // Bounded: images are decoded whole, so they are held in memory up to this size.
       const input = await collect(sniffed.stream, image.maxBytes);
-      const variants = await createImageVariants(input, sniffed.mime, blobs);
+      const variants = await createImageVariants(input, sniffed.mime, blobs, written);
       record = {
         ...base,
         sha256: variants.served.sha256,
@@ -78,25 +83,31 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
       };
     } else {
       const stored = await blobs.put(sniffed.stream);
+      written.push(stored);
       record = { ...base, sha256: stored.sha256, size: stored.size, thumbnail: null };
     }
     deps.onBytesReceived?.(sniffed.bytesRead());
     return uploads.insert(record);
   }
 
-  async function discard(records: UploadRecord[]) {
+  /**
+   * Undoes a failed request: its records, then the blobs it wrote (also those of a file
+   * whose record was never inserted), unless another upload uses or has rewritten them.
+   */
+  async function discard(records: UploadRecord[], written: WrittenBlob[]) {
     for (const record of records) await uploads.remove(record._id);
-    await releaseBlobs(deps, records.flatMap(blobsOf));
+    await releaseWrites(deps, written);
   }
 
   return {
     /** Stores every file `files` yields; refuses an empty request. */
     accept: async (files: AsyncIterable<IncomingFile>, uploaderId: string): Promise<UploadRecord[]> => {
       const stored: UploadRecord[] = [];
+      const written: WrittenBlob[] = [];
       try {
-        for await (const file of files) stored.push(await acceptOne(file, uploaderId));
+        for await (const file of files) stored.push(await acceptOne(file, uploaderId, written));
       } catch (error) {
-        await discard(stored).catch(() => undefined);
+        await discard(stored, written).catch(() => undefined);
         throw error;
       }
       if (stored.length === 0) throw new UploadError('no_files', 'Send at least one file');

@@ -3,8 +3,8 @@ import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { resolveRange } from '../domain/byte-ranges.ts';
 import { describeDownload, type UploadAccess } from '../domain/upload-access.ts';
-import { UploadError } from '../errors.ts';
-import type { BlobStore } from '../store/blob-store.ts';
+import { UploadError, uploadNotFound } from '../errors.ts';
+import { BlobMissingError, type BlobStore } from '../store/blob-store.ts';
 import type { UploadMetrics } from '../upload-metrics.ts';
 
 const errors = Object.fromEntries(
@@ -63,7 +63,16 @@ export function downloadRoutes(
     }
     const range = answer.kind === 'partial' ? answer.range : undefined;
     const length = range ? range.end - range.start + 1 : blob.size;
-    const stream = await blobs.open(blob.sha256, range);
+    let stream: Awaited<ReturnType<BlobStore['open']>>;
+    try {
+      stream = await blobs.open(blob.sha256, range);
+    } catch (error) {
+      if (!(error instanceof BlobMissingError)) throw error;
+      // The record outlived its bytes: lost data, for an operator to look at; the
+      // client sees what any missing upload looks like.
+      request.log.error({ err: error, uploadId: id, variant, sha256: blob.sha256 }, 'upload blob missing');
+      throw uploadNotFound();
+    }
     stream.once('end', () => metrics.served.inc({ variant }, length));
     reply.header('content-length', length);
     if (range) {

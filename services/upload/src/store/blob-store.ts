@@ -6,6 +6,11 @@ export interface StoredBlob {
   size: number;
 }
 
+/** What `put` wrote: the blob, and when this write of it landed (`stat`'s `storedAt`). */
+export interface WrittenBlob extends StoredBlob {
+  storedAt: Date;
+}
+
 /** Inclusive byte offsets, as in an HTTP Range. */
 export interface ByteRange {
   start: number;
@@ -17,8 +22,12 @@ export interface ByteRange {
  * backend (an S3-compatible bucket) can replace the local folder without touching them.
  */
 export interface BlobStore {
-  /** Streams `source` in, hashing as it goes; identical content is stored once. */
-  put: (source: Readable) => Promise<StoredBlob>;
+  /**
+   * Streams `source` in, hashing as it goes; identical content is stored once. Every
+   * write stamps the blob anew, so `stat(sha).storedAt` differs from this write's
+   * `storedAt` once someone else has written the same content since.
+   */
+  put: (source: Readable) => Promise<WrittenBlob>;
   /** A stream of the blob, or of `range` of it; rejects with `BlobMissingError` if absent. */
   open: (sha256: string, range?: ByteRange) => Promise<Readable>;
   stat: (sha256: string) => Promise<{ size: number; storedAt: Date } | undefined>;

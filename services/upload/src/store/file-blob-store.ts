@@ -39,8 +39,10 @@ export async function createFileBlobStore(root: string): Promise<BlobStore> {
         const sha256 = hash.digest('hex');
         const target = pathOf(sha256);
         await mkdir(dirname(target), { recursive: true });
+        // A rename keeps the file's mtime: this is what `stat` reports until the next write.
+        const { mtime } = await stat(temp);
         await rename(temp, target);
-        return { sha256, size };
+        return { sha256, size, storedAt: mtime };
       } catch (error) {
         await rm(temp, { force: true });
         throw error;
