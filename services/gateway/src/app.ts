@@ -116,7 +116,9 @@ export async function buildGatewayApp(
     timeoutMs: config.PRESENCE_TIMEOUT * 1000,
   });
   const announcer = createPresenceAnnouncer(io, metrics);
-  const members = createMemberDirectory(deps.messageApi);
+  // Membership changes refresh the cache on the replicas that see the event: all of them
+  // with a queue per replica, only one with a shared queue — so there it is not cached.
+  const members = createMemberDirectory(deps.messageApi, config.FANOUT === 'replica-queue' ? 60_000 : 0);
   const revokedSessions = createRevokedSessions(deps.redis, config.ACCESS_TOKEN_TTL);
   const isDraining = () => health.draining;
 
