@@ -5,6 +5,9 @@ import {
   EnvError,
   EnvMissingError,
   makeValidator,
+  port,
+  str,
+  url,
   type ValidatorSpec,
 } from 'envalid';
 import { ConnectionString } from 'mongodb-connection-string-url';
@@ -67,3 +70,44 @@ export const mongoUrl = makeValidator<string>((input) => {
     throw new EnvError('the connection string must name the database (…/palaver)');
   return input;
 });
+
+/*
+ * Variables every service reads the same way, as spec fragments to spread into a service's
+ * own spec, so a name, default or check is defined once.
+ */
+
+/** Where and how a service listens and logs. */
+export const listenSpec = (defaultPort: number) => ({
+  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on' }),
+  PORT: port({ default: defaultPort }),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  }),
+  TRUST_PROXY: str({ default: '', desc: 'Addresses of the edge whose X-Forwarded-For is trusted' }),
+});
+
+export const mongoSpec = {
+  MONGO_URL: mongoUrl({
+    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
+  }),
+};
+
+/** The event bus, and the prefix of the queues this service declares. */
+export const brokerSpec = (defaultQueuePrefix: string) => ({
+  AMQP_URL: url(),
+  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+  QUEUE_PREFIX: str({ default: defaultQueuePrefix }),
+});
+
+/** The claims every service checks on an access token (auth also signs with them). */
+export const tokenClaimsSpec = {
+  JWT_ISSUER: str({ default: 'palaver-auth' }),
+  JWT_AUDIENCE: str({ default: 'palaver' }),
+};
+
+/** Verifying access tokens with auth's public keys. */
+export const tokenVerifierSpec = {
+  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
+  ...tokenClaimsSpec,
+};

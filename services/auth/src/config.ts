@@ -1,16 +1,18 @@
-import { bool, duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
+import {
+  bool,
+  duration,
+  listenSpec,
+  loadConfig,
+  mongoSpec,
+  num,
+  str,
+  tokenClaimsSpec,
+  url,
+} from '@palaver/config';
 
 export const authConfigSpec = {
-  HOST: str({ default: '127.0.0.1', desc: 'Interface to listen on' }),
-  PORT: port({ default: 4001 }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-  }),
-  TRUST_PROXY: str({ default: '', desc: 'Addresses of the edge whose X-Forwarded-For is trusted' }),
-  MONGO_URL: mongoUrl({
-    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
-  }),
+  ...listenSpec(4001),
+  ...mongoSpec,
   REDIS_URL: url(),
   REDIS_PREFIX: str({ default: 'palaver:' }),
   AMQP_URL: url(),
@@ -20,8 +22,7 @@ export const authConfigSpec = {
     default: '',
     desc: 'Key id that signs new tokens (required with several private keys)',
   }),
-  JWT_ISSUER: str({ default: 'palaver-auth' }),
-  JWT_AUDIENCE: str({ default: 'palaver' }),
+  ...tokenClaimsSpec,
   ACCESS_TOKEN_TTL: duration({ default: 15 * 60 }),
   REFRESH_TOKEN_TTL: duration({ default: 30 * 86400 }),
   LOGIN_RATE_LIMIT: num({ default: 10, desc: 'Login attempts per client address and username per window' }),

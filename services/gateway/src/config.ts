@@ -1,15 +1,19 @@
 import { hostname } from 'node:os';
-import { ConfigError, duration, loadConfig, num, port, str, url } from '@palaver/config';
+import {
+  brokerSpec,
+  ConfigError,
+  duration,
+  listenSpec,
+  loadConfig,
+  num,
+  str,
+  tokenVerifierSpec,
+  url,
+} from '@palaver/config';
 import { maxGroupMembers } from '@palaver/contracts';
 
 export const gatewayConfigSpec = {
-  HOST: str({ default: '127.0.0.1' }),
-  PORT: port({ default: 4004 }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-  }),
-  TRUST_PROXY: str({ default: '' }),
+  ...listenSpec(4004),
   REPLICA_ID: str({
     default: `${hostname()}-${process.pid}`,
     desc: 'Names this replica in Redis presence keys and broker queues; unique per running replica',
@@ -17,18 +21,14 @@ export const gatewayConfigSpec = {
   REDIS_URL: url(),
   REDIS_KEY_PREFIX: str({ default: 'palaver:gateway:', desc: 'Prefix of presence and rate-limit keys' }),
   ADAPTER_CHANNEL_PREFIX: str({ default: 'socket.io', desc: "Socket.IO Redis adapter's channel prefix" }),
-  AMQP_URL: url(),
-  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
-  QUEUE_PREFIX: str({ default: 'palaver.gateway' }),
+  ...brokerSpec('palaver.gateway'),
   FANOUT: str({
     default: 'replica-queue',
     choices: ['replica-queue', 'shared-queue'],
     desc: 'replica-queue: every replica consumes every event and emits to its own sockets; shared-queue: replicas compete for events and broadcast through the Redis adapter',
   }),
   MESSAGE_URL: url({ desc: "The message service's base URL, e.g. http://127.0.0.1:4002" }),
-  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
-  JWT_ISSUER: str({ default: 'palaver-auth' }),
-  JWT_AUDIENCE: str({ default: 'palaver' }),
+  ...tokenVerifierSpec,
   CORS_ORIGIN: str({ default: '', desc: 'Comma-separated browser origins allowed to connect directly' }),
   MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),
   SEND_RATE: num({ default: 10, desc: 'Sends per second a user may sustain, across all replicas' }),

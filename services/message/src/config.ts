@@ -1,22 +1,18 @@
-import { duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
+import {
+  brokerSpec,
+  duration,
+  listenSpec,
+  loadConfig,
+  mongoSpec,
+  num,
+  tokenVerifierSpec,
+} from '@palaver/config';
 
 export const messageConfigSpec = {
-  HOST: str({ default: '127.0.0.1' }),
-  PORT: port({ default: 4002 }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-  }),
-  TRUST_PROXY: str({ default: '' }),
-  MONGO_URL: mongoUrl({
-    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
-  }),
-  AMQP_URL: url(),
-  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
-  QUEUE_PREFIX: str({ default: 'palaver.message' }),
-  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
-  JWT_ISSUER: str({ default: 'palaver-auth' }),
-  JWT_AUDIENCE: str({ default: 'palaver' }),
+  ...listenSpec(4002),
+  ...mongoSpec,
+  ...brokerSpec('palaver.message'),
+  ...tokenVerifierSpec,
   SEND_BATCH_MAX: num({ default: 256, desc: 'Most sends stored by one insertMany; 1 stores one by one' }),
   SEND_BATCH_WINDOW_MS: num({ default: 2, desc: 'How long a send may wait for others to share its write' }),
   RELAY_INTERVAL: duration({ default: 10, desc: 'How often events stored as unpublished are retried' }),

@@ -1,5 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { ConfigError, duration, loadConfig, mongoUrl, num, port, str, url } from '@palaver/config';
+import {
+  brokerSpec,
+  ConfigError,
+  duration,
+  listenSpec,
+  loadConfig,
+  mongoSpec,
+  num,
+  str,
+  tokenVerifierSpec,
+} from '@palaver/config';
 
 /** `.local/data/uploads` at the repository root: git-ignored, beside the local stack's data. */
 const defaultRoot = fileURLToPath(new URL('../../../.local/data/uploads', import.meta.url));
@@ -20,22 +30,10 @@ export const defaultAllowedTypes = [
 ].join(',');
 
 export const uploadConfigSpec = {
-  HOST: str({ default: '127.0.0.1' }),
-  PORT: port({ default: 4003 }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-  }),
-  TRUST_PROXY: str({ default: '' }),
-  MONGO_URL: mongoUrl({
-    desc: 'MongoDB connection string naming the database; several hosts for a replica set',
-  }),
-  AMQP_URL: url(),
-  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
-  QUEUE_PREFIX: str({ default: 'palaver.upload' }),
-  JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
-  JWT_ISSUER: str({ default: 'palaver-auth' }),
-  JWT_AUDIENCE: str({ default: 'palaver' }),
+  ...listenSpec(4003),
+  ...mongoSpec,
+  ...brokerSpec('palaver.upload'),
+  ...tokenVerifierSpec,
   RELAY_INTERVAL: duration({ default: 10, desc: 'How often unpublished upload.created events are retried' }),
   UPLOAD_ROOT: str({ default: defaultRoot, desc: 'Folder of the file store (blobs and temp files)' }),
   UPLOAD_MAX_FILE_SIZE: num({ default: 25 * 1024 * 1024, desc: 'Largest file in bytes' }),
