@@ -48,26 +48,51 @@ export interface ServiceProcess {
  * Runs `node <entry>` on a free port with only PATH and `env` in its environment, and
  * waits for `/readyz`; on failure the error carries the process' output.
  */
+/** A service process as spawned, before it is ready (for tests of start-up itself). */
+export interface SpawnedService {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => { stdout: string; stderr: string };
+}
+
+/** Runs `node <entry>` with only PATH and `env` in its environment, keeping what it prints. */
+export function spawnServiceProcess(entry: string, env: Record<string, string>): SpawnedService {
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  // The last 64 KiB of each is plenty for a failure message.
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-64 * 1024);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-64 * 1024);
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
 export async function startServiceProcess(
   entry: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const {
+    child,
+    exited,
+    output: printed,
+  } = spawnServiceProcess(entry, {
+    LOG_LEVEL: 'warn',
+    ...env,
+    PORT: String(port),
   });
-  let output = '';
-  const append = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-64 * 1024);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const output = () => `${printed().stdout}${printed().stderr}`;
   const service: ServiceProcess = {
     url: `http://127.0.0.1:${port}`,
     child,
-    output: () => output,
+    output,
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -78,7 +103,7 @@ export async function startServiceProcess(
     await waitUntilReady(service.url, child);
   } catch (error) {
     await service.stop('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output()}`);
   }
   return service;
 }

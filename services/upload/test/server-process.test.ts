@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isolatedEnvironment, waitUntilReady } from '@palaver/testing';
+import { isolatedEnvironment, spawnServiceProcess, waitUntilReady } from '@palaver/testing';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder, issuer, makeUser, urlSecret } from './upload-harness.ts';
@@ -41,22 +40,7 @@ afterAll(async () => {
   await mongo.close();
 });
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [serverEntry], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+const start = (env: Record<string, string>) => spawnServiceProcess(serverEntry, env);
 
 const memoryOf = async (child: ChildProcess, field: 'VmRSS' | 'VmHWM') => {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
