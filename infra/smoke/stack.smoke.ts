@@ -39,8 +39,22 @@ async function palaverCommand(...args: string[]) {
   return `${stdout}${stderr}`;
 }
 
+/**
+ * fetch through the edge, retried once when a kept-alive connection was closed before any
+ * answer: `palaver scale` reloads nginx, whose old workers close their idle connections,
+ * and a request can race that close — browsers retry such a request the same way.
+ */
+async function edgeFetch(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(url, init);
+  }
+}
+
 async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const response = await fetch(`${edge}${path}`, {
+  const response = await edgeFetch(`${edge}${path}`, {
     method,
     headers: {
       ...(body ? { 'content-type': 'application/json' } : {}),
@@ -183,7 +197,7 @@ describe('the stack through the edge', () => {
     const bytes = randomBytes(300_000);
     const form = new FormData();
     form.append('file', new Blob([bytes], { type: 'application/octet-stream' }), 'smoke.bin');
-    const response = await fetch(`${edge}/api/uploads`, {
+    const response = await edgeFetch(`${edge}/api/uploads`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ada.token}` },
       body: form,
@@ -191,7 +205,7 @@ describe('the stack through the edge', () => {
     expect(response.status).toBe(201);
     const { uploads } = (await response.json()) as { uploads: { id: string; url: string; size: number }[] };
     expect(uploads[0]?.size).toBe(bytes.length);
-    const download = await fetch(`${edge}${uploads[0]?.url}`);
+    const download = await edgeFetch(`${edge}${uploads[0]?.url}`);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
   });
