@@ -10,6 +10,8 @@ RUN_DIR=$STATE_DIR/run
 
 # Every port can be moved with an environment variable; all servers bind 127.0.0.1.
 MONGO_PORT=${PALAVER_MONGO_PORT:-27017}
+# PostgreSQL behind FerretDB (the embedded store); not Debian's default 5432, so a system cluster can coexist.
+POSTGRES_PORT=${PALAVER_POSTGRES_PORT:-15432}
 REDIS_PORT=${PALAVER_REDIS_PORT:-6379}
 AMQP_PORT=${PALAVER_AMQP_PORT:-5672}
 AMQP_DIST_PORT=${PALAVER_AMQP_DIST_PORT:-25672}
@@ -23,6 +25,10 @@ GATEWAY_PORT_BASE=${PALAVER_GATEWAY_PORT_BASE:-4010}
 GATEWAYS=${PALAVER_GATEWAYS:-2}
 
 FERRETDB_VERSION=v1.24.2
+# FerretDB's backend: postgresql (default, measured faster: docs/benchmarks/storage.md) or sqlite.
+FERRETDB_HANDLER=${PALAVER_FERRETDB_HANDLER:-postgresql}
+# FerretDB's PostgreSQL pool; bounded so an overload queues in FerretDB instead of exhausting PostgreSQL.
+FERRETDB_PG_POOL=${PALAVER_FERRETDB_PG_POOL:-40}
 NODE_MAJOR=24
 PNPM_VERSION=10.34.9
 

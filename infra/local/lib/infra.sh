@@ -1,7 +1,7 @@
 # Backing servers for the local stack: MongoDB-compatible store, Redis, RabbitMQ. Sourced.
 # shellcheck shell=bash
 
-# --- MongoDB wire protocol: MONGO_URL, a real mongod on PATH, or FerretDB v1 on SQLite ---
+# --- MongoDB wire protocol: MONGO_URL, a real mongod on PATH, or FerretDB v1 on PostgreSQL ---
 
 mongo_mode() {
   if [[ -n ${MONGO_URL:-} ]]; then echo external
@@ -32,6 +32,45 @@ ensure_ferretdb() {
   rm -rf "$src"
 }
 
+# PostgreSQL for FerretDB: Debian's server binaries, our own cluster under .local, 127.0.0.1 only.
+pg_bin() { echo "/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -n 1)/bin"; }
+
+# The cluster runs as the postgres user when we are root (PostgreSQL refuses root).
+pg_owner=()
+((EUID == 0)) && pg_owner=(runuser -u postgres --)
+
+start_postgres() {
+  apt_install postgresql
+  pid_alive postgres && return 0
+  claim_port postgres "$POSTGRES_PORT"
+  local data=$DATA_DIR/postgres bin
+  bin=$(pg_bin)
+  if [[ ! -f $data/PG_VERSION ]]; then
+    say "creating the PostgreSQL cluster in $data"
+    mkdir -p "$data"
+    ((EUID == 0)) && chown postgres: "$data"
+    "${pg_owner[@]}" "$bin/initdb" -D "$data" -A trust -U postgres -E UTF8 --no-instructions >>"$LOG_DIR/postgres.log" 2>&1 ||
+      die "initdb failed; see $LOG_DIR/postgres.log"
+  fi
+  spawn postgres "${pg_owner[@]}" "$bin/postgres" -D "$data" -c listen_addresses=127.0.0.1 -p "$POSTGRES_PORT" \
+    -c unix_socket_directories= -c max_connections=200 -c shared_buffers=256MB
+  wait_for_port postgres "$POSTGRES_PORT" 30
+  local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
+  for _ in $(seq 1 50); do "${psql[@]}" -d postgres -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+  "${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'ferretdb'" | grep -q 1 ||
+    "${psql[@]}" -d postgres -c 'create database ferretdb' >>"$LOG_DIR/postgres.log" 2>&1 ||
+    die "could not create the ferretdb database; see $LOG_DIR/postgres.log"
+  "${psql[@]}" -d ferretdb -f "$PALAVER_ROOT/infra/local/postgres/gin-twins.sql" >>"$LOG_DIR/postgres.log" 2>&1 ||
+    die "could not install the index trigger; see $LOG_DIR/postgres.log"
+}
+
+stop_postgres() {
+  pid_alive postgres || { rm -f "$RUN_DIR/postgres.pid"; return 0; }
+  # Fast shutdown: roll back open transactions and stop, instead of waiting for clients.
+  "${pg_owner[@]}" "$(pg_bin)/pg_ctl" -D "$DATA_DIR/postgres" -m fast -w -t 20 stop >/dev/null 2>&1 || true
+  stop_pid postgres
+}
+
 start_mongo() {
   case $(mongo_mode) in
     external) say "mongo: using MONGO_URL"; return 0 ;;
@@ -43,8 +82,16 @@ start_mongo() {
     spawn mongo mongod --bind_ip 127.0.0.1 --port "$MONGO_PORT" --dbpath "$DATA_DIR/mongo"
   else
     ensure_ferretdb
-    spawn mongo "$TOOLS_DIR/ferretdb-$FERRETDB_VERSION" --handler=sqlite \
-      --sqlite-url="file:$DATA_DIR/mongo/" --state-dir="$DATA_DIR/mongo" \
+    local backend
+    case $FERRETDB_HANDLER in
+      postgresql)
+        start_postgres
+        backend=(--handler=postgresql
+          "--postgresql-url=postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=$FERRETDB_PG_POOL") ;;
+      sqlite) backend=(--handler=sqlite "--sqlite-url=file:$DATA_DIR/mongo/") ;;
+      *) die "PALAVER_FERRETDB_HANDLER must be postgresql or sqlite, not '$FERRETDB_HANDLER'" ;;
+    esac
+    spawn mongo "$TOOLS_DIR/ferretdb-$FERRETDB_VERSION" "${backend[@]}" --state-dir="$DATA_DIR/mongo" \
       --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn
   fi
   wait_for_port mongo "$MONGO_PORT" 30
@@ -111,11 +158,14 @@ infra_stop() {
   stop_rabbitmq
   stop_pid redis
   stop_pid mongo
+  stop_postgres
 }
 
 infra_status() {
   local name port
-  for pair in "mongo:$MONGO_PORT" "redis:$REDIS_PORT" "rabbitmq:$AMQP_PORT"; do
+  local pairs=("mongo:$MONGO_PORT" "redis:$REDIS_PORT" "rabbitmq:$AMQP_PORT")
+  [[ $(mongo_mode) == ferretdb && $FERRETDB_HANDLER == postgresql ]] && pairs+=("postgres:$POSTGRES_PORT")
+  for pair in "${pairs[@]}"; do
     name=${pair%%:*} port=${pair##*:}
     if [[ $name == mongo && $(mongo_mode) == external ]]; then
       printf '%-10s external  %s\n' "$name" "$(mongo_url)"
@@ -129,6 +179,6 @@ infra_status() {
 
 infra_reset() {
   infra_stop
-  rm -rf "$DATA_DIR/mongo" "$DATA_DIR/redis" "$DATA_DIR/rabbitmq"
+  rm -rf "$DATA_DIR/mongo" "$DATA_DIR/postgres" "$DATA_DIR/redis" "$DATA_DIR/rabbitmq"
   say "local data removed"
 }

@@ -53,6 +53,8 @@ export const EventCatalogue = {
     data: Type.Object({
       conversation: Conversation,
       userId: ObjectIdString,
+      /** When the membership that ended began: tells one membership of a user from a later one. */
+      joinedAt: IsoDateTime,
       by: ObjectIdString,
       ...Audience,
     }),

@@ -59,6 +59,10 @@ export const AddMembersBody = Type.Object(
   { userIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxGroupMembers - 1, uniqueItems: true }) },
   { additionalProperties: false },
 );
+export const UpdateMemberBody = Type.Object(
+  { role: Type.Union([Type.Literal('admin'), Type.Literal('member')]) },
+  { additionalProperties: false },
+);
 export const ConversationParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
 export const MemberParams = Type.Object(
   { id: ObjectIdString, userId: ObjectIdString },

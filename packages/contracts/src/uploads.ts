@@ -5,6 +5,7 @@ import { IsoDateTime, ObjectIdString } from './primitives.ts';
 export const Upload = Type.Object(
   {
     id: ObjectIdString,
+    uploaderId: ObjectIdString,
     name: Type.String({ description: 'Sanitised file name, for display and downloads only' }),
     mime: Type.String({ description: 'Detected from the content, never taken from the client' }),
     size: Type.Integer({ minimum: 0 }),

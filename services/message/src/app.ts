@@ -8,20 +8,32 @@ import {
   type ServiceKit,
 } from '@palaver/service-kit';
 import type { Connection } from 'mongoose';
+import { createUploadLookup } from './clients/upload-client.ts';
 import type { MessageConfig } from './config.ts';
+import { createConversationAccess } from './domain/conversation-access.ts';
 import { createConversations } from './domain/conversations.ts';
+import { createMembership } from './domain/membership.ts';
 import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
 import { createMessages } from './domain/messages.ts';
+import { createReceipts } from './domain/receipts.ts';
 import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { createConversationStore } from './store/conversation-store.ts';
+import { createMembershipStore } from './store/membership-store.ts';
 import { createMessageStore } from './store/message-store.ts';
+import { createOutboxStore } from './store/outbox-store.ts';
 
 export type MessageAppConfig = Pick<
   MessageConfig,
-  'LOG_LEVEL' | 'TRUST_PROXY' | 'SEND_BATCH_MAX' | 'SEND_BATCH_WINDOW_MS' | 'RELAY_INTERVAL' | 'QUEUE_PREFIX'
+  | 'LOG_LEVEL'
+  | 'TRUST_PROXY'
+  | 'SEND_BATCH_MAX'
+  | 'SEND_BATCH_WINDOW_MS'
+  | 'RELAY_INTERVAL'
+  | 'QUEUE_PREFIX'
+  | 'UPLOAD_URL'
 >;
 
 export interface MessageDependencies {
@@ -61,42 +73,47 @@ export async function buildMessageApp(
   const { app } = kit;
   const logger = app.log as Logger;
 
-  const messageStore = createMessageStore(deps.mongo);
-  const conversationStore = createConversationStore(deps.mongo);
-  const publisher = createEventPublisher({
-    broker: deps.broker,
-    messages: messageStore,
-    conversations: conversationStore,
-    logger,
-  });
+  const stores = {
+    messages: createMessageStore(deps.mongo),
+    conversations: createConversationStore(deps.mongo),
+    memberships: createMembershipStore(deps.mongo),
+  };
+  const outbox = createOutboxStore(deps.mongo);
+  const publisher = createEventPublisher({ broker: deps.broker, ...stores, outbox, logger });
   const appender = createMessageAppender({
-    messages: messageStore,
-    conversations: conversationStore,
+    ...stores,
+    outbox,
     maxBatch: config.SEND_BATCH_MAX,
     windowMs: config.SEND_BATCH_WINDOW_MS,
     onStored: publisher.onStored,
   });
-  const conversations = createConversations({
-    conversations: conversationStore,
-    messages: messageStore,
-    appender,
-    events: publisher.conversationEvents,
-  });
+  const access = createConversationAccess(stores);
+  const events = publisher.conversationEvents;
+  const conversations = createConversations({ ...stores, access, events });
+  const membership = createMembership({ ...stores, access, events, appender });
+  const receipts = createReceipts({ ...stores, access, events });
   const messages = createMessages({
-    messages: messageStore,
-    conversations,
+    ...stores,
+    access,
     appender,
     events: publisher.messageEvents,
+    lookupUploads: createUploadLookup(config.UPLOAD_URL || undefined),
   });
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);
-  conversationRoutes(app, { conversations, authenticate });
+  conversationRoutes(app, { conversations, membership, receipts, authenticate });
   messageRoutes(app, { messages, authenticate });
 
-  await Promise.all([...messageStore.models, ...conversationStore.models].map((model) => model.init()));
+  const models: Array<{ init: () => Promise<unknown> }> = [
+    ...stores.messages.models,
+    ...stores.conversations.models,
+    ...stores.memberships.models,
+    ...outbox.models,
+  ];
+  await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({
     broker: deps.broker,
-    messages: messageStore,
+    messages: stores.messages,
     queuePrefix: config.QUEUE_PREFIX,
   });
 

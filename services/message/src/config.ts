@@ -5,6 +5,7 @@ import {
   loadConfig,
   mongoSpec,
   num,
+  str,
   tokenVerifierSpec,
 } from '@palaver/config';
 
@@ -15,6 +16,10 @@ export const messageConfigSpec = {
   ...tokenVerifierSpec,
   SEND_BATCH_MAX: num({ default: 256, desc: 'Most sends stored by one insertMany; 1 stores one by one' }),
   SEND_BATCH_WINDOW_MS: num({ default: 2, desc: 'How long a send may wait for others to share its write' }),
+  UPLOAD_URL: str({
+    default: '',
+    desc: 'Base URL of the upload service, asked about uploads whose event has not arrived yet (empty: events only)',
+  }),
   RELAY_INTERVAL: duration({ default: 10, desc: 'How often events stored as unpublished are retried' }),
 };
 

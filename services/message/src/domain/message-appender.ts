@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
+import { duplicateIndexes, isDuplicateKey } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
-import type { ConversationRecord, ConversationStore } from '../store/conversation-store.ts';
-import type { MessageRecord, MessageStore } from '../store/message-store.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
+import { blockOf, type MessageRecord, type MessageStore } from '../store/message-store.ts';
+import type { OutboxStore } from '../store/outbox-store.ts';
 
 /** A message to store, already validated and authorised. */
 export interface NewMessage {
-  conversation: ConversationRecord;
+  conversationId: Types.ObjectId;
   senderId: string;
   clientMessageId: string;
   kind: MessageRecord['kind'];
@@ -28,15 +30,22 @@ interface Pending extends NewMessage {
 export interface AppenderOptions {
   messages: MessageStore;
   conversations: ConversationStore;
-  /** Most sends stored by one insertMany (1 = one by one). */
+  outbox: OutboxStore;
+  /** Most sends one batch takes from the queue (1 = one by one). */
   maxBatch: number;
   /** How long the first send of a batch waits for company. */
   windowMs: number;
-  /** Called after a batch is durably stored (and acknowledged), to publish events. */
-  onStored: (stored: Array<{ message: MessageRecord; conversation: ConversationRecord }>) => void;
+  /** Called after a batch is durably stored (and acknowledged), to publish its events. */
+  onStored: (messages: MessageRecord[]) => void;
 }
 
-const maxAttempts = 8;
+/** Failed inserts (seqs taken by another replica) before a batch gives up with 503. */
+const maxFailedAttempts = 8;
+/**
+ * Documents per insert. FerretDB inserts in batches of 100 and, past the first, goes on
+ * after a duplicate even when asked to stop; within 100 it stops as MongoDB does.
+ */
+const insertChunk = 100;
 
 /**
  * A message's id is derived from (sender, clientMessageId), so "was this send already
@@ -48,32 +57,23 @@ export const messageIdFor = (senderId: string, clientMessageId: string) =>
     createHash('sha256').update(`${senderId}\u0000${clientMessageId}`).digest().subarray(0, 12),
   );
 const keyOf = (senderId: string, clientMessageId: string) => `${senderId}:${clientMessageId}`;
-
-interface WriteError {
-  index: number;
-  code?: number;
-}
-
-/** Where an ordered insertMany stopped on a duplicate key; rethrows any other failure. */
-function duplicateKeyIndex(error: unknown): number {
-  const { writeErrors, code } = error as { writeErrors?: WriteError[] | WriteError; code?: number };
-  const first = Array.isArray(writeErrors) ? writeErrors[0] : writeErrors;
-  if (!first || (first.code ?? code) !== 11000) throw error;
-  return first.index;
-}
+export const messageCreatedEventId = (messageId: Types.ObjectId) => `message.created:${messageId}`;
 
 /**
- * Stores sends in batches: concurrent sends wait up to `windowMs` and share one ordered
- * insertMany, and each sender's promise resolves with its own stored message.
+ * Stores sends in batches: concurrent sends wait up to `windowMs` and share one insert,
+ * and each sender's promise resolves with its own stored message.
  *
- * Seq allocation: one batch is in flight per process, so seqs are handed out without
- * contention here; the unique (conversationId, seq) index catches another replica taking
- * the same seq, and the losers are retried with fresh seqs. An ordered insert stops at the
- * first failure, so no seq is ever skipped: everything from the failure on is retried.
+ * Seqs are gapless: one batch is in flight per process and hands seqs out from a counter
+ * per conversation; the unique (conversationId, seq) index stops another replica taking
+ * the same one. After any failed insert the batch looks at what was really stored — it
+ * never trusts the store to have stopped where it said — and reseeds the counter from the
+ * messages themselves, so a seq left unused by a retry or a collision is handed out next.
  */
 export function createMessageAppender(options: AppenderOptions) {
-  const { messages, conversations } = options;
+  const { messages, conversations, outbox } = options;
   const nextSeq = new Map<string, number>();
+  /** Seqs known to be free below stored ones (only if a store went on past a failure). */
+  const holes = new Map<string, number[]>();
   let queue: Pending[] = [];
   let inFlight: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -100,20 +100,15 @@ export function createMessageAppender(options: AppenderOptions) {
       });
   };
 
-  /**
-   * Next seq for a conversation: from this process's counter, else from the conversation's
-   * lastSeq (a lookup by id), else — after a collision — from the messages themselves.
-   */
-  async function seqFor(conversation: ConversationRecord, collisions: number): Promise<number> {
-    const key = conversation._id.toHexString();
+  async function seqFor(conversationId: Types.ObjectId): Promise<number> {
+    const key = conversationId.toHexString();
+    const hole = holes.get(key)?.shift();
+    if (hole !== undefined) return hole;
     let seq = nextSeq.get(key);
     if (seq === undefined) {
-      // lastSeq trails a concurrent writer's inserts by a moment; after repeated
-      // collisions, ask the messages themselves.
-      seq =
-        collisions > 2
-          ? (await messages.highestSeq(conversation._id)) + 1
-          : ((await conversations.findById(key))?.lastSeq ?? conversation.lastSeq) + 1;
+      // The head may trail what is stored (another replica, an interrupted batch): probe.
+      const head = await conversations.lastSeqOf(conversationId);
+      seq = (await messages.highestSeqFrom(conversationId, head)) + 1;
       if (nextSeq.size > 50_000) nextSeq.clear(); // a cache, not a registry: bounded
     }
     nextSeq.set(key, seq + 1);
@@ -127,33 +122,46 @@ export function createMessageAppender(options: AppenderOptions) {
       const key = keyOf(pending.senderId, pending.clientMessageId);
       groups.set(key, [...(groups.get(key) ?? []), pending]);
     }
-    const settle = (key: string, original: MessageRecord, created: boolean) => {
+    const settle = (original: MessageRecord, created: boolean) => {
+      const key = keyOf(original.senderId.toHexString(), original.clientMessageId);
       const [first, ...twins] = groups.get(key) ?? [];
       groups.delete(key);
       if (first) settleWith(first, original, created);
       for (const twin of twins) settleWith(twin, original, false);
     };
-    /** Settles the send stored under `id` already (a retry); false if there is none. */
-    const settleStored = async (id: Types.ObjectId) => {
-      const found = await messages.findById(id);
-      if (found) settle(keyOf(found.senderId.toHexString(), found.clientMessageId), found, false);
-      return found !== null;
-    };
 
-    // Optimistic: insert, and let the unique indexes say when a send was a retry or a seq
-    // was taken by another replica. The common path is one insertMany and no reads.
-    const stored: Array<{ message: MessageRecord; conversation: ConversationRecord }> = [];
-    let collisions = 0;
-    for (let attempt = 1; groups.size > 0; attempt++) {
-      if (attempt > maxAttempts)
+    // The event is recorded before the message: whatever is stored is published, by this
+    // process or by the relay. An entry whose message never got stored is dropped later.
+    const now = new Date();
+    await outbox.add(
+      [...groups.values()].map(([first]) => {
+        const pending = first as Pending;
+        const messageId = messageIdFor(pending.senderId, pending.clientMessageId);
+        return {
+          _id: messageCreatedEventId(messageId),
+          type: 'message.created' as const,
+          at: now,
+          conversationId: pending.conversationId,
+          messageId,
+          data: null,
+        };
+      }),
+    );
+
+    const announced: MessageRecord[] = [];
+    let failures = 0;
+    while (groups.size > 0) {
+      if (failures >= maxFailedAttempts)
         throw new MessageError('unavailable', 'Could not allocate a sequence number; retry');
-      const remaining = [...groups.values()].map((group) => group[0] as Pending);
+      const remaining = [...groups.values()].slice(0, insertChunk).map((group) => group[0] as Pending);
       const records: MessageRecord[] = [];
       for (const pending of remaining) {
+        const seq = await seqFor(pending.conversationId);
         records.push({
           _id: messageIdFor(pending.senderId, pending.clientMessageId),
-          conversationId: pending.conversation._id,
-          seq: await seqFor(pending.conversation, collisions),
+          conversationId: pending.conversationId,
+          seq,
+          block: blockOf(seq),
           senderId: new Types.ObjectId(pending.senderId),
           clientMessageId: pending.clientMessageId,
           kind: pending.kind,
@@ -162,51 +170,100 @@ export function createMessageAppender(options: AppenderOptions) {
           createdAt: new Date(),
           editedAt: null,
           deletedAt: null,
-          pendingEvents: ['message.created'],
         });
       }
-      let insertedCount = records.length;
-      try {
-        await messages.insertOrdered(records);
-      } catch (error) {
-        insertedCount = duplicateKeyIndex(error);
-      }
-      const inserted = records.slice(0, insertedCount);
-      await recordInConversations(inserted);
-      for (const [i, message] of inserted.entries()) {
-        stored.push({ message, conversation: (remaining[i] as Pending).conversation });
-        settle(keyOf(message.senderId.toHexString(), message.clientMessageId), message, true);
-      }
-      if (groups.size === 0) break;
-
-      // The insert stopped at records[insertedCount]: either that send is a retry of a stored
-      // message, or its seq was taken by another replica. Nothing after it was written.
-      for (const pending of remaining) nextSeq.delete(pending.conversation._id.toHexString());
-      const failed = records[insertedCount] as MessageRecord;
-      if (await settleStored(failed._id)) {
-        // Its seq is unused: hand it to the next send so no gap opens.
-        nextSeq.set(failed.conversationId.toHexString(), failed.seq);
-      } else {
-        collisions++;
-      }
+      const outcome = await insertAndCheck(records);
+      await advanceHeads(outcome.inserted);
+      for (const message of outcome.inserted) settle(message, true);
+      for (const original of outcome.retried) settle(original, false);
+      announced.push(...outcome.inserted, ...outcome.retried);
+      if (!outcome.complete) failures++;
     }
-    if (stored.length > 0) options.onStored(stored);
+    // A retry announces its original again: if the first attempt died before publishing,
+    // this is what delivers it; consumers drop repeats by event id.
+    if (announced.length > 0) options.onStored(announced);
   }
 
-  /** The conversation's lastSeq and activity follow before anyone is acknowledged. */
-  async function recordInConversations(inserted: MessageRecord[]) {
+  /**
+   * Inserts, and on a duplicate looks at what is really stored. Before the first reported
+   * failure everything is ours; a reported failure is not, and its record's id tells a
+   * retry (a message is stored under it) from a seq taken by another replica (nothing is).
+   * After it, the store should have stopped; what it stored anyway is read back.
+   */
+  async function insertAndCheck(records: MessageRecord[]) {
+    let failed: Set<number>;
+    try {
+      await messages.insertOrdered(records);
+      return { inserted: records, retried: [] as MessageRecord[], complete: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) {
+        // The store failed mid-way: nothing is acknowledged, and counters restart from
+        // what it did store.
+        forgetCounters(records);
+        throw error;
+      }
+      failed = new Set(duplicateIndexes(error));
+    }
+    const first = Math.min(...failed);
+    const inserted = records.slice(0, first);
+    const retried: MessageRecord[] = [];
+    const rest = records.slice(first);
+    const stored = await Promise.all(rest.map((record) => messages.findById(record._id)));
+    for (const [offset, record] of rest.entries()) {
+      const found = stored[offset];
+      if (!found) continue;
+      const ours =
+        !failed.has(first + offset) &&
+        found.seq === record.seq &&
+        found.createdAt.getTime() === record.createdAt.getTime();
+      if (ours) inserted.push(record);
+      else retried.push(found);
+    }
+    // Seqs this attempt left unused below one it stored, and nobody else took, are holes
+    // to fill first (only a store that went on past the failure leaves any).
+    for (const [key, seqs] of seqsByConversation(records)) {
+      const used = new Set(inserted.filter((m) => m.conversationId.toHexString() === key).map((m) => m.seq));
+      const top = Math.max(0, ...used);
+      const unused = seqs.filter((seq) => !used.has(seq) && seq < top);
+      const taken = await Promise.all(unused.map((seq) => messages.findBySeq(key, seq)));
+      const free = unused.filter((_, i) => taken[i] === null);
+      if (free.length > 0)
+        holes.set(
+          key,
+          [...(holes.get(key) ?? []), ...free].sort((a, b) => a - b),
+        );
+    }
+    forgetCounters(records);
+    return { inserted, retried, complete: false };
+  }
+
+  const forgetCounters = (records: MessageRecord[]) => {
+    for (const record of records) nextSeq.delete(record.conversationId.toHexString());
+  };
+
+  const seqsByConversation = (records: MessageRecord[]) => {
+    const byConversation = new Map<string, number[]>();
+    for (const record of records) {
+      const key = record.conversationId.toHexString();
+      byConversation.set(key, [...(byConversation.get(key) ?? []), record.seq]);
+    }
+    return byConversation;
+  };
+
+  /** Heads follow before anyone is acknowledged. */
+  async function advanceHeads(inserted: MessageRecord[]) {
     const newest = new Map<string, MessageRecord>();
     for (const message of inserted) {
       const key = message.conversationId.toHexString();
       if ((newest.get(key)?.seq ?? 0) < message.seq) newest.set(key, message);
     }
     await Promise.all(
-      [...newest.values()].map((m) => conversations.recordMessages(m.conversationId, m.seq, m.createdAt)),
+      [...newest.values()].map((m) => conversations.advanceHead(m.conversationId, m.seq, m.createdAt)),
     );
   }
 
   function settleWith(pending: Pending, original: MessageRecord, created: boolean) {
-    if (!original.conversationId.equals(pending.conversation._id)) {
+    if (!original.conversationId.equals(pending.conversationId)) {
       pending.reject(
         new MessageError(
           'client_message_id_reused',

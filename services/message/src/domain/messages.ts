@@ -1,15 +1,24 @@
 import type { HistoryQuery, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
 import { MessageError } from '../errors.ts';
-import type { ConversationRecord } from '../store/conversation-store.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
 import type { MessageRecord, MessageStore } from '../store/message-store.ts';
-import type { Conversations } from './conversations.ts';
+import type { ConversationAccess } from './conversation-access.ts';
 import type { MessageAppender } from './message-appender.ts';
 import { toMessage } from './views.ts';
 
 export interface MessageEvents {
-  /** Publishes a message's stored pending events now (the relay retries failures). */
-  changed: (message: MessageRecord, conversation: ConversationRecord) => void;
+  /** Records a change's event in the outbox; resolves once it is durable. */
+  record: (type: 'message.updated' | 'message.deleted', message: MessageRecord) => Promise<string>;
+  /** Publishes a recorded event now (the relay retries failures). */
+  publish: (eventId: string, message: MessageRecord) => void;
 }
+
+/** Uploads the read model has not heard of yet: asked of the upload service itself. */
+export type UploadLookup = (
+  uploadIds: string[],
+  senderId: string,
+  onBehalfOf: string | undefined,
+) => Promise<MessageRecord['attachments']>;
 
 const kindFor = (attachments: MessageRecord['attachments']): MessageRecord['kind'] => {
   if (attachments.length === 0) return 'text';
@@ -19,20 +28,65 @@ const kindFor = (attachments: MessageRecord['attachments']): MessageRecord['kind
 /** Sending, history, edits and deletions. */
 export function createMessages(deps: {
   messages: MessageStore;
-  conversations: Conversations;
+  conversations: ConversationStore;
+  access: ConversationAccess;
   appender: MessageAppender;
   events: MessageEvents;
+  lookupUploads: UploadLookup;
 }) {
-  const { messages, conversations, appender, events } = deps;
+  const { messages, conversations, access, appender, events } = deps;
 
   async function ownMessage(conversationId: string, callerId: string, seq: number) {
-    const conversation = await conversations.loadForMember(conversationId, callerId);
+    await access.membershipOf(conversationId, callerId);
     const message = await messages.findBySeq(conversationId, seq);
     if (!message || message.kind === 'system') throw new MessageError('not_found', 'No such message');
     if (!message.senderId.equals(callerId))
       throw new MessageError('forbidden', 'Only the sender can change a message');
     if (message.deletedAt) throw new MessageError('message_deleted', 'The message was deleted');
-    return { conversation, message };
+    return message;
+  }
+
+  /** The event is recorded before the change, and published with the message as stored. */
+  async function change(
+    message: MessageRecord,
+    type: 'message.updated' | 'message.deleted',
+    set: Partial<MessageRecord>,
+  ) {
+    const eventId = await events.record(type, message);
+    const updated = await messages.change(message._id, set);
+    if (!updated) throw new MessageError('not_found', 'No such message');
+    events.publish(eventId, updated);
+    return updated;
+  }
+
+  /** Attachments the sender uploaded, from the read model or else from the upload service. */
+  async function attachmentsOf(
+    senderId: string,
+    uploadIds: string[],
+    onBehalfOf: string | undefined,
+  ): Promise<MessageRecord['attachments']> {
+    if (uploadIds.length === 0) return [];
+    const known = await messages.uploadsOf(senderId, uploadIds);
+    const unknown = uploadIds.filter((id) => !known.some((u) => u._id.equals(id)));
+    const fetched = unknown.length > 0 ? await deps.lookupUploads(unknown, senderId, onBehalfOf) : [];
+    const found = new Map<string, MessageRecord['attachments'][number]>();
+    for (const upload of known) {
+      found.set(upload._id.toHexString(), {
+        uploadId: upload._id,
+        name: upload.name,
+        mime: upload.mime,
+        size: upload.size,
+        ...(upload.width ? { width: upload.width } : {}),
+        ...(upload.height ? { height: upload.height } : {}),
+      });
+    }
+    for (const attachment of fetched) found.set(attachment.uploadId.toHexString(), attachment);
+    // Only files the sender uploaded; anything else looks like it does not exist.
+    const missing = uploadIds.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new MessageError('attachment_not_found', 'Unknown attachment', { uploadIds: missing });
+    }
+    return uploadIds.map((id) => found.get(id) as MessageRecord['attachments'][number]);
   }
 
   return {
@@ -41,31 +95,20 @@ export function createMessages(deps: {
       conversationId: string,
       senderId: string,
       input: SendMessageBody,
+      /** The sender's credentials, to ask the upload service about uploads not yet known. */
+      onBehalfOf?: string,
     ): Promise<{ message: Message; created: boolean }> {
       if (input.body === undefined && input.attachments === undefined) {
         throw new MessageError('empty_message', 'A message needs a body or attachments');
       }
-      const conversation = await conversations.loadForMember(conversationId, senderId);
-      const uploadIds = input.attachments?.map((a) => a.uploadId) ?? [];
-      const uploads = uploadIds.length > 0 ? await messages.uploadsOf(senderId, uploadIds) : [];
-      // Only files the sender uploaded; anything else looks like it does not exist.
-      const missing = uploadIds.filter((id) => !uploads.some((u) => u._id.equals(id)));
-      if (missing.length > 0) {
-        throw new MessageError('attachment_not_found', 'Unknown attachment', { uploadIds: missing });
-      }
-      const attachments = uploadIds.map((id) => {
-        const upload = uploads.find((u) => u._id.equals(id)) as (typeof uploads)[number];
-        return {
-          uploadId: upload._id,
-          name: upload.name,
-          mime: upload.mime,
-          size: upload.size,
-          ...(upload.width ? { width: upload.width } : {}),
-          ...(upload.height ? { height: upload.height } : {}),
-        };
-      });
+      const membership = await access.membershipOf(conversationId, senderId);
+      const attachments = await attachmentsOf(
+        senderId,
+        input.attachments?.map((a) => a.uploadId) ?? [],
+        onBehalfOf,
+      );
       const { message, created } = await appender.append({
-        conversation,
+        conversationId: membership.conversationId,
         senderId,
         clientMessageId: input.clientMessageId,
         kind: kindFor(attachments),
@@ -79,36 +122,31 @@ export function createMessages(deps: {
       if (query.before !== undefined && query.after !== undefined) {
         throw new MessageError('invalid_request', 'Give either before or after, not both');
       }
-      await conversations.loadForMember(query.conversationId, callerId);
+      const { conversationId: id } = await access.membershipOf(query.conversationId, callerId);
       const limit = query.limit ?? 50;
-      const direction =
-        query.after !== undefined
-          ? { after: query.after }
-          : query.before !== undefined
-            ? { before: query.before }
-            : {};
-      const found = await messages.page(query.conversationId, direction, limit + 1);
-      return { messages: found.slice(0, limit).map(toMessage), hasMore: found.length > limit };
+      // Seqs are gapless from 1, so a page's seqs are known before it is read.
+      if (query.after !== undefined) {
+        const from = query.after + 1;
+        const found = await messages.range(id, from, from + limit);
+        return { messages: found.slice(0, limit).map(toMessage), hasMore: found.length > limit };
+      }
+      // The head is a hint that can trail a concurrent replica's send: probe past it.
+      const before =
+        query.before ?? (await messages.highestSeqFrom(id, await conversations.lastSeqOf(id))) + 1;
+      const from = Math.max(1, before - limit);
+      const found = await messages.range(id, from, before - 1);
+      return { messages: found.reverse().map(toMessage), hasMore: from > 1 };
     },
 
     async edit(conversationId: string, callerId: string, seq: number, body: string) {
-      const { conversation, message } = await ownMessage(conversationId, callerId, seq);
-      const updated = await messages.change(message._id, { body, editedAt: new Date() }, 'message.updated');
-      if (!updated) throw new MessageError('not_found', 'No such message');
-      events.changed(updated, conversation);
-      return toMessage(updated);
+      const message = await ownMessage(conversationId, callerId, seq);
+      return toMessage(await change(message, 'message.updated', { body, editedAt: new Date() }));
     },
 
     /** Leaves a tombstone: the row and its seq stay, the content goes. */
     async remove(conversationId: string, callerId: string, seq: number) {
-      const { conversation, message } = await ownMessage(conversationId, callerId, seq);
-      const updated = await messages.change(
-        message._id,
-        { body: null, attachments: [], deletedAt: new Date() },
-        'message.deleted',
-      );
-      if (!updated) throw new MessageError('not_found', 'No such message');
-      events.changed(updated, conversation);
+      const message = await ownMessage(conversationId, callerId, seq);
+      await change(message, 'message.deleted', { body: null, attachments: [], deletedAt: new Date() });
     },
   };
 }

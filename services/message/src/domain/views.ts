@@ -1,5 +1,6 @@
 import type { Conversation, Message } from '@palaver/contracts';
-import type { ConversationRecord, ReadStateRecord } from '../store/conversation-store.ts';
+import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
+import type { MarkRecord, MembershipRecord } from '../store/membership-store.ts';
 import type { MessageRecord } from '../store/message-store.ts';
 
 /** The public shape of a stored message (drops storage-only fields). */
@@ -26,29 +27,38 @@ export function toMessage(record: MessageRecord): Message {
   };
 }
 
-export function toConversation(record: ConversationRecord, readStates: ReadStateRecord[] = []): Conversation {
-  const marks = new Map(readStates.map((state) => [state.userId.toHexString(), state]));
+/** Everything a conversation's public view is made of, each from its own document. */
+export interface ConversationParts {
+  conversation: ConversationRecord;
+  head: HeadRecord;
+  members: MembershipRecord[];
+  marks?: MarkRecord[];
+}
+
+export function toConversation({ conversation, head, members, marks = [] }: ConversationParts): Conversation {
+  const markOf = (userId: string, kind: MarkRecord['kind']) =>
+    marks.find((mark) => mark.kind === kind && mark.userId.toHexString() === userId)?.seq ?? 0;
   return {
-    id: record._id.toHexString(),
-    type: record.type,
-    title: record.title,
-    members: record.members.map((member) => {
+    id: conversation._id.toHexString(),
+    type: conversation.type,
+    title: conversation.title,
+    members: members.map((member) => {
       const userId = member.userId.toHexString();
       return {
         userId,
         role: member.role,
         joinedAt: member.joinedAt.toISOString(),
-        lastReadSeq: marks.get(userId)?.lastReadSeq ?? 0,
-        lastDeliveredSeq: marks.get(userId)?.lastDeliveredSeq ?? 0,
+        lastReadSeq: markOf(userId, 'read'),
+        lastDeliveredSeq: markOf(userId, 'delivered'),
       };
     }),
-    createdBy: record.createdBy.toHexString(),
-    lastSeq: record.lastSeq,
-    lastMessageAt: record.lastMessageAt?.toISOString() ?? null,
-    createdAt: record.createdAt.toISOString(),
-    updatedAt: record.updatedAt.toISOString(),
+    createdBy: conversation.createdBy.toHexString(),
+    lastSeq: head.lastSeq,
+    lastMessageAt: head.lastMessageAt?.toISOString() ?? null,
+    createdAt: conversation.createdAt.toISOString(),
+    updatedAt: conversation.updatedAt.toISOString(),
   };
 }
 
-export const memberIdsOf = (record: Pick<ConversationRecord, 'memberIds'>) =>
-  record.memberIds.map((id) => id.toHexString());
+export const memberIdsOf = (members: Pick<MembershipRecord, 'userId'>[]) =>
+  members.map((member) => member.userId.toHexString());

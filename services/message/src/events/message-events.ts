@@ -1,79 +1,121 @@
+import { randomUUID } from 'node:crypto';
 import type { EventData, EventType } from '@palaver/contracts';
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import { Types } from 'mongoose';
-import type { ConversationEvents } from '../domain/conversations.ts';
+import type { ConversationEvents, RecordedEvent } from '../domain/conversation-access.ts';
 import type { MessageEvents } from '../domain/messages.ts';
 import { memberIdsOf, toMessage } from '../domain/views.ts';
-import type { ConversationRecord, ConversationStore } from '../store/conversation-store.ts';
+import type { MembershipStore } from '../store/membership-store.ts';
 import type { MessageRecord, MessageStore } from '../store/message-store.ts';
+import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
 
-type MessageEventType = 'message.created' | 'message.updated' | 'message.deleted';
+/** A `message.created` entry whose message is not stored after this long was never stored. */
+const unstoredAfterMs = 5 * 60_000;
 
 /**
- * Publishes what the stores recorded as pending, then clears the mark. Every change is
- * stored together with its pending event in one document, so a failed publish loses
- * nothing: the relay finds the mark and tries again. Event ids are stable per change,
- * so a republished event is recognisable to idempotent consumers.
+ * Publishes what the outbox holds, then deletes the entry. Every event is in the outbox
+ * before the change is acknowledged, so a failed publish loses nothing: the relay finds
+ * the entry and tries again. Event ids are the entries' ids, stable per change, so a
+ * republished event is recognisable to idempotent consumers.
  */
 export function createEventPublisher(deps: {
   broker: Broker;
   messages: MessageStore;
-  conversations: ConversationStore;
+  memberships: MembershipStore;
+  outbox: OutboxStore;
   logger: Logger;
 }) {
-  const { broker, messages, conversations, logger } = deps;
+  const { broker, messages, memberships, outbox, logger } = deps;
 
   const publish = <T extends EventType>(type: T, data: EventData<T>, id: string) =>
     broker.publish(type, data, id);
 
-  const messageEventId = (type: string, message: MessageRecord) =>
-    `${type}:${message._id.toHexString()}:${(message.deletedAt ?? message.editedAt ?? message.createdAt).getTime()}`;
-
-  async function publishMessage(message: MessageRecord, conversation: Pick<ConversationRecord, 'memberIds'>) {
-    for (const type of message.pendingEvents as MessageEventType[]) {
-      await publish(
-        type,
-        { message: toMessage(message), memberIds: memberIdsOf(conversation) },
-        messageEventId(type, message),
-      );
-      await messages.markPublished([message._id], type);
-    }
-  }
-
-  async function publishOutbox(conversation: ConversationRecord) {
-    for (const event of conversation.outbox) {
-      await publish(event.type as EventType, event.data as never, event.id);
-      await conversations.removeOutboxEvent(conversation._id, event.id);
-    }
-  }
-
   const later = (err: unknown) => logger.warn({ err }, 'event not published yet; the relay will retry');
 
-  const onStored = (stored: Array<{ message: MessageRecord; conversation: ConversationRecord }>) => {
+  /** Message events go to the members as they are when published. */
+  async function publishMessages(
+    type: 'message.created' | 'message.updated' | 'message.deleted',
+    items: Array<{ eventId: string; message: MessageRecord }>,
+  ) {
+    const audiences = new Map<string, Promise<string[]>>();
+    const audienceOf = (conversationId: Types.ObjectId) => {
+      const key = conversationId.toHexString();
+      let audience = audiences.get(key);
+      if (!audience) {
+        audience = memberships.ofConversation(conversationId).then(memberIdsOf);
+        audiences.set(key, audience);
+      }
+      return audience;
+    };
+    const published: string[] = [];
+    await Promise.all(
+      items.map(async ({ eventId, message }) => {
+        await publish(
+          type,
+          { message: toMessage(message), memberIds: await audienceOf(message.conversationId) },
+          eventId,
+        );
+        published.push(eventId);
+      }),
+    ).finally(() => outbox.remove(published));
+  }
+
+  const messageCreatedId = (message: MessageRecord) => `message.created:${message._id.toHexString()}`;
+
+  const onStored = (stored: MessageRecord[]) => {
     if (!broker.connected) return;
-    void (async () => {
-      const published: Types.ObjectId[] = [];
-      await Promise.all(
-        stored.map(async ({ message, conversation }) => {
-          await publish(
-            'message.created',
-            { message: toMessage(message), memberIds: memberIdsOf(conversation) },
-            messageEventId('message.created', message),
-          );
-          published.push(message._id);
-        }),
-      ).catch(later);
-      if (published.length > 0) await messages.markPublished(published, 'message.created').catch(later);
-    })();
+    publishMessages(
+      'message.created',
+      stored.map((message) => ({ eventId: messageCreatedId(message), message })),
+    ).catch(later);
   };
 
   const messageEvents: MessageEvents = {
-    changed: (message, conversation) => void publishMessage(message, conversation).catch(later),
+    record: async (type, message) => {
+      const id = `${type}:${message._id.toHexString()}:${randomUUID()}`;
+      await outbox.add([
+        {
+          _id: id,
+          type,
+          at: new Date(),
+          conversationId: message.conversationId,
+          messageId: message._id,
+          data: null,
+        },
+      ]);
+      return id;
+    },
+    publish: (eventId, message) => {
+      const type = eventId.startsWith('message.deleted') ? 'message.deleted' : 'message.updated';
+      publishMessages(type, [{ eventId, message }]).catch(later);
+    },
   };
 
+  async function publishRecorded(events: RecordedEvent[]) {
+    for (const event of events) {
+      await publish(event.type, event.data as never, event.id);
+      await outbox.remove([event.id]);
+    }
+  }
+
   const conversationEvents: ConversationEvents = {
-    flush: (conversation) => void publishOutbox(conversation).catch(later),
+    record: async (events) => {
+      const at = new Date();
+      const recorded = events.map((event) => ({ ...event, id: `${event.type}:${randomUUID()}` }));
+      await outbox.add(
+        recorded.map((event) => ({
+          _id: event.id,
+          type: event.type,
+          at,
+          conversationId: event.conversationId,
+          messageId: null,
+          data: event.data,
+        })),
+      );
+      return recorded;
+    },
+    publish: (events) => void publishRecorded(events).catch(later),
     receipt: (type, { conversationId, userId, seq, memberIds }) => {
       const data = { conversationId, userId, memberIds };
       const sent =
@@ -85,28 +127,33 @@ export function createEventPublisher(deps: {
     },
   };
 
-  /** One relay pass covers messages and conversations with pending events. */
+  /** Replays the outbox oldest first: what was recorded but not confirmed by the broker. */
+  async function replay(entry: OutboxRecord) {
+    if (!entry.messageId) {
+      return publishRecorded([
+        {
+          id: entry._id,
+          type: entry.type as RecordedEvent['type'],
+          conversationId: entry.conversationId,
+          data: entry.data ?? {},
+        },
+      ]);
+    }
+    const message = await messages.findById(entry.messageId);
+    if (!message) {
+      // Recorded ahead of a send that was never stored (or is still being stored).
+      if (Date.now() - entry.at.getTime() > unstoredAfterMs) await outbox.remove([entry._id]);
+      return;
+    }
+    await publishMessages(entry.type as 'message.created', [{ eventId: entry._id, message }]);
+  }
+
   function startEventRelay(intervalMs: number): Relay {
-    type Item = { message: MessageRecord } | { conversation: ConversationRecord };
-    return startRelay<Item>({
+    return startRelay<OutboxRecord>({
       intervalMs,
       logger,
-      pending: async () => {
-        if (!broker.connected) return [];
-        const [pendingMessages, pendingConversations] = await Promise.all([
-          messages.withPendingEvents(200),
-          conversations.withPendingEvents(100),
-        ]);
-        return [
-          ...pendingConversations.map((conversation) => ({ conversation })),
-          ...pendingMessages.map((message) => ({ message })),
-        ];
-      },
-      publish: async (item) => {
-        if ('conversation' in item) return publishOutbox(item.conversation);
-        const conversation = await conversations.findById(item.message.conversationId.toHexString());
-        await publishMessage(item.message, conversation ?? { memberIds: [] });
-      },
+      pending: async () => (broker.connected ? outbox.pending(200) : []),
+      publish: replay,
     });
   }
 
@@ -124,7 +171,7 @@ export async function consumeUploadEvents(deps: {
     bindings: ['upload.created'],
     handle: async (event) => {
       const { upload } = event.data as EventData<'upload.created'>;
-      // Upsert by id: a redelivered event changes nothing.
+      // Upsert by id of immutable facts: a redelivered event changes nothing.
       await deps.messages.rememberUpload({
         _id: new Types.ObjectId(upload.uploadId),
         uploaderId: new Types.ObjectId(upload.uploaderId),

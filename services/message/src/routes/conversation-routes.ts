@@ -13,19 +13,27 @@ import {
   ReadReceipt,
   ReadReceiptBody,
   UpdateConversationBody,
+  UpdateMemberBody,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Conversations } from '../domain/conversations.ts';
+import type { Membership } from '../domain/membership.ts';
+import type { Receipts } from '../domain/receipts.ts';
 
 const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
 const secured = { tags: ['conversations'], security: [{ bearer: [] }] };
 
 export function conversationRoutes(
   app: ServiceApp,
-  deps: { conversations: Conversations; authenticate: (request: FastifyRequest) => Promise<void> },
+  deps: {
+    conversations: Conversations;
+    membership: Membership;
+    receipts: Receipts;
+    authenticate: (request: FastifyRequest) => Promise<void>;
+  },
 ) {
-  const { conversations } = deps;
+  const { conversations, membership, receipts } = deps;
   const preHandler = deps.authenticate;
 
   app.post(
@@ -97,7 +105,7 @@ export function conversationRoutes(
       },
     },
     async (request) =>
-      conversations.addMembers(request.params.id, request.principal.userId, request.body.userIds),
+      membership.addMembers(request.params.id, request.principal.userId, request.body.userIds),
   );
 
   app.delete(
@@ -112,9 +120,30 @@ export function conversationRoutes(
       },
     },
     async (request, reply) => {
-      await conversations.removeMember(request.params.id, request.principal.userId, request.params.userId);
+      await membership.removeMember(request.params.id, request.principal.userId, request.params.userId);
       return reply.status(204).send();
     },
+  );
+
+  app.patch(
+    '/conversations/:id/members/:userId',
+    {
+      preHandler,
+      schema: {
+        ...secured,
+        summary: "Change a member's role to admin or member (owner or admin)",
+        params: MemberParams,
+        body: UpdateMemberBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      membership.setRole(
+        request.params.id,
+        request.principal.userId,
+        request.params.userId,
+        request.body.role,
+      ),
   );
 
   app.post(
@@ -129,7 +158,7 @@ export function conversationRoutes(
         response: { 200: ReadReceipt, ...errors },
       },
     },
-    async (request) => conversations.markRead(request.params.id, request.principal.userId, request.body.seq),
+    async (request) => receipts.markRead(request.params.id, request.principal.userId, request.body.seq),
   );
 
   app.post(
@@ -144,8 +173,7 @@ export function conversationRoutes(
         response: { 200: DeliveryReceipt, ...errors },
       },
     },
-    async (request) =>
-      conversations.markDelivered(request.params.id, request.principal.userId, request.body.seq),
+    async (request) => receipts.markDelivered(request.params.id, request.principal.userId, request.body.seq),
   );
 
   app.get(

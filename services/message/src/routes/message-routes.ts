@@ -54,6 +54,7 @@ export function messageRoutes(
         request.params.id,
         request.principal.userId,
         request.body,
+        request.headers.authorization,
       );
       return reply.status(created ? 201 : 200).send(message);
     },

@@ -1,204 +1,113 @@
-import type { MemberRole } from '@palaver/contracts';
-import { type Connection, Schema, Types } from 'mongoose';
+import { isDuplicateKey } from '@palaver/service-kit';
+import { type Connection, Schema, type Types } from 'mongoose';
 
-const memberSchema = new Schema(
-  {
-    userId: { type: Schema.Types.ObjectId, required: true },
-    role: { type: String, enum: ['owner', 'admin', 'member'], required: true },
-    joinedAt: { type: Date, required: true },
-  },
-  { _id: false },
-);
-
-/** An event stored with the change that caused it, published by the relay if not at once. */
-const outboxSchema = new Schema(
-  { id: { type: String, required: true }, type: { type: String, required: true }, data: Schema.Types.Mixed },
-  { _id: false },
-);
-
+/**
+ * A conversation's settings: what only its managers change (the title), never touched
+ * by sends. Members, their marks and the per-send head live in documents of their own,
+ * so no two concurrent writers share a document (see docs/architecture.md).
+ */
 const conversationSchema = new Schema(
   {
     type: { type: String, enum: ['direct', 'group'], required: true },
     /** `direct:<a>:<b>` (sorted ids) or `group:<id>`: unique, so a pair has one direct chat. */
     uniqueKey: { type: String, required: true },
     title: { type: String, default: null },
-    members: { type: [memberSchema], required: true },
-    /** Member ids alone, for the multikey index behind "my conversations". */
-    memberIds: { type: [Schema.Types.ObjectId], required: true },
     createdBy: { type: Schema.Types.ObjectId, required: true },
-    lastSeq: { type: Number, default: 0 },
-    lastMessageAt: { type: Date, default: null },
-    /** Sort key for activity: last message time, else creation time (ms). */
-    activityAt: { type: Number, required: true },
-    outbox: { type: [outboxSchema], default: [] },
   },
-  { collection: 'conversations', timestamps: true },
+  { collection: 'conversations', timestamps: true, versionKey: false },
 );
 conversationSchema.index({ uniqueKey: 1 }, { unique: true });
-conversationSchema.index({ memberIds: 1, activityAt: -1, _id: -1 });
-conversationSchema.index({ 'outbox.0.id': 1 });
-
-export interface MemberRecord {
-  userId: Types.ObjectId;
-  role: MemberRole;
-  joinedAt: Date;
-}
-
-export interface OutboxEvent {
-  id: string;
-  type: string;
-  data: unknown;
-}
 
 export interface ConversationRecord {
   _id: Types.ObjectId;
   type: 'direct' | 'group';
   uniqueKey: string;
   title: string | null;
-  members: MemberRecord[];
-  memberIds: Types.ObjectId[];
   createdBy: Types.ObjectId;
-  lastSeq: number;
-  lastMessageAt: Date | null;
-  activityAt: number;
-  outbox: OutboxEvent[];
   createdAt: Date;
   updatedAt: Date;
 }
 
-const readStateSchema = new Schema(
+/** What every send moves forward; written by the appender only. */
+const headSchema = new Schema(
   {
-    _id: { type: String, required: true }, // `${conversationId}:${userId}`
-    conversationId: { type: Schema.Types.ObjectId, required: true },
-    userId: { type: Schema.Types.ObjectId, required: true },
-    lastReadSeq: { type: Number, default: 0 },
-    lastDeliveredSeq: { type: Number, default: 0 },
+    _id: { type: Schema.Types.ObjectId, required: true },
+    lastSeq: { type: Number, required: true },
+    lastMessageAt: { type: Date, default: null },
+    /** Sort key for activity: last message time, else creation time (ms). */
+    activityAt: { type: Number, required: true },
   },
-  { collection: 'read_states', timestamps: true },
+  { collection: 'conversation_heads', versionKey: false },
 );
-readStateSchema.index({ conversationId: 1 });
 
-export interface ReadStateRecord {
-  _id: string;
-  conversationId: Types.ObjectId;
-  userId: Types.ObjectId;
-  lastReadSeq: number;
-  lastDeliveredSeq: number;
+export interface HeadRecord {
+  _id: Types.ObjectId;
+  lastSeq: number;
+  lastMessageAt: Date | null;
+  activityAt: number;
 }
-
-export const readStateId = (conversationId: string, userId: string) => `${conversationId}:${userId}`;
 
 export function createConversationStore(connection: Connection) {
   const Conversation = connection.model('Conversation', conversationSchema);
-  const ReadState = connection.model('ReadState', readStateSchema);
+  const Head = connection.model('ConversationHead', headSchema);
 
   return {
-    models: [Conversation, ReadState],
+    models: [Conversation, Head],
 
-    insert: async (
-      record: Omit<ConversationRecord, 'createdAt' | 'updatedAt' | 'lastSeq' | 'lastMessageAt'>,
-    ) => (await Conversation.create(record)).toObject() as ConversationRecord,
+    /** Inserts the settings and an empty head; a duplicate uniqueKey throws (code 11000). */
+    insert: async (record: ConversationRecord) => {
+      await Conversation.collection.insertOne(record);
+      await Head.collection.insertOne({
+        _id: record._id,
+        lastSeq: 0,
+        lastMessageAt: null,
+        activityAt: record.createdAt.getTime(),
+      });
+      return record;
+    },
 
     findByUniqueKey: (uniqueKey: string) =>
       Conversation.findOne({ uniqueKey }).lean<ConversationRecord>().exec(),
 
-    findById: (id: string) => Conversation.findById(id).lean<ConversationRecord>().exec(),
+    findById: (id: Types.ObjectId | string) => Conversation.findById(id).lean<ConversationRecord>().exec(),
 
-    /** The conversation if `userId` is a member. */
-    findForMember: (id: string, userId: string) =>
-      Conversation.findOne({ _id: id, memberIds: new Types.ObjectId(userId) })
-        .lean<ConversationRecord>()
-        .exec(),
+    /** Lookups by id, one each: an `_id` equality is an index lookup on every backend. */
+    findByIds: (ids: Types.ObjectId[]) =>
+      Promise.all(ids.map((id) => Conversation.findById(id).lean<ConversationRecord>().exec())),
 
-    /** The caller's conversations by last activity, keyset-paginated on (activityAt, _id). */
-    listForMember: (userId: string, limit: number, after?: { activityAt: number; id: string }) => {
-      const filter: Record<string, unknown> = { memberIds: new Types.ObjectId(userId) };
-      if (after) {
-        filter.$or = [
-          { activityAt: { $lt: after.activityAt } },
-          { activityAt: after.activityAt, _id: { $lt: new Types.ObjectId(after.id) } },
-        ];
-      }
-      return Conversation.find(filter)
-        .sort({ activityAt: -1, _id: -1 })
-        .limit(limit)
-        .select({ outbox: 0 })
-        .lean<ConversationRecord[]>()
-        .exec();
-    },
+    rename: (id: Types.ObjectId, title: string, at: Date) =>
+      Conversation.updateOne({ _id: id }, { $set: { title, updatedAt: at } }).exec(),
 
-    /** Member ids of every conversation `userId` belongs to (for presence audiences). */
-    memberIdsAcross: (userId: string) =>
-      Conversation.find({ memberIds: new Types.ObjectId(userId) })
-        .select({ memberIds: 1 })
-        .lean<Pick<ConversationRecord, '_id' | 'memberIds'>[]>()
-        .exec(),
+    /** The head; a conversation whose head insert was interrupted reads as empty. */
+    head: async (id: Types.ObjectId, createdAt: Date): Promise<HeadRecord> =>
+      (await Head.findById(id).lean<HeadRecord>().exec()) ?? {
+        _id: id,
+        lastSeq: 0,
+        lastMessageAt: null,
+        activityAt: createdAt.getTime(),
+      },
 
-    /** Replaces fields and appends an outbox event in one single-document update. */
-    update: (id: string, set: Partial<ConversationRecord>, event: OutboxEvent) =>
-      Conversation.findByIdAndUpdate(id, { $set: set, $push: { outbox: event } }, { new: true })
-        .lean<ConversationRecord>()
-        .exec(),
+    lastSeqOf: async (id: Types.ObjectId) =>
+      (await Head.findById(id).select({ lastSeq: 1 }).lean<HeadRecord>().exec())?.lastSeq ?? 0,
 
-    /** Records new messages; never moves lastSeq back. */
-    recordMessages: (id: Types.ObjectId, lastSeq: number, at: Date) =>
-      Conversation.updateOne(
-        { _id: id, lastSeq: { $lt: lastSeq } },
-        { $set: { lastSeq, lastMessageAt: at, activityAt: at.getTime() } },
-      ).exec(),
-
-    withPendingEvents: (limit: number) =>
-      Conversation.find({ 'outbox.0.id': { $exists: true } })
-        .limit(limit)
-        .lean<ConversationRecord[]>()
-        .exec(),
+    heads: (ids: Types.ObjectId[]) =>
+      Promise.all(ids.map((id) => Head.findById(id).lean<HeadRecord>().exec())),
 
     /**
-     * Drops the oldest outbox event if it is `eventId` (events are published oldest first).
-     * A conditional `$pop`, because FerretDB's `$pull` matches whole values, not conditions.
+     * Moves the head forward to a newly stored seq, never back. Only the appender writes
+     * heads; two replicas appending to one conversation at once can leave the head a seq
+     * behind (updates are not isolated on FerretDB), which the next send or the appender's
+     * probe corrects — the messages themselves stay the truth.
      */
-    removeOutboxEvent: (id: Types.ObjectId, eventId: string) =>
-      Conversation.collection.updateOne({ _id: id, 'outbox.0.id': eventId }, { $pop: { outbox: -1 } }),
-
-    readStates: (conversationId: string) =>
-      ReadState.find({ conversationId: new Types.ObjectId(conversationId) })
-        .lean<ReadStateRecord[]>()
-        .exec(),
-
-    readStatesOf: (ids: string[]) =>
-      ReadState.find({ _id: { $in: ids } })
-        .lean<ReadStateRecord[]>()
-        .exec(),
-
-    /** Moves a member's read or delivered mark forward only; returns true if it moved. */
-    advanceMark: async (
-      conversationId: string,
-      userId: string,
-      field: 'lastReadSeq' | 'lastDeliveredSeq',
-      seq: number,
-    ): Promise<boolean> => {
-      const _id = readStateId(conversationId, userId);
-      const ids = { conversationId: new Types.ObjectId(conversationId), userId: new Types.ObjectId(userId) };
-      const result = await ReadState.updateOne(
-        { _id, [field]: { $lt: seq } },
-        { $set: { [field]: seq } },
-      ).exec();
-      if (result.modifiedCount > 0) return true;
-      // No row yet: create it. A concurrent creator wins the _id; then retry the update.
-      if (!(await ReadState.exists({ _id }).exec())) {
-        try {
-          await ReadState.create({ _id, ...ids, [field]: seq });
-          return true;
-        } catch (error) {
-          if ((error as { code?: number }).code !== 11000) throw error;
-          const retry = await ReadState.updateOne(
-            { _id, [field]: { $lt: seq } },
-            { $set: { [field]: seq } },
-          ).exec();
-          return retry.modifiedCount > 0;
-        }
+    advanceHead: async (id: Types.ObjectId, lastSeq: number, at: Date) => {
+      const set = { lastSeq, lastMessageAt: at, activityAt: at.getTime() };
+      const result = await Head.updateOne({ _id: id, lastSeq: { $lt: lastSeq } }, { $set: set }).exec();
+      if (result.matchedCount > 0) return;
+      try {
+        await Head.collection.insertOne({ _id: id, ...set });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error; // already at or past it
       }
-      return false;
     },
   };
 }

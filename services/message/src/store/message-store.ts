@@ -25,8 +25,8 @@ const messageSchema = new Schema(
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
-    /** Event types stored with the change but not yet confirmed by the broker. */
-    pendingEvents: { type: [String], default: [] },
+    /** `floor(seq / blockSize)`: a page is read as one or two equality lookups on it. */
+    block: { type: Number, required: true },
   },
   { collection: 'messages', versionKey: false },
 );
@@ -34,7 +34,15 @@ const messageSchema = new Schema(
 // writers (other replicas) unable to take the same seq.
 messageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
 messageSchema.index({ senderId: 1, clientMessageId: 1 }, { unique: true });
-messageSchema.index({ 'pendingEvents.0': 1 });
+// Equality only: FerretDB serves equality filters from an index but not ranges or sorts.
+messageSchema.index({ conversationId: 1, block: 1 });
+
+/**
+ * Seqs per block. Seqs are gapless, so the documents of any page are known before it is
+ * read: a page of up to 100 spans at most three blocks of 50.
+ */
+export const blockSize = 50;
+export const blockOf = (seq: number) => Math.floor(seq / blockSize);
 
 export interface MessageRecord {
   _id: Types.ObjectId;
@@ -48,7 +56,7 @@ export interface MessageRecord {
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
-  pendingEvents: string[];
+  block: number;
 }
 
 /** What an upload is, learned from `upload.created`: the read model behind attachment checks. */
@@ -75,99 +83,95 @@ export interface KnownUploadRecord {
   height?: number;
 }
 
-const ids = (values: string[]) => values.map((value) => new Types.ObjectId(value));
-
-const statementsPerCommand = 8;
+const oid = (id: Types.ObjectId | string) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 export function createMessageStore(connection: Connection) {
   const Message = connection.model('Message', messageSchema);
   const KnownUpload = connection.model('KnownUpload', knownUploadSchema);
 
+  const findBySeq = (conversationId: Types.ObjectId | string, seq: number) =>
+    Message.findOne({ conversationId: oid(conversationId), seq })
+      .lean<MessageRecord>()
+      .exec();
+
   return {
     models: [Message, KnownUpload],
-    collection: Message.collection,
 
-    /** Inserts in order; on a failure, the documents before it are stored and none after. */
+    /**
+     * Inserts in order and stops at the first duplicate on MongoDB, and on FerretDB when
+     * there are at most 100 documents (its batch: past that it goes on after a duplicate).
+     * Callers never rely on it: they check what was stored.
+     */
     insertOrdered: (records: MessageRecord[]) => Message.collection.insertMany(records, { ordered: true }),
-
-    highestSeq: async (conversationId: Types.ObjectId): Promise<number> => {
-      const last = await Message.findOne({ conversationId })
-        .sort({ seq: -1 })
-        .select({ seq: 1 })
-        .lean()
-        .exec();
-      return last?.seq ?? 0;
-    },
 
     findById: (id: Types.ObjectId) => Message.findById(id).lean<MessageRecord>().exec(),
 
-    findBySeq: (conversationId: string, seq: number) =>
-      Message.findOne({ conversationId: new Types.ObjectId(conversationId), seq })
-        .lean<MessageRecord>()
-        .exec(),
-
-    /** A page by seq: newest first before `before`, oldest first after `after`. */
-    page: (conversationId: string, direction: { before?: number; after?: number }, limit: number) => {
-      const conversation = new Types.ObjectId(conversationId);
-      if (direction.after !== undefined) {
-        return Message.find({ conversationId: conversation, seq: { $gt: direction.after } })
-          .sort({ seq: 1 })
-          .limit(limit)
-          .lean<MessageRecord[]>()
-          .exec();
-      }
-      const filter =
-        direction.before !== undefined
-          ? { conversationId: conversation, seq: { $lt: direction.before } }
-          : { conversationId: conversation };
-      return Message.find(filter).sort({ seq: -1 }).limit(limit).lean<MessageRecord[]>().exec();
+    /** Which of these ids are stored (lookups by id). */
+    storedIds: async (ids: Types.ObjectId[]) => {
+      const found = await Promise.all(ids.map((_id) => Message.exists({ _id }).exec()));
+      return new Set(ids.filter((_, i) => found[i] !== null).map(String));
     },
 
-    lastOf: async (conversationIds: Types.ObjectId[], lastSeqs: number[]) => {
-      const pairs = conversationIds
-        .map((id, i) => ({ conversationId: id, seq: lastSeqs[i] }))
-        .filter((p) => p.seq);
-      if (pairs.length === 0) return [];
-      return Message.find({ $or: pairs }).lean<MessageRecord[]>().exec();
-    },
+    findBySeq,
 
-    /** Applies an edit or tombstone and records its event in the same update. */
-    change: (id: Types.ObjectId, set: Partial<MessageRecord>, event: string) =>
-      Message.findByIdAndUpdate(id, { $set: set, $push: { pendingEvents: event } }, { new: true })
-        .lean<MessageRecord>()
-        .exec(),
-
-    /** One update per id in one round trip: id lookups stay cheap on every backend. */
     /**
-     * Clears a published event from messages, a few updates per command: FerretDB v1 holds
-     * one SQLite connection per statement until a multi-statement update ends, so one
-     * command per batch of hundreds exhausted its pool and deadlocked concurrent writers.
+     * The highest stored seq, found from a known lower bound by probing forward (doubling,
+     * then bisecting): a handful of index lookups however long the history is.
      */
-    markPublished: async (messageIds: Types.ObjectId[], event: string) => {
-      for (let i = 0; i < messageIds.length; i += statementsPerCommand) {
-        await Message.bulkWrite(
-          messageIds.slice(i, i + statementsPerCommand).map((_id) => ({
-            updateOne: { filter: { _id }, update: { $pull: { pendingEvents: event } } },
-          })),
-          { ordered: false },
-        );
+    highestSeqFrom: async (conversationId: Types.ObjectId, known: number): Promise<number> => {
+      const exists = async (seq: number) => (await Message.exists({ conversationId, seq }).exec()) !== null;
+      let low = known; // stored (or 0)
+      let step = 1;
+      while (await exists(low + step)) {
+        low += step;
+        step *= 2;
       }
+      let high = low + step; // not stored
+      while (high - low > 1) {
+        const mid = Math.floor((low + high) / 2);
+        if (await exists(mid)) low = mid;
+        else high = mid;
+      }
+      return low;
     },
 
-    withPendingEvents: (limit: number) =>
-      Message.find({ 'pendingEvents.0': { $exists: true } })
-        .sort({ _id: 1 })
-        .limit(limit)
-        .lean<MessageRecord[]>()
-        .exec(),
+    /** Messages with seq in [from, to], oldest first: one equality lookup per block. */
+    range: async (conversationId: Types.ObjectId | string, from: number, to: number) => {
+      if (to < from) return [];
+      const conversation = oid(conversationId);
+      const blocks: number[] = [];
+      for (let block = blockOf(from); block <= blockOf(to); block++) blocks.push(block);
+      const found = await Promise.all(
+        blocks.map((block) =>
+          Message.find({ conversationId: conversation, block }).lean<MessageRecord[]>().exec(),
+        ),
+      );
+      return found
+        .flat()
+        .filter((m) => m.seq >= from && m.seq <= to)
+        .sort((a, b) => a.seq - b.seq);
+    },
+
+    /** The message at each conversation's last seq. */
+    lastOf: async (heads: Array<{ _id: Types.ObjectId; lastSeq: number }>) =>
+      (await Promise.all(heads.filter((h) => h.lastSeq > 0).map((h) => findBySeq(h._id, h.lastSeq)))).filter(
+        (m): m is MessageRecord => m !== null,
+      ),
+
+    /** Applies an edit or tombstone to one message. */
+    change: (id: Types.ObjectId, set: Partial<MessageRecord>) =>
+      Message.findByIdAndUpdate(id, { $set: set }, { new: true }).lean<MessageRecord>().exec(),
 
     rememberUpload: (upload: KnownUploadRecord) =>
       KnownUpload.updateOne({ _id: upload._id }, { $set: upload }, { upsert: true }).exec(),
 
-    uploadsOf: (uploaderId: string, uploadIds: string[]) =>
-      KnownUpload.find({ _id: { $in: ids(uploadIds) }, uploaderId: new Types.ObjectId(uploaderId) })
-        .lean<KnownUploadRecord[]>()
-        .exec(),
+    /** Uploads by id that `uploaderId` made (lookups by id). */
+    uploadsOf: async (uploaderId: string, uploadIds: string[]) =>
+      (
+        await Promise.all(
+          uploadIds.map((id) => KnownUpload.findById(oid(id)).lean<KnownUploadRecord>().exec()),
+        )
+      ).filter((u): u is KnownUploadRecord => u?.uploaderId.equals(uploaderId) === true),
   };
 }
 

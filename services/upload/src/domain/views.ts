@@ -20,6 +20,7 @@ export function toUpload(record: UploadRecord, links: Links): Upload {
   const id = record._id.toHexString();
   return {
     id,
+    uploaderId: record.uploaderId.toHexString(),
     name: record.name,
     mime: record.mime,
     size: record.size,

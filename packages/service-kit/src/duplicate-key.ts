@@ -1,0 +1,27 @@
+/**
+ * Duplicate-key errors from MongoDB and FerretDB: a unique-index insert is the one atomic
+ * compare-and-set on every backend, so callers branch on these instead of reading first.
+ */
+interface WriteError {
+  index: number;
+  code?: number;
+}
+
+const writeErrorsOf = (error: unknown): WriteError[] => {
+  const { writeErrors } = error as { writeErrors?: WriteError[] | WriteError };
+  if (!writeErrors) return [];
+  return Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+};
+
+/** True when the write failed only on unique keys (a single insert, or every failed one of a bulk). */
+export function isDuplicateKey(error: unknown): boolean {
+  const writeErrors = writeErrorsOf(error);
+  if (writeErrors.length > 0) return writeErrors.every((e) => e.code === 11000);
+  return (error as { code?: number } | null)?.code === 11000;
+}
+
+/** Positions of the documents a bulk insert reported as duplicates (rethrows anything else). */
+export function duplicateIndexes(error: unknown): number[] {
+  if (!isDuplicateKey(error)) throw error;
+  return writeErrorsOf(error).map((e) => e.index);
+}

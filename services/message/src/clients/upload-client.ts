@@ -1,0 +1,44 @@
+import { Upload } from '@palaver/contracts';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Types } from 'mongoose';
+import type { UploadLookup } from '../domain/messages.ts';
+import { MessageError } from '../errors.ts';
+
+const upload = TypeCompiler.Compile(Upload);
+
+/**
+ * Asks the upload service about uploads its `upload.created` event has not brought yet,
+ * on behalf of the sender (their own token): an upload can be attached the moment its
+ * upload request has answered. Unknown, or someone else's, reads as not found.
+ */
+export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000): UploadLookup {
+  return async (uploadIds, senderId, onBehalfOf) => {
+    if (!baseUrl || !onBehalfOf) return [];
+    const found = await Promise.all(
+      uploadIds.map(async (id) => {
+        let response: Response;
+        try {
+          response = await fetch(new URL(`/uploads/${id}/meta`, baseUrl), {
+            headers: { authorization: onBehalfOf },
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+        } catch {
+          throw new MessageError('unavailable', 'The upload service cannot be reached; retry');
+        }
+        if (response.status === 404) return null;
+        if (!response.ok) throw new MessageError('unavailable', 'The upload service cannot answer; retry');
+        const body: unknown = await response.json();
+        if (!upload.Check(body) || body.uploaderId !== senderId) return null;
+        return {
+          uploadId: new Types.ObjectId(body.id),
+          name: body.name,
+          mime: body.mime,
+          size: body.size,
+          ...(body.width ? { width: body.width } : {}),
+          ...(body.height ? { height: body.height } : {}),
+        };
+      }),
+    );
+    return found.filter((a) => a !== null);
+  };
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { type MemberRole, maxGroupMembers } from '@palaver/contracts';
+import type { Types } from 'mongoose';
+import { MessageError } from '../errors.ts';
+import type { MembershipRecord } from '../store/membership-store.ts';
+import type { ConversationAccess, ConversationEvents, ConversationStores } from './conversation-access.ts';
+import { canManage, newMembership } from './conversations.ts';
+import type { MessageAppender } from './message-appender.ts';
+import { memberIdsOf, toConversation } from './views.ts';
+
+/**
+ * Joining, leaving, removal and roles. Each membership is its own document: adding is an
+ * insert and removing a delete under the (conversation, member) key, so concurrent changes
+ * and sends never overwrite one another.
+ */
+export function createMembership(
+  deps: ConversationStores & {
+    access: ConversationAccess;
+    events: ConversationEvents;
+    appender: MessageAppender;
+  },
+) {
+  const { memberships, access, events, appender } = deps;
+
+  /** Membership changes are visible in history as a system message. */
+  const postSystemMessage = (conversationId: Types.ObjectId, by: string, body: object) =>
+    appender.append({
+      conversationId,
+      senderId: by,
+      clientMessageId: `system-${randomUUID()}`,
+      kind: 'system',
+      body: JSON.stringify(body),
+      attachments: [],
+    });
+
+  async function loadGroup(id: string, callerId: string, action: string) {
+    const loaded = await access.loadForMember(id, callerId);
+    if (loaded.conversation.type !== 'group') throw new MessageError('not_a_group', `${action}: groups only`);
+    return loaded;
+  }
+
+  return {
+    async addMembers(id: string, callerId: string, userIds: string[]) {
+      const { conversation, membership } = await loadGroup(id, callerId, 'Members can be added');
+      if (!canManage(membership)) {
+        throw new MessageError('forbidden', 'Only the owner or an admin can add members');
+      }
+      const current = await memberships.ofConversation(conversation._id);
+      const wanted = userIds.filter((userId) => !current.some((m) => m.userId.equals(userId)));
+      if (wanted.length === 0) return access.present(conversation);
+      if (current.length + wanted.length > maxGroupMembers) {
+        throw new MessageError('group_full', `A group has at most ${maxGroupMembers} members`);
+      }
+      const now = new Date();
+      // Only those this call really added are announced (a concurrent add may win some).
+      const added = await memberships.add(
+        wanted.map((userId, i) =>
+          newMembership(conversation._id, userId, 'member', new Date(now.getTime() + i)),
+        ),
+      );
+      if (added.length === 0) return access.present(conversation);
+      const parts = await access.parts(conversation);
+      const view = toConversation(parts);
+      const addedIds = memberIdsOf(added);
+      // Recorded after the change: if this process dies in between, nobody is told of a
+      // member who is not one (the upload service grants access on this event).
+      const recorded = await events.record([
+        {
+          type: 'conversation.member_added',
+          conversationId: conversation._id,
+          data: {
+            conversation: view,
+            userIds: addedIds,
+            by: callerId,
+            memberIds: memberIdsOf(parts.members),
+          },
+        },
+      ]);
+      await postSystemMessage(conversation._id, callerId, {
+        event: 'member_added',
+        by: callerId,
+        userIds: addedIds,
+      });
+      events.publish(recorded);
+      return view;
+    },
+
+    /** Leave (userId is the caller) or remove someone (owner/admin; the owner cannot be removed). */
+    async removeMember(id: string, callerId: string, userId: string) {
+      const { conversation, membership } = await loadGroup(
+        id,
+        callerId,
+        'Direct conversations have fixed members',
+      );
+      const target = userId === callerId ? membership : await memberships.find(id, userId);
+      if (!target) throw new MessageError('not_found', 'No such member');
+      if (userId !== callerId && (!canManage(membership) || target.role === 'owner')) {
+        throw new MessageError(
+          'forbidden',
+          'Only the owner or an admin can remove others, and not the owner',
+        );
+      }
+      const before = await access.parts(conversation);
+      const remaining = before.members.filter((m) => !m.userId.equals(userId));
+      // A group whose owner leaves passes to its longest-standing member.
+      const heir = target.role === 'owner' ? remaining[0] : undefined;
+      const after = remaining.map((m): MembershipRecord => (m === heir ? { ...m, role: 'owner' } : m));
+      // Recorded before the change: if this process dies in between, access is withdrawn
+      // from someone still a member rather than kept by someone who is not.
+      const recorded = await events.record([
+        {
+          type: 'conversation.member_removed',
+          conversationId: conversation._id,
+          data: {
+            conversation: toConversation({ ...before, members: after }),
+            userId,
+            joinedAt: target.joinedAt.toISOString(),
+            by: callerId,
+            // The removed member hears about it too.
+            memberIds: [...memberIdsOf(after), userId],
+          },
+        },
+      ]);
+      await memberships.remove(id, userId);
+      if (heir) await memberships.setRole(id, heir.userId, 'owner');
+      await postSystemMessage(conversation._id, callerId, {
+        event: userId === callerId ? 'member_left' : 'member_removed',
+        by: callerId,
+        userIds: [userId],
+      });
+      events.publish(recorded);
+    },
+
+    /** Makes a member an admin or back (owner or admin; the owner's role is not for change). */
+    async setRole(id: string, callerId: string, userId: string, role: Exclude<MemberRole, 'owner'>) {
+      const { conversation, membership } = await loadGroup(id, callerId, 'Roles exist');
+      if (!canManage(membership))
+        throw new MessageError('forbidden', 'Only the owner or an admin can change roles');
+      const target = await memberships.find(id, userId);
+      if (!target) throw new MessageError('not_found', 'No such member');
+      if (target.role === 'owner') throw new MessageError('forbidden', "The owner's role cannot be changed");
+      if (target.role !== role && !(await memberships.setRole(id, userId, role))) {
+        throw new MessageError('not_found', 'No such member');
+      }
+      const parts = await access.parts(conversation);
+      const view = toConversation(parts);
+      const recorded = await events.record([
+        {
+          type: 'conversation.updated',
+          conversationId: conversation._id,
+          data: { conversation: view, memberIds: memberIdsOf(parts.members) },
+        },
+      ]);
+      events.publish(recorded);
+      return view;
+    },
+  };
+}
+
+export type Membership = ReturnType<typeof createMembership>;
