@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUrlSigner } from '../src/domain/signed-urls.ts';
 import {
+  conversationView,
   makeUser,
   messageCreated,
   startUpload,
@@ -113,44 +114,45 @@ describe('GET /uploads/:id', () => {
     expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
 
     const conversationId = new Types.ObjectId().toHexString();
-    const sentAt = new Date();
+    const joinedAt = new Date();
+    const bobJoined = new Date(joinedAt.getTime() + 1);
+    const conversation = conversationView(conversationId, [
+      { userId: ada.id, joinedAt },
+      { userId: bob.id, joinedAt: bobJoined },
+    ]);
+    await service.publish('conversation.created', { conversation, memberIds: [ada.id, bob.id] }, 'created-1');
     const event = messageCreated({
       conversationId,
       senderId: ada.id,
       memberIds: [ada.id, bob.id],
       uploads: [upload],
-      at: sentAt,
     });
     await service.publish('message.created', event, `message.created:${event.message.id}`);
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(200);
     expect((await service.get(`/uploads/${upload.id}/meta`, bob)).json()).toMatchObject({ id: upload.id });
     expect((await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(404);
 
-    // Bob leaves: the member list moves on, and he loses access.
-    const conversation = {
-      id: conversationId,
-      type: 'group' as const,
-      title: 'g',
-      members: [],
-      createdBy: ada.id,
-      lastSeq: 1,
-      lastMessageAt: null,
-      createdAt: sentAt.toISOString(),
-      updatedAt: new Date(sentAt.getTime() + 1000).toISOString(),
+    // Bob leaves: that membership ends, and he loses access.
+    const removed = {
+      conversation,
+      userId: bob.id,
+      joinedAt: bobJoined.toISOString(),
+      by: ada.id,
+      memberIds: [ada.id],
     };
-    await service.publish(
-      'conversation.member_removed',
-      { conversation, userId: bob.id, by: ada.id, memberIds: [ada.id] },
-      'removed-1',
-    );
+    await service.publish('conversation.member_removed', removed, 'removed-1');
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
 
-    // A late, older event (redelivered) does not bring him back; a newer addition does.
-    await service.publish('message.created', event, `message.created:${event.message.id}`);
+    // A late replay of his addition does not bring him back; a new membership (Eve) counts.
+    await service.publish('conversation.created', { conversation, memberIds: [ada.id, bob.id] }, 'created-1');
+    const eveJoined = new Date(joinedAt.getTime() + 2000);
     await service.publish(
       'conversation.member_added',
       {
-        conversation: { ...conversation, updatedAt: new Date(sentAt.getTime() + 2000).toISOString() },
+        conversation: conversationView(conversationId, [
+          { userId: ada.id, joinedAt },
+          { userId: eve.id, joinedAt: eveJoined },
+        ]),
         userIds: [eve.id],
         by: ada.id,
         memberIds: [ada.id, eve.id],
@@ -159,6 +161,35 @@ describe('GET /uploads/:id', () => {
     );
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(200);
     expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
+
+    // A removal that arrives before its addition still wins.
+    const carolJoined = new Date(joinedAt.getTime() + 3000);
+    const withCarol = conversationView(conversationId, [
+      { userId: ada.id, joinedAt },
+      { userId: bob.id, joinedAt: carolJoined },
+    ]);
+    await service.publish(
+      'conversation.member_removed',
+      { ...removed, joinedAt: carolJoined.toISOString() },
+      'removed-2',
+    );
+    await service.publish(
+      'conversation.member_added',
+      { conversation: withCarol, userIds: [bob.id], by: ada.id, memberIds: [ada.id, bob.id] },
+      'added-2',
+    );
+    await expect.poll(async () => service.mongo.collection('upload_departures').countDocuments()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the addition is handled by then
+    expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
+
+    // Deleting the message withdraws what it carried from everyone but the uploader.
+    await service.publish(
+      'message.deleted',
+      { ...event, message: { ...event.message, attachments: [], deletedAt: new Date().toISOString() } },
+      'deleted-1',
+    );
+    await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(404);
+    expect((await service.get(`/uploads/${upload.id}`, ada)).statusCode).toBe(200);
   });
 });
 

@@ -46,7 +46,7 @@ describe('orphan sweeper', () => {
     });
     await service.publish('message.created', event, `message.created:${event.message.id}`);
     await expect
-      .poll(async () => await service.mongo.collection('uploads').countDocuments({ attached: true }))
+      .poll(async () => await service.mongo.collection('upload_attachments').countDocuments())
       .toBe(2);
 
     // Before the TTL nothing goes.

@@ -184,3 +184,25 @@ export function messageCreated(options: {
     memberIds: options.memberIds,
   };
 }
+
+/** A conversation as the message service's events carry it. */
+export function conversationView(id: string, members: Array<{ userId: string; joinedAt: Date }>) {
+  const at = new Date().toISOString();
+  return {
+    id,
+    type: 'group' as const,
+    title: 'g',
+    members: members.map((m) => ({
+      userId: m.userId,
+      role: 'member' as const,
+      joinedAt: m.joinedAt.toISOString(),
+      lastReadSeq: 0,
+      lastDeliveredSeq: 0,
+    })),
+    createdBy: members[0]?.userId ?? '0'.repeat(24),
+    lastSeq: 1,
+    lastMessageAt: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}

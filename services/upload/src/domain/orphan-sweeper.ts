@@ -21,7 +21,7 @@ export function createOrphanSweeper(deps: {
     let uploads = 0;
     let blobs = 0;
     for (;;) {
-      const orphans = await deps.uploads.orphansBefore(cutoff, 100);
+      const orphans = await deps.uploads.unsentBefore(cutoff, 100);
       for (const orphan of orphans) {
         if (!(await deps.uploads.removeOrphan(orphan._id))) continue;
         uploads++;

@@ -30,7 +30,7 @@ export function createUploadAccess(deps: { uploads: UploadStore; signer: UrlSign
     forUser: async (id: string, userId: string): Promise<UploadRecord> => {
       const record = await load(id);
       if (record.uploaderId.toHexString() === userId) return record;
-      if (await uploads.isMemberOfAny(record.conversationIds, userId)) return record;
+      if (await uploads.readableBy(record._id, userId)) return record;
       throw uploadNotFound();
     },
 

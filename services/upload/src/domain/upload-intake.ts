@@ -63,8 +63,6 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
       uploaderId: new Types.ObjectId(uploaderId),
       name: sanitiseFileName(file.filename),
       mime: sniffed.mime,
-      conversationIds: [],
-      attached: false,
       eventPending: true,
       createdAt: new Date(),
     };

@@ -1,4 +1,4 @@
-import type { EventData } from '@palaver/contracts';
+import type { Conversation, EventData } from '@palaver/contracts';
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import type { UploadRecord, UploadStore } from '../store/upload-store.ts';
@@ -52,9 +52,9 @@ export function createUploadEventPublisher(deps: { broker: Broker; uploads: Uplo
 }
 
 /**
- * Learns who may read an upload: the conversations it was sent in (`message.created`)
- * and their members, kept current by membership events. Every handler is idempotent
- * ($addToSet, newer-wins member lists), so redelivery changes nothing.
+ * Learns who may read an upload: the messages it was sent in and the members of their
+ * conversations, as the message service announces them. Every fact is its own document,
+ * inserted or deleted under its key, so redelivery and reordering change nothing.
  */
 export async function consumeConversationEvents(deps: {
   broker: Broker;
@@ -62,27 +62,52 @@ export async function consumeConversationEvents(deps: {
   queuePrefix: string;
 }) {
   const { uploads } = deps;
+  const membershipsOf = (conversation: Conversation, userIds?: string[]) =>
+    conversation.members
+      .filter((member) => !userIds || userIds.includes(member.userId))
+      .map((member) => ({
+        conversationId: conversation.id,
+        userId: member.userId,
+        joinedAt: new Date(member.joinedAt),
+      }));
   await deps.broker.consume({
     queue: `${deps.queuePrefix}.conversations`,
-    bindings: ['message.created', 'conversation.member_added', 'conversation.member_removed'],
+    bindings: [
+      'message.created',
+      'message.deleted',
+      'conversation.created',
+      'conversation.member_added',
+      'conversation.member_removed',
+    ],
     handle: async (event) => {
-      if (event.type === 'message.created') {
-        const { message, memberIds } = event.data as EventData<'message.created'>;
-        const uploadIds = message.attachments.map((attachment) => attachment.uploadId);
-        // Members are recorded first, so access never points at an unknown conversation.
-        await uploads.rememberMembers(
-          message.conversationId,
-          memberIds,
-          new Date(message.createdAt),
-          uploadIds.length > 0,
-        );
-        if (uploadIds.length > 0) await uploads.attachTo(uploadIds, message.conversationId);
-        return;
+      switch (event.type) {
+        case 'message.created': {
+          const { message } = event.data as EventData<'message.created'>;
+          const uploadIds = message.attachments.map((attachment) => attachment.uploadId);
+          if (uploadIds.length > 0) await uploads.attach(uploadIds, message.id, message.conversationId);
+          return;
+        }
+        case 'message.deleted': {
+          const { message } = event.data as EventData<'message.deleted'>;
+          await uploads.detachMessage(message.id);
+          return;
+        }
+        case 'conversation.created': {
+          const { conversation } = event.data as EventData<'conversation.created'>;
+          await uploads.join(membershipsOf(conversation));
+          return;
+        }
+        case 'conversation.member_added': {
+          const { conversation, userIds } = event.data as EventData<'conversation.member_added'>;
+          await uploads.join(membershipsOf(conversation, userIds));
+          return;
+        }
+        case 'conversation.member_removed': {
+          const { conversation, userId, joinedAt } = event.data as EventData<'conversation.member_removed'>;
+          await uploads.leave({ conversationId: conversation.id, userId, joinedAt: new Date(joinedAt) });
+          return;
+        }
       }
-      const { conversation, memberIds } = event.data as EventData<
-        'conversation.member_added' | 'conversation.member_removed'
-      >;
-      await uploads.rememberMembers(conversation.id, memberIds, new Date(conversation.updatedAt), false);
     },
   });
 }
