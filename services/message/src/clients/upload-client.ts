@@ -1,10 +1,15 @@
-import { Upload } from '@palaver/contracts';
+import { Attachment, ObjectIdString } from '@palaver/contracts';
+import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Types } from 'mongoose';
 import type { UploadLookup } from '../domain/messages.ts';
 import { MessageError } from '../errors.ts';
 
-const upload = TypeCompiler.Compile(Upload);
+/** The part of the upload service's `Upload` an attachment is made of. */
+const { uploadId: _, ...described } = Attachment.properties;
+const upload = TypeCompiler.Compile(
+  Type.Object({ id: ObjectIdString, uploaderId: ObjectIdString, ...described }),
+);
 
 /**
  * Asks the upload service about uploads its `upload.created` event has not brought yet,
