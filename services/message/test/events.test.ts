@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@palaver/contracts';
 import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
 
@@ -30,7 +31,7 @@ describe('events', () => {
     // The outbox entry goes once the broker confirmed.
     await expect
       .poll(async () =>
-        service.mongo.collection('outbox').countDocuments({ _id: `message.created:${sent.id}` } as never),
+        service.mongo.collection('outbox').countDocuments({ messageIds: new Types.ObjectId(sent.id) }),
       )
       .toBe(0);
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { duplicateIndexes, isDuplicateKey } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
@@ -35,8 +35,8 @@ export interface AppenderOptions {
   maxBatch: number;
   /** How long the first send of a batch waits for company. */
   windowMs: number;
-  /** Called after a batch is durably stored (and acknowledged), to publish its events. */
-  onStored: (messages: MessageRecord[]) => void;
+  /** Called once a batch is stored and acknowledged, to publish it and clear its outbox entry. */
+  onStored: (messages: MessageRecord[], outboxEntryId: string) => void;
 }
 
 /** Failed inserts (seqs taken by another replica) before a batch gives up with 503. */
@@ -57,7 +57,6 @@ export const messageIdFor = (senderId: string, clientMessageId: string) =>
     createHash('sha256').update(`${senderId}\u0000${clientMessageId}`).digest().subarray(0, 12),
   );
 const keyOf = (senderId: string, clientMessageId: string) => `${senderId}:${clientMessageId}`;
-export const messageCreatedEventId = (messageId: Types.ObjectId) => `message.created:${messageId}`;
 
 /**
  * Stores sends in batches: concurrent sends wait up to `windowMs` and share one insert,
@@ -130,23 +129,24 @@ export function createMessageAppender(options: AppenderOptions) {
       for (const twin of twins) settleWith(twin, original, false);
     };
 
-    // The event is recorded before the message: whatever is stored is published, by this
-    // process or by the relay. An entry whose message never got stored is dropped later.
-    const now = new Date();
-    await outbox.add(
-      [...groups.values()].map(([first]) => {
-        const pending = first as Pending;
-        const messageId = messageIdFor(pending.senderId, pending.clientMessageId);
-        return {
-          _id: messageCreatedEventId(messageId),
-          type: 'message.created' as const,
-          at: now,
-          conversationId: pending.conversationId,
-          messageId,
-          data: null,
-        };
-      }),
+    // One outbox entry announces the batch, written alongside the first insert and
+    // before anyone is acknowledged: whatever is stored and acknowledged gets published,
+    // by this process or by the relay (which drops an entry whose messages never came).
+    const messageIds = [...groups.values()].map(([first]) =>
+      messageIdFor((first as Pending).senderId, (first as Pending).clientMessageId),
     );
+    const entryId = `message.created:batch:${randomUUID()}`;
+    let recorded: Promise<void> | undefined = outbox.add([
+      {
+        _id: entryId,
+        type: 'message.created',
+        at: new Date(),
+        conversationId: null,
+        messageIds,
+        data: null,
+      },
+    ]);
+    recorded.catch(() => undefined); // awaited below; a failure fails the batch
 
     const announced: MessageRecord[] = [];
     let failures = 0;
@@ -172,7 +172,8 @@ export function createMessageAppender(options: AppenderOptions) {
           deletedAt: null,
         });
       }
-      const outcome = await insertAndCheck(records);
+      const [outcome] = await Promise.all([insertAndCheck(records), recorded]);
+      recorded = undefined;
       await advanceHeads(outcome.inserted);
       for (const message of outcome.inserted) settle(message, true);
       for (const original of outcome.retried) settle(original, false);
@@ -181,7 +182,7 @@ export function createMessageAppender(options: AppenderOptions) {
     }
     // A retry announces its original again: if the first attempt died before publishing,
     // this is what delivers it; consumers drop repeats by event id.
-    if (announced.length > 0) options.onStored(announced);
+    options.onStored(announced, entryId);
   }
 
   /**

@@ -48,27 +48,26 @@ export function createEventPublisher(deps: {
       }
       return audience;
     };
-    const published: string[] = [];
     await Promise.all(
-      items.map(async ({ eventId, message }) => {
-        await publish(
+      items.map(async ({ eventId, message }) =>
+        publish(
           type,
           { message: toMessage(message), memberIds: await audienceOf(message.conversationId) },
           eventId,
-        );
-        published.push(eventId);
-      }),
-    ).finally(() => outbox.remove(published));
+        ),
+      ),
+    );
   }
 
-  const messageCreatedId = (message: MessageRecord) => `message.created:${message._id.toHexString()}`;
+  const created = (messages: MessageRecord[]) =>
+    messages.map((message) => ({ eventId: `message.created:${message._id.toHexString()}`, message }));
 
-  const onStored = (stored: MessageRecord[]) => {
+  /** Publishes a stored batch; its outbox entry goes once the broker confirmed every message. */
+  const onStored = (stored: MessageRecord[], entryId: string) => {
     if (!broker.connected) return;
-    publishMessages(
-      'message.created',
-      stored.map((message) => ({ eventId: messageCreatedId(message), message })),
-    ).catch(later);
+    publishMessages('message.created', created(stored))
+      .then(() => outbox.remove(entryId))
+      .catch(later);
   };
 
   const messageEvents: MessageEvents = {
@@ -80,7 +79,7 @@ export function createEventPublisher(deps: {
           type,
           at: new Date(),
           conversationId: message.conversationId,
-          messageId: message._id,
+          messageIds: [message._id],
           data: null,
         },
       ]);
@@ -88,14 +87,16 @@ export function createEventPublisher(deps: {
     },
     publish: (eventId, message) => {
       const type = eventId.startsWith('message.deleted') ? 'message.deleted' : 'message.updated';
-      publishMessages(type, [{ eventId, message }]).catch(later);
+      publishMessages(type, [{ eventId, message }])
+        .then(() => outbox.remove(eventId))
+        .catch(later);
     },
   };
 
   async function publishRecorded(events: RecordedEvent[]) {
     for (const event of events) {
       await publish(event.type, event.data as never, event.id);
-      await outbox.remove([event.id]);
+      await outbox.remove(event.id);
     }
   }
 
@@ -109,7 +110,7 @@ export function createEventPublisher(deps: {
           type: event.type,
           at,
           conversationId: event.conversationId,
-          messageId: null,
+          messageIds: [],
           data: event.data,
         })),
       );
@@ -129,23 +130,27 @@ export function createEventPublisher(deps: {
 
   /** Replays the outbox oldest first: what was recorded but not confirmed by the broker. */
   async function replay(entry: OutboxRecord) {
-    if (!entry.messageId) {
+    if (entry.messageIds.length === 0) {
       return publishRecorded([
         {
           id: entry._id,
           type: entry.type as RecordedEvent['type'],
-          conversationId: entry.conversationId,
+          conversationId: entry.conversationId as Types.ObjectId,
           data: entry.data ?? {},
         },
       ]);
     }
-    const message = await messages.findById(entry.messageId);
-    if (!message) {
-      // Recorded ahead of a send that was never stored (or is still being stored).
-      if (Date.now() - entry.at.getTime() > unstoredAfterMs) await outbox.remove([entry._id]);
-      return;
+    const found = (await Promise.all(entry.messageIds.map((id) => messages.findById(id)))).filter(
+      (m): m is MessageRecord => m !== null,
+    );
+    if (entry.type === 'message.created') await publishMessages('message.created', created(found));
+    else if (found[0])
+      await publishMessages(entry.type as 'message.updated', [{ eventId: entry._id, message: found[0] }]);
+    // An entry is recorded ahead of its sends; one still missing some was for sends that
+    // were never stored (or are being stored right now: kept until surely not).
+    if (found.length === entry.messageIds.length || Date.now() - entry.at.getTime() > unstoredAfterMs) {
+      await outbox.remove(entry._id);
     }
-    await publishMessages(entry.type as 'message.created', [{ eventId: entry._id, message }]);
   }
 
   function startEventRelay(intervalMs: number): Relay {

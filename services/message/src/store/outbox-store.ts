@@ -13,9 +13,13 @@ const outboxSchema = new Schema(
     _id: { type: String, required: true }, // the event id consumers deduplicate by
     type: { type: String, required: true },
     at: { type: Date, required: true },
-    conversationId: { type: Schema.Types.ObjectId, required: true },
-    /** Message events are built from the message as stored when they are published. */
-    messageId: { type: Schema.Types.ObjectId, default: null },
+    /** The conversation a conversation event is about (a batch of sends may span several). */
+    conversationId: { type: Schema.Types.ObjectId, default: null },
+    /**
+     * Message events are built from the messages as stored when they are published; one
+     * entry covers a whole batch of sends (each message keeps its own event id).
+     */
+    messageIds: { type: [Schema.Types.ObjectId], default: [] },
     /** Other events carry their payload. */
     data: { type: Schema.Types.Mixed, default: null },
   },
@@ -27,8 +31,8 @@ export interface OutboxRecord {
   _id: string;
   type: EventType;
   at: Date;
-  conversationId: Types.ObjectId;
-  messageId: Types.ObjectId | null;
+  conversationId: Types.ObjectId | null;
+  messageIds: Types.ObjectId[];
   data: object | null;
 }
 
@@ -52,9 +56,8 @@ export function createOutboxStore(connection: Connection) {
     pending: (limit: number) =>
       Outbox.find().sort({ at: 1, _id: 1 }).limit(limit).lean<OutboxRecord[]>().exec(),
 
-    remove: async (ids: string[]) => {
-      if (ids.length > 0) await Outbox.deleteMany({ _id: { $in: ids } }).exec();
-    },
+    /** By id, one each: an `_id` equality is what every backend looks up by index. */
+    remove: (id: string) => Outbox.deleteOne({ _id: id }).exec(),
   };
 }
 
