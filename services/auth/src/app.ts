@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { AuthConfig } from './config.ts';
 import { createAccounts } from './domain/accounts.ts';
+import { type SessionExpiry, startSessionExpiry } from './domain/session-expiry.ts';
 import { createSessions } from './domain/sessions.ts';
 import type { KeyRing } from './domain/signing-keys.ts';
 import { authErrors } from './errors.ts';
@@ -38,6 +39,7 @@ export type AuthAppConfig = Pick<
   | 'REGISTER_RATE_LIMIT'
   | 'RATE_LIMIT_WINDOW'
   | 'RELAY_INTERVAL'
+  | 'SESSION_SWEEP_INTERVAL'
 >;
 
 export interface AuthDependencies {
@@ -51,6 +53,8 @@ export interface AuthDependencies {
 export interface AuthApp extends ServiceKit {
   /** Republishes revocations the broker missed; runs on an interval, flushable by tests. */
   relay: Relay;
+  /** Deletes expired sessions and refresh tokens; runs on an interval, callable by tests. */
+  sessionExpiry: SessionExpiry;
 }
 
 /** Builds the auth service from config and connected dependencies; does not listen. */
@@ -145,7 +149,14 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
     intervalMs: config.RELAY_INTERVAL * 1000,
     logger: app.log as Logger,
   });
-  app.addHook('onClose', () => relay.stop());
+  const sessionExpiry = startSessionExpiry({
+    store: sessionStore,
+    intervalMs: config.SESSION_SWEEP_INTERVAL * 1000,
+    logger: app.log as Logger,
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all([relay.stop(), sessionExpiry.stop()]);
+  });
 
-  return { ...kit, relay };
+  return { ...kit, relay, sessionExpiry };
 }

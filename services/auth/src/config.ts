@@ -32,6 +32,10 @@ export const authConfigSpec = {
   }),
   RATE_LIMIT_WINDOW: duration({ default: 60 }),
   RELAY_INTERVAL: duration({ default: 5 }),
+  SESSION_SWEEP_INTERVAL: duration({
+    default: 3600,
+    desc: 'How often expired sessions and refresh tokens are deleted',
+  }),
   OPENAPI_ENABLED: bool({ default: true }),
 };
 

@@ -150,3 +150,39 @@ describe('POST /auth/logout', () => {
     }
   });
 });
+
+describe('expired sessions', () => {
+  it('are deleted with their refresh tokens by the sweep; live ones stay', async () => {
+    const live = await register(auth);
+    const expiring = await register(auth);
+    const liveSid = decodeJwt(live.accessToken).sid as string;
+    const expiringSid = decodeJwt(expiring.accessToken).sid as string;
+    const sessions = auth.mongo.collection('sessions');
+    const tokens = auth.mongo.collection('refresh_tokens');
+    const past = new Date(Date.now() - 1000);
+    await sessions.updateOne({ _id: expiringSid } as never, { $set: { expiresAt: past } });
+    await tokens.updateMany({ sessionId: expiringSid }, { $set: { expiresAt: past } });
+
+    const deleted = await auth.sessionExpiry.sweep();
+    expect(deleted.sessions).toBeGreaterThanOrEqual(1);
+    expect(await sessions.countDocuments({ _id: expiringSid } as never)).toBe(0);
+    expect(await tokens.countDocuments({ sessionId: expiringSid })).toBe(0);
+    expect(await sessions.countDocuments({ _id: liveSid } as never)).toBe(1);
+    expect((await refresh(live.refreshToken)).statusCode).toBe(200);
+    expect((await refresh(expiring.refreshToken)).statusCode).toBe(401);
+  });
+
+  it('keeps a revoked session until its revocation is announced', async () => {
+    const account = await register(auth);
+    const sid = decodeJwt(account.accessToken).sid as string;
+    const sessions = auth.mongo.collection('sessions');
+    await sessions.updateOne({ _id: sid } as never, {
+      $set: { expiresAt: new Date(Date.now() - 1000), revokedAt: new Date(), revocationPublished: false },
+    });
+    await auth.sessionExpiry.sweep();
+    expect(await sessions.countDocuments({ _id: sid } as never)).toBe(1);
+    await sessions.updateOne({ _id: sid } as never, { $set: { revocationPublished: true } });
+    await auth.sessionExpiry.sweep();
+    expect(await sessions.countDocuments({ _id: sid } as never)).toBe(0);
+  });
+});

@@ -16,6 +16,7 @@ const sessionSchema = new Schema(
   { collection: 'sessions', timestamps: true },
 );
 sessionSchema.index({ userId: 1 });
+sessionSchema.index({ expiresAt: 1 });
 sessionSchema.index({ revocationPublished: 1, revokedAt: 1 });
 
 /**
@@ -104,9 +105,14 @@ export function createSessionStore(connection: Connection) {
         .exec(),
 
     /** Drops refresh tokens and sessions past their expiry (run periodically). */
+    /** Expired refresh tokens, and expired sessions whose revocation (if any) was announced. */
     deleteExpired: async (now: Date) => {
-      await RefreshToken.deleteMany({ expiresAt: { $lt: now } }).exec();
-      await Session.deleteMany({ expiresAt: { $lt: now }, revocationPublished: true }).exec();
+      const tokens = await RefreshToken.deleteMany({ expiresAt: { $lt: now } }).exec();
+      const sessions = await Session.deleteMany({
+        expiresAt: { $lt: now },
+        revocationPublished: true,
+      }).exec();
+      return { sessions: sessions.deletedCount, refreshTokens: tokens.deletedCount };
     },
   };
 }
