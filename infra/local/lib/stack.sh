@@ -50,6 +50,7 @@ start_message() {
     MONGO_URL="${MONGO_URL%/}/palaver"
     PORT=$MESSAGE_PORT
     JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+    UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
     TRUST_PROXY=127.0.0.1
     cd "$PALAVER_ROOT/services/message" && spawn message node src/server.ts
   )
