@@ -25,7 +25,7 @@ const outboxSchema = new Schema(
   },
   { collection: 'outbox', versionKey: false },
 );
-outboxSchema.index({ at: 1 });
+outboxSchema.index({ at: 1, _id: 1 });
 
 export interface OutboxRecord {
   _id: string;
