@@ -70,7 +70,8 @@ export function spawnServiceProcess(entry: string, env: Record<string, string>):
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-64 * 1024);
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': it comes after the pipes are drained, so the last lines are in.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
