@@ -83,7 +83,10 @@ try {
       await database.drop();
     }
   }
-  const path = await writeBenchmarkReport('history', {
+  // The default store's figures are `history.md`; another selection writes a file of its own.
+  const names = stores.map((store) => store.name);
+  const file = names.join(',') === 'default' ? 'history' : `history-${names.join('-')}`;
+  const path = await writeBenchmarkReport(file, {
     title: 'History page benchmark',
     command: `pnpm bench:history (BENCH_STORES=${stores.map((s) => s.name).join(',')}, BENCH_SIZES=${sizes.join(',')}, BENCH_PAGES=${pages}, BENCH_CONCURRENCY=${concurrencies.join(',')})`,
     setup: [

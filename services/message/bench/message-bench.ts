@@ -208,7 +208,10 @@ try {
       await database.drop();
     }
   }
-  const path = await writeBenchmarkReport('messages', {
+  // The default store's figures are `messages.md`; another selection writes a file of its own.
+  const names = stores.map((store) => store.name);
+  const file = names.join(',') === 'default' ? 'messages' : `messages-${names.join('-')}`;
+  const path = await writeBenchmarkReport(file, {
     title: 'Message send benchmark',
     command: `pnpm bench:messages (BENCH_STORES=${stores.map((s) => s.name).join(',')}, BENCH_LOADS=${loads.join(',')}, BENCH_SECONDS=${seconds}, BENCH_REPEATS=${repeats}, BENCH_PRELOAD=${preload})`,
     setup: [

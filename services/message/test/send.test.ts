@@ -122,6 +122,39 @@ describe('POST /conversations/:id/messages', () => {
     expect(conversation.json().lastSeq).toBe(4000);
   }, 400_000);
 
+  it('keeps seq gapless when a batch of more than 100 sends holds immediate retries', async () => {
+    // FerretDB goes on past a duplicate after its first 100 documents: the appender must
+    // check what was stored rather than trust the insert to have stopped there.
+    const senders = await Promise.all(Array.from({ length: 10 }, () => makeUser()));
+    const group = await service.createGroup(senders[0] as TestUser, senders.slice(1), 'retries');
+    const sends = Array.from({ length: 230 }, (_, i) => ({
+      user: senders[i % senders.length] as TestUser,
+      clientMessageId: `burst-${i}`,
+    }));
+    const send = ({ user, clientMessageId }: (typeof sends)[number]) =>
+      service.send(user, group.id, { clientMessageId, body: clientMessageId });
+    // 20 stored first; then the other 210 arrive at once with those 20 again (retries), so
+    // one batch of more than 100 holds duplicates of stored messages.
+    const first = await Promise.all(sends.slice(0, 20).map(send));
+    const rest = await Promise.all([...sends.slice(20), ...sends.slice(0, 20)].map(send));
+    const answers = [...first, ...rest];
+    expect(answers.map((a) => a.statusCode).filter((status) => status >= 300)).toEqual([]);
+    expect(await storedSeqs(group.id)).toEqual(oneToN(230));
+    const seqByClientId = new Map<string, number>();
+    for (const answer of answers) {
+      const { clientMessageId, seq } = answer.json();
+      expect(seqByClientId.get(clientMessageId) ?? seq).toBe(seq);
+      seqByClientId.set(clientMessageId, seq);
+    }
+    expect(seqByClientId.size).toBe(230);
+    const conversation = await service.app.inject({
+      method: 'GET',
+      url: `/conversations/${group.id}`,
+      headers: (senders[0] as TestUser).headers,
+    });
+    expect(conversation.json().lastSeq).toBe(230);
+  }, 120_000);
+
   it('keeps seq gapless when two replicas write one conversation at once', async () => {
     const senders = await Promise.all(Array.from({ length: 10 }, () => makeUser()));
     const group = await service.createGroup(senders[0] as TestUser, senders.slice(1), 'replicas');
