@@ -39,12 +39,26 @@ pg_bin() { echo "/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -
 pg_owner=()
 ((EUID == 0)) && pg_owner=(runuser -u postgres --)
 
+# The postgres user must be able to pass through every folder above its data (a clone in a
+# `mktemp -d` folder is private to root): grant passage (search only, no listing) where missing.
+pg_grant_passage() { # dir
+  local dir=$1
+  while [[ $dir != / && -n $dir ]]; do
+    if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+      say "letting the postgres user pass through $dir (o+x)"
+      chmod o+x "$dir"
+    fi
+    dir=$(dirname "$dir")
+  done
+}
+
 start_postgres() {
   apt_install postgresql
   pid_alive postgres && return 0
   claim_port postgres "$POSTGRES_PORT"
   local data=$DATA_DIR/postgres bin
   bin=$(pg_bin)
+  ((EUID == 0)) && pg_grant_passage "$DATA_DIR"
   if [[ ! -f $data/PG_VERSION ]]; then
     say "creating the PostgreSQL cluster in $data"
     mkdir -p "$data"

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DisplayText, IsoDateTime, ObjectIdString, PageLimit } from './primitives.ts';
+import { DisplayText, IsoDateTime, ObjectIdString, PageLimit, SearchText } from './primitives.ts';
 
 /** Usernames are compared and stored in lower case, so `Alice` and `alice` are one name. */
 export const Username = Type.String({
@@ -59,7 +59,7 @@ export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const UserSearchQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 64 })),
+    q: Type.Optional(SearchText(64)),
     limit: Type.Optional(PageLimit(50, 20)),
     cursor: Type.Optional(Type.String({ maxLength: 32, pattern: '^[a-z0-9_.-]+$' })),
   },

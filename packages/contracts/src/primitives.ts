@@ -19,5 +19,8 @@ export const DisplayText = (maxLength: number) =>
     pattern: `^[^${unsafeChars}]*[^\\s${unsafeChars}][^${unsafeChars}]*$`,
   });
 
+/** Text a client searches by: no control characters (a NUL cannot even reach a regex). */
+export const SearchText = (maxLength: number) => Type.String({ maxLength, pattern: `^[^${unsafeChars}]*$` });
+
 export const PageLimit = (max: number, fallback: number) =>
   Type.Integer({ minimum: 1, maximum: max, default: fallback });

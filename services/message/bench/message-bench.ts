@@ -24,7 +24,7 @@ import {
   startMessageService,
 } from './bench-stores.ts';
 
-const loads = (process.env.BENCH_LOADS ?? '250,500,1000,1500,2000').split(',').map(Number);
+const loads = (process.env.BENCH_LOADS ?? '100,250,500,1000,2000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const preload = Number(process.env.BENCH_PRELOAD ?? 100_000);

@@ -59,19 +59,27 @@ export function createConversations(
 
   /**
    * A direct conversation found by its key. Its two memberships are fixed, so they are
-   * (re)written idempotently: a creation interrupted before them is completed here.
+   * (re)written idempotently: a creation interrupted before them is completed here, and
+   * announced then.
    */
   async function openExisting(existing: ConversationRecord, members: MembershipRecord[]) {
-    if (existing.type === 'direct') {
-      await memberships.add(
-        members.map((m) => ({
-          ...m,
+    if (existing.type !== 'direct') return access.present(existing);
+    const completed = await memberships.add(
+      members.map((m) => ({ ...m, conversationId: existing._id, _id: membershipId(existing._id, m.userId) })),
+    );
+    const parts = await access.parts(existing);
+    const conversation = toConversation(parts);
+    if (completed.length > 0) {
+      const recorded = await events.record([
+        {
+          type: 'conversation.created',
           conversationId: existing._id,
-          _id: membershipId(existing._id, m.userId),
-        })),
-      );
+          data: { conversation, memberIds: memberIdsOf(parts.members) },
+        },
+      ]);
+      events.publish(recorded);
     }
-    return access.present(existing);
+    return conversation;
   }
 
   return {

@@ -205,7 +205,8 @@ export function createMessageAppender(options: AppenderOptions) {
       }
       failed = new Set(duplicateIndexes(error));
     }
-    const first = Math.min(...failed);
+    // Without positions (not a bulk error) nothing is taken on trust: every record is read back.
+    const first = failed.size > 0 ? Math.min(...failed) : 0;
     const inserted = records.slice(0, first);
     const retried: MessageRecord[] = [];
     const rest = records.slice(first);
