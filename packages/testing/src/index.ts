@@ -1,4 +1,5 @@
 export * from './event-recorder.ts';
+export * from './hot-queries.ts';
 export * from './index-walks.ts';
 export * from './infrastructure.ts';
 export * from './isolation.ts';

@@ -33,6 +33,10 @@ describe('presence', () => {
     const adaPhone = await stack.connect(first(), ada);
     await eventually(() => bobSees.some((s) => s.userId === ada.id && s.status === 'online'));
     const adaLaptop = await stack.connect(second(), ada);
+    // The gateway registers a socket's presence after the handshake, then tells it its
+    // contacts' presence: once the laptop hears about bob, it counts for ada.
+    const laptopSees = collect(adaLaptop, 'user:status');
+    await eventually(() => laptopSees.some((s) => s.userId === bob.id));
     adaPhone.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(bobSees.map((s) => s.status)).toEqual(['offline', 'online']);

@@ -3,7 +3,7 @@ import { conversationNotFound } from '../errors.ts';
 import type { ConversationRecord, ConversationStore } from '../store/conversation-store.ts';
 import type { MembershipRecord, MembershipStore } from '../store/membership-store.ts';
 import type { MessageStore } from '../store/message-store.ts';
-import { type ConversationParts, toConversation } from './views.ts';
+import { type ConversationParts, memberIdsOf, toConversation } from './views.ts';
 
 export interface ConversationEvent {
   type:
@@ -82,3 +82,23 @@ export function createConversationAccess(stores: ConversationStores) {
 }
 
 export type ConversationAccess = ReturnType<typeof createConversationAccess>;
+
+/**
+ * Announces a conversation as it is now (`conversation.created` or `.updated`) to its
+ * members, recorded before it is published, and returns that view.
+ */
+export function createViewAnnouncer(access: ConversationAccess, events: ConversationEvents) {
+  return async (type: 'conversation.created' | 'conversation.updated', conversation: ConversationRecord) => {
+    const parts = await access.parts(conversation);
+    const view = toConversation(parts);
+    const recorded = await events.record([
+      {
+        type,
+        conversationId: conversation._id,
+        data: { conversation: view, memberIds: memberIdsOf(parts.members) },
+      },
+    ]);
+    events.publish(recorded);
+    return view;
+  };
+}

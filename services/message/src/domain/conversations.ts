@@ -4,7 +4,12 @@ import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
 import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
 import { type MembershipRecord, membershipId } from '../store/membership-store.ts';
-import type { ConversationAccess, ConversationEvents, ConversationStores } from './conversation-access.ts';
+import {
+  type ConversationAccess,
+  type ConversationEvents,
+  type ConversationStores,
+  createViewAnnouncer,
+} from './conversation-access.ts';
 import { memberIdsOf, toConversation, toMessage } from './views.ts';
 
 export const canManage = (member: MembershipRecord | undefined | null) =>
@@ -28,6 +33,7 @@ export function createConversations(
   deps: ConversationStores & { access: ConversationAccess; events: ConversationEvents },
 ) {
   const { conversations, memberships, messages, access, events } = deps;
+  const announce = createViewAnnouncer(access, events);
 
   /** Stores a new conversation, its head and its members, then announces it. */
   async function insertNew(record: ConversationRecord, members: MembershipRecord[]) {
@@ -67,19 +73,7 @@ export function createConversations(
     const completed = await memberships.add(
       members.map((m) => ({ ...m, conversationId: existing._id, _id: membershipId(existing._id, m.userId) })),
     );
-    const parts = await access.parts(existing);
-    const conversation = toConversation(parts);
-    if (completed.length > 0) {
-      const recorded = await events.record([
-        {
-          type: 'conversation.created',
-          conversationId: existing._id,
-          data: { conversation, memberIds: memberIdsOf(parts.members) },
-        },
-      ]);
-      events.publish(recorded);
-    }
-    return conversation;
+    return completed.length > 0 ? announce('conversation.created', existing) : access.present(existing);
   }
 
   return {
@@ -205,17 +199,7 @@ export function createConversations(
       }
       const now = new Date();
       await conversations.rename(conversation._id, title.trim(), now);
-      const parts = await access.parts({ ...conversation, title: title.trim(), updatedAt: now });
-      const view = toConversation(parts);
-      const recorded = await events.record([
-        {
-          type: 'conversation.updated',
-          conversationId: conversation._id,
-          data: { conversation: view, memberIds: memberIdsOf(parts.members) },
-        },
-      ]);
-      events.publish(recorded);
-      return view;
+      return announce('conversation.updated', { ...conversation, title: title.trim(), updatedAt: now });
     },
 
     /** Everyone who shares a conversation of at most `maxGroupSize` members with the caller. */

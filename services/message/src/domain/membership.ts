@@ -3,7 +3,12 @@ import { type MemberRole, maxGroupMembers } from '@palaver/contracts';
 import type { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
 import type { MembershipRecord } from '../store/membership-store.ts';
-import type { ConversationAccess, ConversationEvents, ConversationStores } from './conversation-access.ts';
+import {
+  type ConversationAccess,
+  type ConversationEvents,
+  type ConversationStores,
+  createViewAnnouncer,
+} from './conversation-access.ts';
 import { canManage, newMembership } from './conversations.ts';
 import type { MessageAppender } from './message-appender.ts';
 import { memberIdsOf, toConversation } from './views.ts';
@@ -21,6 +26,7 @@ export function createMembership(
   },
 ) {
   const { memberships, access, events, appender } = deps;
+  const announce = createViewAnnouncer(access, events);
 
   /** Membership changes are visible in history as a system message. */
   const postSystemMessage = (conversationId: Types.ObjectId, by: string, body: object) =>
@@ -142,17 +148,7 @@ export function createMembership(
       if (target.role !== role && !(await memberships.setRole(id, userId, role))) {
         throw new MessageError('not_found', 'No such member');
       }
-      const parts = await access.parts(conversation);
-      const view = toConversation(parts);
-      const recorded = await events.record([
-        {
-          type: 'conversation.updated',
-          conversationId: conversation._id,
-          data: { conversation: view, memberIds: memberIdsOf(parts.members) },
-        },
-      ]);
-      events.publish(recorded);
-      return view;
+      return announce('conversation.updated', conversation);
     },
   };
 }
