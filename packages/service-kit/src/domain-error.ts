@@ -6,11 +6,14 @@ export class DomainError<Code extends string = string> extends Error {
   override name = 'DomainError';
   readonly code: Code;
   readonly details: unknown;
+  /** When the caller may try again (sent as `Retry-After`, in seconds). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: Code, message: string, details?: unknown) {
+  constructor(code: Code, message: string, details?: unknown, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.code = code;
     this.details = details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -46,6 +46,7 @@ export function installErrorHandling(app: FastifyInstance, catalogue: ErrorCatal
       if (status >= 500) request.log.error({ err: error }, 'domain error mapped to 5xx');
       const body: ErrorBody['error'] = { code: error.code, message: error.message };
       if (error.details !== undefined) body.details = error.details;
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return send(reply, status, body);
     }
     if (error.validation) {
@@ -63,6 +64,7 @@ export function installErrorHandling(app: FastifyInstance, catalogue: ErrorCatal
       error.name === 'MongooseError' && /connection|buffering timed out/i.test(error.message);
     if (unavailableErrorNames.has(error.name) || mongooseDisconnected) {
       request.log.warn({ err: error }, 'dependency unavailable');
+      reply.header('retry-after', '1');
       return send(reply, 503, {
         code: 'unavailable',
         message: 'A dependency is unavailable; try again shortly',

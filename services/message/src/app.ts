@@ -31,6 +31,8 @@ export type MessageAppConfig = Pick<
   | 'TRUST_PROXY'
   | 'SEND_BATCH_MAX'
   | 'SEND_BATCH_WINDOW_MS'
+  | 'SEND_QUEUE_MAX'
+  | 'SEND_DEADLINE'
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
   | 'UPLOAD_URL'
@@ -85,6 +87,8 @@ export async function buildMessageApp(
     outbox,
     maxBatch: config.SEND_BATCH_MAX,
     windowMs: config.SEND_BATCH_WINDOW_MS,
+    maxQueue: config.SEND_QUEUE_MAX,
+    deadlineMs: config.SEND_DEADLINE * 1000,
     onStored: publisher.onStored,
   });
   const access = createConversationAccess(stores);

@@ -16,6 +16,14 @@ export const messageConfigSpec = {
   ...tokenVerifierSpec,
   SEND_BATCH_MAX: num({ default: 256, desc: 'Most sends stored by one insertMany; 1 stores one by one' }),
   SEND_BATCH_WINDOW_MS: num({ default: 2, desc: 'How long a send may wait for others to share its write' }),
+  SEND_QUEUE_MAX: num({
+    default: 2048,
+    desc: 'Sends waiting to be stored beyond which new ones get 503 with Retry-After',
+  }),
+  SEND_DEADLINE: duration({
+    default: 8,
+    desc: 'A send not stored within this is refused (callers give up at 10 s)',
+  }),
   UPLOAD_URL: str({
     default: '',
     desc: 'Base URL of the upload service, asked about uploads whose event has not arrived yet (empty: events only)',

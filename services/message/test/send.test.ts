@@ -155,6 +155,30 @@ describe('POST /conversations/:id/messages', () => {
     expect(conversation.json().lastSeq).toBe(230);
   }, 120_000);
 
+  it('sheds load past SEND_QUEUE_MAX: 503 unavailable with Retry-After, and what it took stays gapless', async () => {
+    const small = await startMessage('send', { sameAs: service, env: { SEND_QUEUE_MAX: '2' } });
+    try {
+      const senders = await Promise.all(Array.from({ length: 5 }, () => makeUser()));
+      const group = await small.createGroup(senders[0] as TestUser, senders.slice(1), 'shed');
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          small.send(senders[i % 5] as TestUser, group.id, { clientMessageId: `shed-${i}`, body: 'x' }),
+        ),
+      );
+      const refused = answers.filter((a) => a.statusCode === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const answer of refused) {
+        expect(answer.json().error?.code).toBe('unavailable');
+        expect((answer as unknown as { headers: Record<string, string> }).headers['retry-after']).toBe('1');
+      }
+      const accepted = answers.filter((a) => a.statusCode === 201);
+      expect(accepted.length + refused.length).toBe(60);
+      expect(await storedSeqs(group.id)).toEqual(oneToN(accepted.length));
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps seq gapless when two replicas write one conversation at once', async () => {
     const senders = await Promise.all(Array.from({ length: 10 }, () => makeUser()));
     const group = await service.createGroup(senders[0] as TestUser, senders.slice(1), 'replicas');

@@ -74,8 +74,19 @@ function memoryStore(options: { goesOnAfterDuplicates?: boolean } = {}) {
   };
 }
 
-const appenderOn = (store: ReturnType<typeof memoryStore>, maxBatch = 256) =>
-  createMessageAppender({ ...store.stores, maxBatch, windowMs: 1, onStored: () => {} });
+const appenderOn = (
+  store: ReturnType<typeof memoryStore>,
+  maxBatch = 256,
+  limits: { maxQueue?: number; deadlineMs?: number } = {},
+) =>
+  createMessageAppender({
+    ...store.stores,
+    maxBatch,
+    windowMs: 1,
+    maxQueue: limits.maxQueue ?? 10_000,
+    deadlineMs: limits.deadlineMs ?? 60_000,
+    onStored: () => {},
+  });
 
 const conversation = () => new Types.ObjectId();
 const sender = () => new Types.ObjectId().toHexString();
@@ -204,5 +215,39 @@ describe('message appender', () => {
     expect(store.seqsOf(chat)).toEqual(oneToN(8));
     const more = await appender.append(send(chat, alice, 'after'));
     expect(more.message.seq).toBe(9);
+  });
+
+  it('sheds load: past the queue limit a send is refused at once with a retry hint', async () => {
+    const store = memoryStore();
+    const appender = appenderOn(store, 256, { maxQueue: 5 });
+    const chat = conversation();
+    const alice = sender();
+    const results = await Promise.allSettled(
+      oneToN(20).map((i) => appender.append(send(chat, alice, `q${i}`))),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(15);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'unavailable',
+      retryAfterSeconds: 1,
+    });
+    expect(store.seqsOf(chat)).toEqual(oneToN(5));
+  });
+
+  it('drops sends whose caller gave up or whose deadline passed before they were stored', async () => {
+    const store = memoryStore();
+    const chat = conversation();
+    const alice = sender();
+    const gaveUp = new AbortController();
+    const appender = appenderOn(store);
+    const abandoned = appender.append({ ...send(chat, alice, 'gone'), signal: gaveUp.signal });
+    gaveUp.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: 'unavailable' });
+
+    const late = appenderOn(store, 256, { deadlineMs: -1 });
+    await expect(late.append(send(chat, alice, 'late'))).rejects.toMatchObject({ code: 'unavailable' });
+    expect(store.count()).toBe(0);
+    // Nothing was stored, so nothing left a gap: the next send is seq 1.
+    expect((await appender.append(send(chat, alice, 'kept'))).message.seq).toBe(1);
   });
 });

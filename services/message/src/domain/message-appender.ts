@@ -8,6 +8,8 @@ import type { OutboxStore } from '../store/outbox-store.ts';
 
 /** A message to store, already validated and authorised. */
 export interface NewMessage {
+  /** Aborted when the caller gives up (its request closed): the send is then not stored. */
+  signal?: AbortSignal;
   conversationId: Types.ObjectId;
   senderId: string;
   clientMessageId: string;
@@ -25,6 +27,8 @@ export interface Appended {
 interface Pending extends NewMessage {
   resolve: (result: Appended) => void;
   reject: (error: unknown) => void;
+  /** After this (ms since the epoch) the send is refused rather than stored. */
+  deadline: number;
 }
 
 export interface AppenderOptions {
@@ -35,6 +39,10 @@ export interface AppenderOptions {
   maxBatch: number;
   /** How long the first send of a batch waits for company. */
   windowMs: number;
+  /** Sends waiting beyond this are refused at once with 503 and `Retry-After`. */
+  maxQueue: number;
+  /** A send not stored within this is refused (its caller is about to give up anyway). */
+  deadlineMs: number;
   /** Called once a batch is stored and acknowledged, to publish it and clear its outbox entry. */
   onStored: (messages: MessageRecord[], outboxEntryId: string) => void;
 }
@@ -83,10 +91,28 @@ export function createMessageAppender(options: AppenderOptions) {
     timer ??= setTimeout(run, options.windowMs);
   };
 
+  const overloaded = (message: string) =>
+    new MessageError('unavailable', message, undefined, { retryAfterSeconds: 1 });
+
+  /** Work nobody waits for any more is dropped before it costs a write. */
+  const stillWanted = (pending: Pending) => {
+    if (pending.signal?.aborted) {
+      pending.reject(overloaded('The request was abandoned'));
+      return false;
+    }
+    if (Date.now() > pending.deadline) {
+      pending.reject(overloaded('The message service is overloaded; retry shortly'));
+      return false;
+    }
+    return true;
+  };
+
   const run = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (inFlight || queue.length === 0) return;
+    if (inFlight) return;
+    queue = queue.filter(stillWanted);
+    if (queue.length === 0) return;
     const batch = queue.slice(0, options.maxBatch);
     queue = queue.slice(batch.length);
     inFlight = storeBatch(batch)
@@ -280,7 +306,12 @@ export function createMessageAppender(options: AppenderOptions) {
   return {
     append: (message: NewMessage) =>
       new Promise<Appended>((resolve, reject) => {
-        queue.push({ ...message, resolve, reject });
+        // Shed load early: a queue this long will not be stored before callers give up.
+        if (queue.length >= options.maxQueue) {
+          reject(overloaded('The message service is overloaded; retry shortly'));
+          return;
+        }
+        queue.push({ ...message, resolve, reject, deadline: Date.now() + options.deadlineMs });
         schedule();
       }),
 

@@ -97,6 +97,8 @@ export function createMessages(deps: {
       input: SendMessageBody,
       /** The sender's credentials, to ask the upload service about uploads not yet known. */
       onBehalfOf?: string,
+      /** Aborted when the caller gives up: a send not yet stored is then dropped. */
+      signal?: AbortSignal,
     ): Promise<{ message: Message; created: boolean }> {
       if (input.body === undefined && input.attachments === undefined) {
         throw new MessageError('empty_message', 'A message needs a body or attachments');
@@ -108,6 +110,7 @@ export function createMessages(deps: {
         onBehalfOf,
       );
       const { message, created } = await appender.append({
+        ...(signal ? { signal } : {}),
         conversationId: membership.conversationId,
         senderId,
         clientMessageId: input.clientMessageId,

@@ -50,11 +50,17 @@ export function messageRoutes(
       },
     },
     async (request, reply) => {
+      // A caller that gives up (its connection closes before the answer) cancels the send.
+      const abandoned = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abandoned.abort();
+      });
       const { message, created } = await messages.send(
         request.params.id,
         request.principal.userId,
         request.body,
         request.headers.authorization,
+        abandoned.signal,
       );
       return reply.status(created ? 201 : 200).send(message);
     },
