@@ -304,6 +304,12 @@ export function createMessageAppender(options: AppenderOptions) {
   }
 
   return {
+    /** Refuses at once when the queue is full: callers check before doing any other work. */
+    admit: () => {
+      if (queue.length >= options.maxQueue)
+        throw overloaded('The message service is overloaded; retry shortly');
+    },
+
     append: (message: NewMessage) =>
       new Promise<Appended>((resolve, reject) => {
         // Shed load early: a queue this long will not be stored before callers give up.

@@ -103,6 +103,7 @@ export function createMessages(deps: {
       if (input.body === undefined && input.attachments === undefined) {
         throw new MessageError('empty_message', 'A message needs a body or attachments');
       }
+      appender.admit(); // shed overload before spending a lookup on it
       const membership = await access.membershipOf(conversationId, senderId);
       const attachments = await attachmentsOf(
         senderId,
