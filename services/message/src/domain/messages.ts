@@ -10,7 +10,7 @@ export interface MessageEvents {
   /** Records a change's event in the outbox; resolves once it is durable. */
   record: (type: 'message.updated' | 'message.deleted', message: MessageRecord) => Promise<string>;
   /** Publishes a recorded event now (the relay retries failures). */
-  publish: (eventId: string, message: MessageRecord) => void;
+  publish: (type: 'message.updated' | 'message.deleted', eventId: string, message: MessageRecord) => void;
 }
 
 /** Uploads the read model has not heard of yet: asked of the upload service itself. */
@@ -55,7 +55,7 @@ export function createMessages(deps: {
     const eventId = await events.record(type, message);
     const updated = await messages.change(message._id, set);
     if (!updated) throw new MessageError('not_found', 'No such message');
-    events.publish(eventId, updated);
+    events.publish(type, eventId, updated);
     return updated;
   }
 

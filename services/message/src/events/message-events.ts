@@ -85,8 +85,7 @@ export function createEventPublisher(deps: {
       ]);
       return id;
     },
-    publish: (eventId, message) => {
-      const type = eventId.startsWith('message.deleted') ? 'message.deleted' : 'message.updated';
+    publish: (type, eventId, message) => {
       publishMessages(type, [{ eventId, message }])
         .then(() => outbox.remove(eventId))
         .catch(later);
