@@ -43,7 +43,9 @@ export function installErrorHandling(app: FastifyInstance, catalogue: ErrorCatal
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       const status = statusByCode[error.code] ?? 500;
-      if (status >= 500) request.log.error({ err: error }, 'domain error mapped to 5xx');
+      // Shedding load is expected and can come thousands of times a second: not an error.
+      if (status >= 500 && error.retryAfterSeconds === undefined)
+        request.log.error({ err: error }, 'domain error mapped to 5xx');
       const body: ErrorBody['error'] = { code: error.code, message: error.message };
       if (error.details !== undefined) body.details = error.details;
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));

@@ -32,6 +32,7 @@ export type MessageAppConfig = Pick<
   | 'SEND_BATCH_MAX'
   | 'SEND_BATCH_WINDOW_MS'
   | 'SEND_QUEUE_MAX'
+  | 'SEND_IN_FLIGHT_MAX'
   | 'SEND_DEADLINE'
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
@@ -106,7 +107,7 @@ export async function buildMessageApp(
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
-  messageRoutes(app, { messages, authenticate });
+  messageRoutes(app, { messages, authenticate, maxSendsInFlight: config.SEND_IN_FLIGHT_MAX });
 
   const models: Array<{ init: () => Promise<unknown> }> = [
     ...stores.messages.models,

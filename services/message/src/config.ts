@@ -20,6 +20,10 @@ export const messageConfigSpec = {
     default: 2048,
     desc: 'Sends waiting to be stored beyond which new ones get 503 with Retry-After',
   }),
+  SEND_IN_FLIGHT_MAX: num({
+    default: 256,
+    desc: 'Send requests worked on at once; more get 503 with Retry-After before any work',
+  }),
   SEND_DEADLINE: duration({
     default: 8,
     desc: 'A send not stored within this is refused (callers give up at 10 s)',

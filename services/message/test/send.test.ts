@@ -155,6 +155,27 @@ describe('POST /conversations/:id/messages', () => {
     expect(conversation.json().lastSeq).toBe(230);
   }, 120_000);
 
+  it('refuses sends past SEND_IN_FLIGHT_MAX before any work, with Retry-After, and recovers', async () => {
+    const narrow = await startMessage('send', { sameAs: service, env: { SEND_IN_FLIGHT_MAX: '3' } });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          narrow.send(ada, conversationId, { clientMessageId: `narrow-${i}`, body: 'x' }),
+        ),
+      );
+      const refused = answers.filter((a) => a.statusCode === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0]?.json().error?.code).toBe('unavailable');
+      expect((refused[0] as unknown as { headers: Record<string, string> }).headers['retry-after']).toBe('1');
+      expect(answers.filter((a) => a.statusCode === 201).length + refused.length).toBe(30);
+      // Once the burst is over, every slot is free again.
+      const after = await narrow.send(ada, conversationId, { clientMessageId: clientId(), body: 'after' });
+      expect(after.statusCode).toBe(201);
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('sheds load past SEND_QUEUE_MAX: 503 unavailable with Retry-After, and what it took stays gapless', async () => {
     const small = await startMessage('send', { sameAs: service, env: { SEND_QUEUE_MAX: '2' } });
     try {

@@ -7,7 +7,7 @@ import {
   MessageParams,
   SendMessageBody,
 } from '@palaver/contracts';
-import type { ServiceApp } from '@palaver/service-kit';
+import { inFlightLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
 
@@ -18,9 +18,15 @@ const secured = { tags: ['messages'], security: [{ bearer: [] }] };
 
 export function messageRoutes(
   app: ServiceApp,
-  deps: { messages: Messages; authenticate: (request: FastifyRequest) => Promise<void> },
+  deps: {
+    messages: Messages;
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    /** Most sends worked on at once; more are refused with 503 before any work. */
+    maxSendsInFlight: number;
+  },
 ) {
   const { messages } = deps;
+  const sendLimit = inFlightLimit(deps.maxSendsInFlight);
   const preHandler = deps.authenticate;
 
   app.get(
@@ -40,6 +46,7 @@ export function messageRoutes(
   app.post(
     '/conversations/:id/messages',
     {
+      onRequest: sendLimit.onRequest,
       preHandler,
       schema: {
         ...secured,
