@@ -123,6 +123,37 @@ describe('edit and delete', () => {
     expect(edit.json().error.code).toBe('message_deleted');
   });
 
+  it('keeps a delete that races an edit of the same message from another replica (20 rounds)', async () => {
+    // The store does not isolate updates: an edit that read the message before the delete
+    // wrote its tombstone can write the body back. The delete must win every time.
+    const replica = await startMessage('history', { sameAs: service });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const sent = (await service.send(bob, chatId, { clientMessageId: clientId(), body: 'draft' })).json();
+        const url = `/conversations/${chatId}/messages/${sent.seq}`;
+        const [edit, removal] = await Promise.all([
+          replica.app.inject({
+            method: 'PATCH',
+            url,
+            headers: bob.headers,
+            payload: { body: `edit ${round}` },
+          }),
+          service.app.inject({ method: 'DELETE', url, headers: bob.headers }),
+        ]);
+        expect(removal.statusCode).toBe(204);
+        expect([200, 409]).toContain(edit.statusCode);
+        const stored = (await history(`after=${sent.seq - 1}&limit=1`)).json().messages[0];
+        expect(stored, `round ${round}`).toMatchObject({
+          seq: sent.seq,
+          body: null,
+          deletedAt: expect.any(String),
+        });
+      }
+    } finally {
+      await replica.close();
+    }
+  }, 60_000);
+
   it('is 404 for an unknown seq and 400 for a bad one or a bad body', async () => {
     const missing = await service.app.inject({
       method: 'PATCH',

@@ -28,6 +28,7 @@ describeHotQueries(
     { collection: 'messages', filter: { conversationId: id, block: 3 } },
     { collection: 'messages', filter: { senderId: user, clientMessageId: 'c1' } },
     { collection: 'known_uploads', filter: { _id: id } },
+    { collection: 'message_deletions', filter: { _id: id } },
     { collection: 'conversations', filter: { _id: id } },
     { collection: 'conversations', filter: { uniqueKey: `direct:${id}:${user}` } },
     { collection: 'conversation_heads', filter: { _id: id } },

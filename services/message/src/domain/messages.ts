@@ -11,6 +11,8 @@ export interface MessageEvents {
   record: (type: 'message.updated' | 'message.deleted', message: MessageRecord) => Promise<string>;
   /** Publishes a recorded event now (the relay retries failures). */
   publish: (type: 'message.updated' | 'message.deleted', eventId: string, message: MessageRecord) => void;
+  /** Forgets a recorded event whose change did not hold. */
+  discard: (eventId: string) => Promise<void>;
 }
 
 /** Uploads the read model has not heard of yet: asked of the upload service itself. */
@@ -19,6 +21,13 @@ export type UploadLookup = (
   senderId: string,
   onBehalfOf: string | undefined,
 ) => Promise<MessageRecord['attachments']>;
+
+/** What a deleted message keeps: its row and seq, not its content. */
+const tombstoneOf = (deletedAt: Date | null): Partial<MessageRecord> => ({
+  body: null,
+  attachments: [],
+  deletedAt: deletedAt ?? new Date(),
+});
 
 const kindFor = (attachments: MessageRecord['attachments']): MessageRecord['kind'] => {
   if (attachments.length === 0) return 'text';
@@ -44,19 +53,6 @@ export function createMessages(deps: {
       throw new MessageError('forbidden', 'Only the sender can change a message');
     if (message.deletedAt) throw new MessageError('message_deleted', 'The message was deleted');
     return message;
-  }
-
-  /** The event is recorded before the change, and published with the message as stored. */
-  async function change(
-    message: MessageRecord,
-    type: 'message.updated' | 'message.deleted',
-    set: Partial<MessageRecord>,
-  ) {
-    const eventId = await events.record(type, message);
-    const updated = await messages.change(message._id, set);
-    if (!updated) throw new MessageError('not_found', 'No such message');
-    events.publish(type, eventId, updated);
-    return updated;
   }
 
   /** Attachments the sender uploaded, from the read model or else from the upload service. */
@@ -144,13 +140,29 @@ export function createMessages(deps: {
 
     async edit(conversationId: string, callerId: string, seq: number, body: string) {
       const message = await ownMessage(conversationId, callerId, seq);
-      return toMessage(await change(message, 'message.updated', { body, editedAt: new Date() }));
+      const eventId = await events.record('message.updated', message);
+      const updated = await messages.change(message._id, { body, editedAt: new Date() });
+      if (!updated) throw new MessageError('not_found', 'No such message');
+      if (await messages.wasDeleted(message._id)) {
+        // A delete raced this edit and may have been overwritten by it: the delete wins (it
+        // announces itself), and this edit never happened.
+        await messages.change(message._id, tombstoneOf(updated.deletedAt));
+        await events.discard(eventId);
+        throw new MessageError('message_deleted', 'The message was deleted');
+      }
+      events.publish('message.updated', eventId, updated);
+      return toMessage(updated);
     },
 
-    /** Leaves a tombstone: the row and its seq stay, the content goes. */
+    /** Leaves a tombstone: the row and its seq stay, the content goes; a racing edit cannot bring it back. */
     async remove(conversationId: string, callerId: string, seq: number) {
       const message = await ownMessage(conversationId, callerId, seq);
-      await change(message, 'message.deleted', { body: null, attachments: [], deletedAt: new Date() });
+      // The event first, then the deletion itself (which an edit cannot undo), then the tombstone.
+      const eventId = await events.record('message.deleted', message);
+      await messages.recordDeletion(message._id);
+      const updated = await messages.change(message._id, tombstoneOf(null));
+      if (!updated) throw new MessageError('not_found', 'No such message');
+      events.publish('message.deleted', eventId, updated);
     },
   };
 }

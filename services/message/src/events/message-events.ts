@@ -90,6 +90,9 @@ export function createEventPublisher(deps: {
         .then(() => outbox.remove(eventId))
         .catch(later);
     },
+    discard: async (eventId) => {
+      await outbox.remove(eventId);
+    },
   };
 
   async function publishRecorded(events: RecordedEvent[]) {

@@ -1,4 +1,5 @@
 import type { Attachment, MessageKind } from '@palaver/contracts';
+import { isDuplicateKey } from '@palaver/service-kit';
 import { type Connection, Schema, Types } from 'mongoose';
 
 const attachmentSchema = new Schema(
@@ -83,11 +84,22 @@ export interface KnownUploadRecord {
   height?: number;
 }
 
+/**
+ * That a message was deleted, as an insert under its id: updates of the message document
+ * are not isolated on FerretDB, so an edit racing the delete could write the old body back;
+ * the edit checks this afterwards and puts the tombstone back (a delete always wins).
+ */
+const deletionSchema = new Schema(
+  { _id: { type: Schema.Types.ObjectId, required: true }, at: { type: Date, required: true } },
+  { collection: 'message_deletions', versionKey: false },
+);
+
 const oid = (id: Types.ObjectId | string) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 export function createMessageStore(connection: Connection) {
   const Message = connection.model('Message', messageSchema);
   const KnownUpload = connection.model('KnownUpload', knownUploadSchema);
+  const Deletion = connection.model('MessageDeletion', deletionSchema);
 
   const findBySeq = (conversationId: Types.ObjectId | string, seq: number) =>
     Message.findOne({ conversationId: oid(conversationId), seq })
@@ -95,7 +107,7 @@ export function createMessageStore(connection: Connection) {
       .exec();
 
   return {
-    models: [Message, KnownUpload],
+    models: [Message, KnownUpload, Deletion],
 
     /**
      * Inserts in order and stops at the first duplicate on MongoDB, and on FerretDB when
@@ -159,6 +171,17 @@ export function createMessageStore(connection: Connection) {
       ),
 
     /** Applies an edit or tombstone to one message. */
+    /** Records that a message is deleted, before its tombstone is written (idempotent). */
+    recordDeletion: async (id: Types.ObjectId) => {
+      try {
+        await Deletion.collection.insertOne({ _id: id, at: new Date() });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    },
+
+    wasDeleted: async (id: Types.ObjectId) => (await Deletion.exists({ _id: id }).exec()) !== null,
+
     change: (id: Types.ObjectId, set: Partial<MessageRecord>) =>
       Message.findByIdAndUpdate(id, { $set: set }, { new: true }).lean<MessageRecord>().exec(),
 
