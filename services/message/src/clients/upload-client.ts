@@ -35,7 +35,8 @@ export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000
         const body: unknown = await response.json();
         if (!upload.Check(body) || body.uploaderId !== senderId) return null;
         return {
-          uploadId: new Types.ObjectId(body.id),
+          _id: new Types.ObjectId(body.id),
+          uploaderId: new Types.ObjectId(body.uploaderId),
           name: body.name,
           mime: body.mime,
           size: body.size,
@@ -44,6 +45,6 @@ export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000
         };
       }),
     );
-    return found.filter((a) => a !== null);
+    return found.filter((upload) => upload !== null);
   };
 }

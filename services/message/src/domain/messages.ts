@@ -1,7 +1,7 @@
 import type { HistoryQuery, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
 import { MessageError } from '../errors.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
-import type { MessageRecord, MessageStore } from '../store/message-store.ts';
+import type { KnownUploadRecord, MessageRecord, MessageStore } from '../store/message-store.ts';
 import type { ConversationAccess } from './conversation-access.ts';
 import type { MessageAppender } from './message-appender.ts';
 import { toMessage } from './views.ts';
@@ -20,7 +20,16 @@ export type UploadLookup = (
   uploadIds: string[],
   senderId: string,
   onBehalfOf: string | undefined,
-) => Promise<MessageRecord['attachments']>;
+) => Promise<KnownUploadRecord[]>;
+
+const toAttachment = (upload: KnownUploadRecord): MessageRecord['attachments'][number] => ({
+  uploadId: upload._id,
+  name: upload.name,
+  mime: upload.mime,
+  size: upload.size,
+  ...(upload.width ? { width: upload.width } : {}),
+  ...(upload.height ? { height: upload.height } : {}),
+});
 
 /** What a deleted message keeps: its row and seq, not its content. */
 const tombstoneOf = (deletedAt: Date | null): Partial<MessageRecord> => ({
@@ -65,18 +74,11 @@ export function createMessages(deps: {
     const known = await messages.uploadsOf(senderId, uploadIds);
     const unknown = uploadIds.filter((id) => !known.some((u) => u._id.equals(id)));
     const fetched = unknown.length > 0 ? await deps.lookupUploads(unknown, senderId, onBehalfOf) : [];
-    const found = new Map<string, MessageRecord['attachments'][number]>();
-    for (const upload of known) {
-      found.set(upload._id.toHexString(), {
-        uploadId: upload._id,
-        name: upload.name,
-        mime: upload.mime,
-        size: upload.size,
-        ...(upload.width ? { width: upload.width } : {}),
-        ...(upload.height ? { height: upload.height } : {}),
-      });
-    }
-    for (const attachment of fetched) found.set(attachment.uploadId.toHexString(), attachment);
+    // What the upload service told is remembered, so the next send need not ask again.
+    await Promise.all(fetched.map((upload) => messages.rememberUpload(upload)));
+    const found = new Map(
+      [...known, ...fetched].map((upload) => [upload._id.toHexString(), toAttachment(upload)]),
+    );
     // Only files the sender uploaded; anything else looks like it does not exist.
     const missing = uploadIds.filter((id) => !found.has(id));
     if (missing.length > 0) {
