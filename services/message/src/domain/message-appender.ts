@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { duplicateIndexes, isDuplicateKey } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
@@ -47,8 +48,14 @@ export interface AppenderOptions {
   onStored: (messages: MessageRecord[], outboxEntryId: string) => void;
 }
 
-/** Failed inserts (seqs taken by another replica) before a batch gives up with 503. */
-const maxFailedAttempts = 8;
+/**
+ * Inserts in a row that stored nothing (every seq taken by another replica) before a batch
+ * gives up with 503. Each one means another replica made progress, so this only bounds a
+ * send starved by a busier writer; sends past their deadline are dropped before this.
+ */
+const maxFruitlessAttempts = 20;
+/** Upper bound of the random pause after a collision, so two replicas stop colliding in step. */
+const collisionBackoffMs = (attempt: number) => Math.random() * Math.min(50, 2 ** attempt);
 /**
  * Documents per insert. FerretDB inserts in batches of 100 and, past the first, goes on
  * after a duplicate even when asked to stop; within 100 it stops as MongoDB does.
@@ -175,10 +182,16 @@ export function createMessageAppender(options: AppenderOptions) {
     recorded.catch(() => undefined); // awaited below; a failure fails the batch
 
     const announced: MessageRecord[] = [];
-    let failures = 0;
+    let fruitless = 0;
+    let collisions = 0;
     while (groups.size > 0) {
-      if (failures >= maxFailedAttempts)
+      if (fruitless >= maxFruitlessAttempts)
         throw new MessageError('unavailable', 'Could not allocate a sequence number; retry');
+      if (collisions > 0) {
+        await sleep(collisionBackoffMs(collisions));
+        dropAbandoned(groups);
+        if (groups.size === 0) break;
+      }
       const remaining = [...groups.values()].slice(0, insertChunk).map((group) => group[0] as Pending);
       const records: MessageRecord[] = [];
       for (const pending of remaining) {
@@ -204,11 +217,21 @@ export function createMessageAppender(options: AppenderOptions) {
       for (const message of outcome.inserted) settle(message, true);
       for (const original of outcome.retried) settle(original, false);
       announced.push(...outcome.inserted, ...outcome.retried);
-      if (!outcome.complete) failures++;
+      if (!outcome.complete) collisions++;
+      fruitless = outcome.inserted.length + outcome.retried.length === 0 ? fruitless + 1 : 0;
     }
     // A retry announces its original again: if the first attempt died before publishing,
     // this is what delivers it; consumers drop repeats by event id.
     options.onStored(announced, entryId);
+  }
+
+  /** Between attempts, sends whose callers gave up are refused rather than retried. */
+  function dropAbandoned(groups: Map<string, Pending[]>) {
+    for (const [key, group] of groups) {
+      const wanted = group.filter(stillWanted);
+      if (wanted.length === 0) groups.delete(key);
+      else groups.set(key, wanted);
+    }
   }
 
   /**
