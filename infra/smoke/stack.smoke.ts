@@ -246,6 +246,99 @@ describe('the stack through the edge', () => {
     }
   });
 
+  it("refuses an ended session's token on every route of every service and on the socket within 1 s", async () => {
+    const docs = ['/api/auth/docs/json', '/api/messages/docs/json', '/api/uploads/docs/json'];
+    const routes: Array<{ method: string; path: string }> = [];
+    for (const doc of docs) {
+      const spec = await api<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('GET', doc);
+      for (const [path, operations] of Object.entries(spec.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          if (!operation.security?.length) continue;
+          // Ids that parse but name nothing: the token is checked before anything is looked up.
+          const concrete = path.replace(/\{[^}]+\}/g, '0123456789abcdef01234567');
+          routes.push({ method: method.toUpperCase(), path: `/api${concrete}` });
+        }
+      }
+    }
+    expect(routes.length).toBeGreaterThan(15);
+    const statusOf = async (route: { method: string; path: string }, token: string) => {
+      const hasBody = !['GET', 'DELETE', 'HEAD'].includes(route.method);
+      const response = await edgeFetch(`${edge}${route.path}`, {
+        method: route.method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(hasBody ? { body: '{}' } : {}),
+      });
+      return { status: response.status, body: await response.text() };
+    };
+
+    // Logout, and a stolen refresh token replayed (reuse revokes the whole session).
+    for (const ending of ['logout', 'refresh reuse'] as const) {
+      const username = `smoke_${randomBytes(5).toString('hex')}`;
+      const password = 'correct horse battery staple';
+      await api('POST', '/api/auth/register', { username, password, displayName: 'Ending' });
+      const pair = await api<{ user: { id: string }; accessToken: string; refreshToken: string }>(
+        'POST',
+        '/api/auth/login',
+        { username, password },
+      );
+      const person = { id: pair.user.id, token: pair.accessToken };
+      const live = await connect(person);
+      const closed = new Promise<void>((resolve) => live.once('disconnect', () => resolve()));
+      // The token works before: a conversation to reach afterwards.
+      const chat = await api<{ id: string }>(
+        'POST',
+        '/api/conversations',
+        { type: 'direct', userId: ada.id },
+        person.token,
+      );
+
+      const endedAt = Date.now();
+      if (ending === 'logout') {
+        await api('POST', '/api/auth/logout', undefined, person.token);
+      } else {
+        await api('POST', '/api/auth/refresh', { refreshToken: pair.refreshToken });
+        const replay = await edgeFetch(`${edge}/api/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refreshToken: pair.refreshToken }),
+        });
+        expect(replay.status).toBe(401);
+      }
+      const send = await statusOf(
+        { method: 'POST', path: `/api/conversations/${chat.id}/messages` },
+        person.token,
+      );
+      const handshake = await new Promise<unknown>((resolve) => {
+        const socket: Client = io(edge, {
+          auth: { token: person.token },
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+        });
+        socket.once('connect', () => {
+          socket.disconnect();
+          resolve('connected');
+        });
+        socket.once('connect_error', (error) => resolve((error as { data?: unknown }).data));
+      });
+      await closed;
+      const within = Date.now() - endedAt;
+      expect(send.status, `${ending}: send ${send.body}`).toBe(401);
+      expect(handshake, ending).toMatchObject({ code: 'unauthorized' });
+      expect(within, `${ending}: live socket closed after ${within} ms`).toBeLessThan(1000);
+      for (const route of routes) {
+        const { status, body } = await statusOf(route, person.token);
+        expect(status, `${ending}: ${route.method} ${route.path} ${body}`).toBe(401);
+        expect(JSON.parse(body)).toMatchObject({
+          error: { code: expect.any(String), message: expect.any(String) },
+        });
+      }
+    }
+  });
+
   it('stops everything and leaves no process behind', async () => {
     for (const socket of clients) socket.disconnect();
     await palaverCommand('down');

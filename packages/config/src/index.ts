@@ -100,6 +100,15 @@ export const brokerSpec = (defaultQueuePrefix: string) => ({
   QUEUE_PREFIX: str({ default: defaultQueuePrefix }),
 });
 
+/** Redis, shared by the replicas of every service. */
+export const redisSpec = {
+  REDIS_URL: url(),
+  REDIS_PREFIX: str({
+    default: 'palaver:',
+    desc: "Start of every Redis key; one value per deployment, as services read each other's (ended sessions)",
+  }),
+};
+
 /** The claims every service checks on an access token (auth also signs with them). */
 export const tokenClaimsSpec = {
   JWT_ISSUER: str({ default: 'palaver-auth' }),

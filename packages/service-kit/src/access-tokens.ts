@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -8,6 +9,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { DomainError } from './domain-error.ts';
+import { createRevocationList, type RevocationList } from './revocation-list.ts';
 
 /** Who a verified access token speaks for. */
 export interface Principal {
@@ -23,6 +25,11 @@ export interface AccessTokenVerifierOptions {
   jwks: URL | JSONWebKeySet;
   issuer: string;
   audience: string;
+  /**
+   * Ended sessions, checked after the signature: a revoked session's tokens are refused
+   * though unexpired. `null` only where the caller checks sessions itself (auth).
+   */
+  revocations: RevocationList | null;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Principal>;
@@ -37,6 +44,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       : createLocalJWKSet(options.jwks);
 
   return async (token) => {
+    let principal: Principal;
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
@@ -47,7 +55,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
         throw new DomainError('unauthorized', 'The access token is invalid');
       }
-      return {
+      principal = {
         userId: payload.sub,
         sessionId: payload.sid,
         tokenId: payload.jti as string,
@@ -60,7 +68,25 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       }
       throw new DomainError('unauthorized', 'The access token is invalid');
     }
+    await options.revocations?.check(principal.sessionId);
+    return principal;
   };
+}
+
+/**
+ * The verifier of a service other than auth: keys from auth's JWKS URL, ended sessions
+ * from the revocation list in `redis` (a client without an ioredis `keyPrefix`).
+ */
+export function createServiceTokenVerifier(
+  config: { JWKS_URL: string; JWT_ISSUER: string; JWT_AUDIENCE: string; REDIS_PREFIX: string },
+  redis: Redis,
+): AccessTokenVerifier {
+  return createAccessTokenVerifier({
+    jwks: new URL(config.JWKS_URL),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    revocations: createRevocationList(redis, config.REDIS_PREFIX),
+  });
 }
 
 declare module 'fastify' {
@@ -69,7 +95,7 @@ declare module 'fastify' {
   }
 }
 
-/** Reads `Authorization: Bearer <token>`; a preHandler that rejects with 401 otherwise. */
+/** Reads `Authorization: Bearer <token>`; an onRequest hook that rejects with 401 otherwise. */
 export function requireAccessToken(verify: AccessTokenVerifier) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;

@@ -4,6 +4,7 @@ import type { Broker, Relay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import {
   createAccessTokenVerifier,
+  createRevocationList,
   createServiceApp,
   DomainError,
   mongoReadiness,
@@ -19,7 +20,12 @@ import { type SessionExpiry, startSessionExpiry } from './domain/session-expiry.
 import { createSessions } from './domain/sessions.ts';
 import type { KeyRing } from './domain/signing-keys.ts';
 import { authErrors } from './errors.ts';
-import { revocationAnnouncer, startRevocationRelay } from './events/session-events.ts';
+import {
+  type RevocationListKeeper,
+  revocationAnnouncer,
+  startRevocationListKeeper,
+  startRevocationRelay,
+} from './events/session-events.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { jwksRoutes } from './routes/jwks-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
@@ -55,7 +61,12 @@ export interface AuthApp extends ServiceKit {
   relay: Relay;
   /** Deletes expired sessions and refresh tokens; runs on an interval, callable by tests. */
   sessionExpiry: SessionExpiry;
+  /** Refills the revocation list in Redis when it lost its data. */
+  revocationList: RevocationListKeeper;
 }
+
+/** How often auth checks that the revocation list in Redis is still complete. */
+const revocationListCheckMs = 2000;
 
 /** Builds the auth service from config and connected dependencies; does not listen. */
 export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies): Promise<AuthApp> {
@@ -103,6 +114,12 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
 
   const users = createUserStore(deps.mongo);
   const sessionStore = createSessionStore(deps.mongo);
+  const revocation = {
+    broker: deps.broker,
+    list: createRevocationList(deps.redis, config.REDIS_PREFIX),
+    store: sessionStore,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
+  };
   const sessions = createSessions({
     store: sessionStore,
     policy: {
@@ -110,17 +127,18 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL,
     },
     signAccessToken: (claims) => app.jwt.sign(claims),
-    announceRevocation: revocationAnnouncer(deps.broker),
+    announceRevocation: revocationAnnouncer(revocation),
     onAnnounceFailure: (err) => app.log.warn({ err }, 'revocation not announced yet; the relay will retry'),
   });
   const accounts = createAccounts({ users, sessions });
 
-  // Auth verifies its own tokens exactly as every other service does, then also
-  // checks the session is live (other services learn revocations from the event).
+  // Auth verifies its own tokens as every other service does, but checks the session in
+  // its own store (the revocation list is a copy of that, for the other services).
   const verify = createAccessTokenVerifier({
     jwks: deps.keyRing.jwks,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    revocations: null,
   });
   const bearer = requireAccessToken(verify);
   const authenticate = async (request: FastifyRequest) => {
@@ -144,8 +162,7 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
   await Promise.all([users.model.init(), ...sessionStore.models.map((model) => model.init())]);
 
   const relay = startRevocationRelay({
-    broker: deps.broker,
-    store: sessionStore,
+    ...revocation,
     intervalMs: config.RELAY_INTERVAL * 1000,
     logger: app.log as Logger,
   });
@@ -154,9 +171,14 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
     intervalMs: config.SESSION_SWEEP_INTERVAL * 1000,
     logger: app.log as Logger,
   });
+  const revocationList = startRevocationListKeeper({
+    ...revocation,
+    intervalMs: revocationListCheckMs,
+    logger: app.log as Logger,
+  });
   app.addHook('onClose', async () => {
-    await Promise.all([relay.stop(), sessionExpiry.stop()]);
+    await Promise.all([relay.stop(), sessionExpiry.stop(), revocationList.stop()]);
   });
 
-  return { ...kit, relay, sessionExpiry };
+  return { ...kit, relay, sessionExpiry, revocationList };
 }

@@ -1,10 +1,10 @@
 import {
-  bool,
   duration,
   listenSpec,
   loadConfig,
   mongoSpec,
   num,
+  redisSpec,
   str,
   tokenClaimsSpec,
   url,
@@ -13,8 +13,7 @@ import {
 export const authConfigSpec = {
   ...listenSpec(4001),
   ...mongoSpec,
-  REDIS_URL: url(),
-  REDIS_PREFIX: str({ default: 'palaver:' }),
+  ...redisSpec,
   AMQP_URL: url(),
   BROKER_EXCHANGE: str({ default: 'palaver.events' }),
   JWT_KEYS_DIR: str({ desc: 'Folder of <kid>.pem keys: private keys sign, public-only keys still verify' }),
@@ -36,7 +35,6 @@ export const authConfigSpec = {
     default: 3600,
     desc: 'How often expired sessions and refresh tokens are deleted',
   }),
-  OPENAPI_ENABLED: bool({ default: true }),
 };
 
 export type AuthConfig = ReturnType<typeof loadAuthConfig>;

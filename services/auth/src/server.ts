@@ -14,6 +14,7 @@ async function main() {
 
   const mongo = mongoose.createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => logger.warn({ err }, 'redis error'));
   const broker = new Broker({
     url: config.AMQP_URL,
     exchange: config.BROKER_EXCHANGE,

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   sameAs?: AuthHarness;
   /** Use this broker URL instead (an unreachable one simulates a broker outage). */
   amqpUrl?: string;
+  /** Use this Redis URL instead (an unreachable one simulates a Redis outage). */
+  redisUrl?: string;
   keysDir?: string;
 }
 
@@ -48,7 +50,7 @@ export async function startAuth(label: string, options: HarnessOptions = {}): Pr
 
   const config = loadAuthConfig({
     MONGO_URL: env.mongoDatabaseUrl,
-    REDIS_URL: env.redisUrl,
+    REDIS_URL: options.redisUrl ?? env.redisUrl,
     REDIS_PREFIX: env.redisPrefix,
     AMQP_URL: options.amqpUrl ?? env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
@@ -61,6 +63,7 @@ export async function startAuth(label: string, options: HarnessOptions = {}): Pr
     .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 })
     .asPromise();
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined); // an outage is what some tests simulate
   const broker = new Broker({
     url: config.AMQP_URL,
     exchange: config.BROKER_EXCHANGE,

@@ -1,18 +1,34 @@
+import { createRevocationList, DomainError, type RevocationList } from '@palaver/service-kit';
 import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthHarness, bearer, register, startAuth } from './auth-harness.ts';
 
 let auth: AuthHarness;
 let events: EventRecorder;
+let redis: Redis;
+/** The revocation list as every other service reads it. */
+let list: RevocationList;
 beforeAll(async () => {
   auth = await startAuth('sessions');
   events = await recordEvents(auth.env.amqpUrl, auth.env.exchange, 'auth.#');
+  redis = new Redis(auth.env.redisUrl);
+  list = createRevocationList(redis, auth.env.redisPrefix);
+  await auth.revocationList.check(); // as at start: the list is complete
 });
 afterAll(async () => {
   await events.close();
+  await redis.quit();
   await auth.close();
 });
+
+/** What another service's check of `sessionId` says: 'live', or the refusal's code. */
+const listed = (sessionId: string) =>
+  list.check(sessionId).then(
+    () => 'live',
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
+  );
 
 const refresh = (refreshToken: unknown) =>
   auth.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } as object });
@@ -59,6 +75,7 @@ describe('POST /auth/refresh', () => {
       (e) => e.type === 'auth.session.revoked' && (e.data as { sessionId: string }).sessionId === sid,
     );
     expect(event).toMatchObject({ version: 1, data: { userId: account.user.id, reason: 'refresh_reuse' } });
+    expect(await listed(sid as string)).toBe('unauthorized');
   });
 
   it('lets only one of two concurrent refreshes with one token succeed', async () => {
@@ -98,8 +115,12 @@ describe('POST /auth/logout', () => {
     ).json();
     const sid = decodeJwt(account.accessToken).sid;
 
+    expect(await listed(sid as string)).toBe('live');
     const response = await logout(account.accessToken);
     expect(response.statusCode).toBe(204);
+    // Listed before the answer: every other service refuses its tokens from now on.
+    expect(await listed(sid as string)).toBe('unauthorized');
+    expect(await listed(decodeJwt(other.accessToken).sid as string)).toBe('live');
     expect((await refresh(account.refreshToken)).json().error.code).toBe('session_revoked');
     expect((await me(account.accessToken)).json().error.code).toBe('session_revoked');
     expect((await me(other.accessToken)).statusCode).toBe(200);
@@ -136,6 +157,8 @@ describe('POST /auth/logout', () => {
       ).toBe(204);
       const stored = await auth.mongo.collection('sessions').findOne({ _id: sid as never });
       expect(stored).toMatchObject({ revocationPublished: false, revokeReason: 'logout' });
+      // Refused everywhere already: the list does not wait for the broker.
+      expect(await listed(sid)).toBe('unauthorized');
       expect(events.events.some((e) => (e.data as { sessionId?: string }).sessionId === sid)).toBe(false);
 
       // Any replica with a broker publishes it.
@@ -148,6 +171,50 @@ describe('POST /auth/logout', () => {
     } finally {
       await cutOff.close();
     }
+  });
+});
+
+describe('the revocation list', () => {
+  it('lists a session revoked while Redis was unreachable once the relay runs', async () => {
+    const cutOff = await startAuth('sessions', { sameAs: auth, redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      const account = await register(cutOff);
+      const sid = decodeJwt(account.accessToken).sid as string;
+      expect(
+        (
+          await cutOff.app.inject({
+            method: 'POST',
+            url: '/auth/logout',
+            headers: bearer(account.accessToken),
+          })
+        ).statusCode,
+      ).toBe(204);
+      expect(await listed(sid)).toBe('live');
+      await auth.relay.flush();
+      expect(await listed(sid)).toBe('unauthorized');
+    } finally {
+      await cutOff.close();
+    }
+  });
+
+  it('is refilled after Redis lost its data; until then other services refuse every token', async () => {
+    const [ended, live] = await Promise.all([register(auth), register(auth)]);
+    const endedSid = decodeJwt(ended.accessToken).sid as string;
+    const liveSid = decodeJwt(live.accessToken).sid as string;
+    expect((await logout(ended.accessToken)).statusCode).toBe(204);
+
+    // Redis restarted empty: this file's keys are gone.
+    const keys = await redis.keys(`${auth.env.redisPrefix}revoked-*`);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    await redis.del(...keys);
+    expect(await listed(liveSid)).toBe('unavailable');
+    expect(await listed(endedSid)).toBe('unavailable');
+
+    expect(await auth.revocationList.check()).toBe(true);
+    expect(await listed(endedSid)).toBe('unauthorized');
+    expect(await listed(liveSid)).toBe('live');
+    expect(await redis.ttl(`${auth.env.redisPrefix}revoked-session:${endedSid}`)).toBeGreaterThan(900);
+    expect(await auth.revocationList.check()).toBe(false); // complete: nothing to do
   });
 });
 

@@ -20,6 +20,7 @@ import type { Message, ServerToClientEvents } from '@palaver/contracts';
 import { median, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
 import { percentile, type ServiceProcess, startServiceProcess } from '@palaver/testing/process-tools';
+import { markRevocationListComplete } from '@palaver/testing/revocation-list';
 import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import amqp from 'amqplib';
 import mongoose from 'mongoose';
@@ -65,9 +66,13 @@ async function deploy(
   const exchange = `${id}.events`;
   const mongoUrl = new URL(infra.mongoUrl);
   mongoUrl.pathname = `/${id}`;
+  // Stands in for auth's revocation list, which services need to accept tokens.
+  await markRevocationListComplete({ redisUrl: infra.redisUrl, redisPrefix: `${id}:` });
   const message = await startServiceProcess(messageEntry, {
     MONGO_URL: mongoUrl.toString(),
     AMQP_URL: infra.amqpUrl,
+    REDIS_URL: infra.redisUrl,
+    REDIS_PREFIX: `${id}:`,
     BROKER_EXCHANGE: exchange,
     QUEUE_PREFIX: `${id}.message`,
     JWKS_URL: jwksUrl,
@@ -78,7 +83,7 @@ async function deploy(
         REPLICA_ID: `${id}-${n}`,
         FANOUT: mode,
         REDIS_URL: infra.redisUrl,
-        REDIS_KEY_PREFIX: `${id}:`,
+        REDIS_PREFIX: `${id}:`,
         ADAPTER_CHANNEL_PREFIX: `${id}:sio`,
         AMQP_URL: infra.amqpUrl,
         BROKER_EXCHANGE: exchange,

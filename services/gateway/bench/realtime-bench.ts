@@ -17,6 +17,7 @@ import type { ClientToServerEvents, Message, ServerToClientEvents } from '@palav
 import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
 import { percentile, type ServiceProcess, startServiceProcess } from '@palaver/testing/process-tools';
+import { markRevocationListComplete } from '@palaver/testing/revocation-list';
 import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import amqp from 'amqplib';
 import mongoose from 'mongoose';
@@ -75,9 +76,13 @@ async function main() {
     lines.push(line);
   };
   try {
+    // Stands in for auth's revocation list, which services need to accept tokens.
+    await markRevocationListComplete({ redisUrl: infra.redisUrl, redisPrefix: `${id}:` });
     const message = await startServiceProcess(messageEntry, {
       MONGO_URL: mongoUrl.toString(),
       AMQP_URL: infra.amqpUrl,
+      REDIS_URL: infra.redisUrl,
+      REDIS_PREFIX: `${id}:`,
       BROKER_EXCHANGE: `${id}.events`,
       QUEUE_PREFIX: `${id}.message`,
       JWKS_URL: jwks.url,
@@ -88,7 +93,7 @@ async function main() {
         startServiceProcess(gatewayEntry, {
           REPLICA_ID: `${id}-${n}`,
           REDIS_URL: infra.redisUrl,
-          REDIS_KEY_PREFIX: `${id}:`,
+          REDIS_PREFIX: `${id}:`,
           ADAPTER_CHANNEL_PREFIX: `${id}:sio`,
           AMQP_URL: infra.amqpUrl,
           BROKER_EXCHANGE: `${id}.events`,

@@ -15,7 +15,6 @@ import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
 import { authenticateHandshake } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
-import { createRevokedSessions } from './realtime/revoked-sessions.ts';
 import type { GatewayServer } from './realtime/rooms.ts';
 import { createSendRateLimiter } from './realtime/send-rate-limiter.ts';
 
@@ -33,7 +32,6 @@ export type GatewayAppConfig = Pick<
   | 'SEND_BURST'
   | 'EVENT_RATE'
   | 'EVENT_BURST'
-  | 'ACCESS_TOKEN_TTL'
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
   | 'PRESENCE_MAX_GROUP'
@@ -119,14 +117,13 @@ export async function buildGatewayApp(
   // Membership changes refresh the cache on the replicas that see the event: all of them
   // with a queue per replica, only one with a shared queue — so there it is not cached.
   const members = createMemberDirectory(deps.messageApi, config.FANOUT === 'replica-queue' ? 60_000 : 0);
-  const revokedSessions = createRevokedSessions(deps.redis, config.ACCESS_TOKEN_TTL);
   const isDraining = () => health.draining;
 
   // A replica restarting under the same REPLICA_ID (a container restart) first drops what
   // its previous life registered, so those sockets do not keep their users online.
   for (const userId of await presence.forgetReplica(config.REPLICA_ID)) announcer.announce(userId, 'offline');
 
-  io.use(authenticateHandshake(deps.verifyAccessToken, revokedSessions, isDraining));
+  io.use(authenticateHandshake(deps.verifyAccessToken, isDraining));
   handleConnections({
     io,
     presence,
@@ -139,7 +136,6 @@ export async function buildGatewayApp(
       burst: config.SEND_BURST,
     }),
     verifyAccessToken: deps.verifyAccessToken,
-    revokedSessions,
     eventRate: { perSecond: config.EVENT_RATE, burst: config.EVENT_BURST },
     syncPage: config.SYNC_PAGE,
     typingTtlMs: config.TYPING_TTL * 1000,
@@ -156,7 +152,6 @@ export async function buildGatewayApp(
     members,
     metrics,
     presence,
-    revokedSessions,
     claims: fanoutMode === 'replica-queue' ? localEventClaims() : sharedEventClaims(deps.redis),
     presenceMaxGroup: config.PRESENCE_MAX_GROUP,
     logger,

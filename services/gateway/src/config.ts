@@ -6,6 +6,7 @@ import {
   listenSpec,
   loadConfig,
   num,
+  redisSpec,
   str,
   tokenVerifierSpec,
   url,
@@ -18,8 +19,7 @@ export const gatewayConfigSpec = {
     default: `${hostname()}-${process.pid}`,
     desc: 'Names this replica in Redis presence keys and broker queues; unique per running replica',
   }),
-  REDIS_URL: url(),
-  REDIS_KEY_PREFIX: str({ default: 'palaver:gateway:', desc: 'Prefix of presence and rate-limit keys' }),
+  ...redisSpec,
   ADAPTER_CHANNEL_PREFIX: str({ default: 'socket.io', desc: "Socket.IO Redis adapter's channel prefix" }),
   ...brokerSpec('palaver.gateway'),
   FANOUT: str({
@@ -35,10 +35,6 @@ export const gatewayConfigSpec = {
   SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
   EVENT_RATE: num({ default: 20, desc: 'Client events per second one socket may sustain (sync costs more)' }),
   EVENT_BURST: num({ default: 60, desc: 'Client events one socket may send at once' }),
-  ACCESS_TOKEN_TTL: duration({
-    default: 900,
-    desc: "The longest access-token lifetime auth issues: how long a revoked session's tokens stay refused",
-  }),
   PRESENCE_HEARTBEAT: duration({ default: 5, desc: 'How often a replica renews its heartbeat' }),
   PRESENCE_TIMEOUT: duration({
     default: 20,

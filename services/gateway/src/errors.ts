@@ -21,4 +21,3 @@ export const sendingTooFast = () =>
   new GatewayError('rate_limited', 'Sending too fast; wait a moment and retry');
 export const tooManyEvents = () =>
   new GatewayError('rate_limited', 'Too many events on this connection; slow down and retry');
-export const sessionEnded = () => new GatewayError('unauthorized', 'This session has ended; sign in again');

@@ -1,6 +1,6 @@
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
+import { createServiceTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
 import { Redis } from 'ioredis';
 import { buildGatewayApp } from './app.ts';
 import { createMessageApi } from './clients/message-api.ts';
@@ -10,7 +10,11 @@ async function main() {
   const config = loadGatewayConfig();
   const logger = createLogger('gateway', config.LOG_LEVEL);
 
-  const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
+  // The gateway's own keys (presence, rate buckets) under REDIS_PREFIX + gateway:.
+  const redis = new Redis(config.REDIS_URL, {
+    keyPrefix: `${config.REDIS_PREFIX}gateway:`,
+    lazyConnect: true,
+  });
   const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
   const adapterSub = adapterPub.duplicate();
   for (const client of [redis, adapterPub, adapterSub]) {
@@ -32,11 +36,8 @@ async function main() {
     adapterPub,
     adapterSub,
     broker,
-    verifyAccessToken: createAccessTokenVerifier({
-      jwks: new URL(config.JWKS_URL),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    }),
+    // adapterPub has no keyPrefix: the revocation list is auth's, under REDIS_PREFIX.
+    verifyAccessToken: createServiceTokenVerifier(config, adapterPub),
     messageApi: createMessageApi(config.MESSAGE_URL),
     logger,
   });

@@ -103,6 +103,8 @@ describe('session revocation', () => {
       await stack.connect(replica(1), user),
     ];
     const kept = await stack.connect(replica(1), otherSession);
+    // As auth revokes: the session listed as ended first, then the event.
+    await stack.revocations.list.revoke(user.sessionId, 900);
     await stack.broker.publish('auth.session.revoked', {
       sessionId: user.sessionId,
       userId: user.id,

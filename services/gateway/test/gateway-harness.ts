@@ -16,8 +16,10 @@ import {
   createTestTokenIssuer,
   type IsolatedEnvironment,
   isolatedEnvironment,
+  openRevocationList,
   type ServiceProcess,
   startServiceProcess,
+  type TestRevocationList,
   type TestUser,
 } from '@palaver/testing';
 import { Redis } from 'ioredis';
@@ -57,6 +59,8 @@ export interface GatewayStack {
   direct: (a: TestUser, b: TestUser) => Promise<Conversation>;
   group: (owner: TestUser, members: TestUser[]) => Promise<Conversation>;
   broker: Broker;
+  /** Ended sessions, as auth lists them. */
+  revocations: TestRevocationList;
   close: () => Promise<void>;
 }
 
@@ -77,11 +81,14 @@ export async function startGatewayStack(label: string, options: StackOptions = {
   const logger = createLogger(`${label}-test`, 'silent');
   const sockets: ClientSocket[] = [];
   const gateways: GatewayReplica[] = [];
+  const revocations = await openRevocationList(env);
 
   const message = await startServiceProcess(messageEntry, {
     MONGO_URL: env.mongoDatabaseUrl,
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
     QUEUE_PREFIX: `${env.queuePrefix}.message`,
     JWKS_URL: jwksServer.url,
     SEND_BATCH_WINDOW_MS: '1',
@@ -94,7 +101,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
   const gatewayEnv = (replicaId: string, extra: Record<string, string> = {}) => ({
     REPLICA_ID: replicaId,
     REDIS_URL: env.redisUrl,
-    REDIS_KEY_PREFIX: `${env.redisPrefix}gw:`,
+    REDIS_PREFIX: env.redisPrefix,
     ADAPTER_CHANNEL_PREFIX: `${env.redisPrefix}sio`,
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
@@ -121,7 +128,10 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       };
     } else {
       const config = loadGatewayConfig(gatewayEnv(replicaId, replicaOptions.env));
-      const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
+      const redis = new Redis(config.REDIS_URL, {
+        keyPrefix: `${config.REDIS_PREFIX}gateway:`,
+        lazyConnect: true,
+      });
       const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
       const adapterSub = adapterPub.duplicate();
       await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
@@ -141,6 +151,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
           jwks: issuer.jwks,
           issuer: 'palaver-auth',
           audience: 'palaver',
+          revocations: revocations.list,
         }),
         messageApi: createMessageApi(message.url),
         logger,
@@ -180,6 +191,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     messageUrl: message.url,
     gateways,
     broker,
+    revocations,
     user: (userOptions) => issuer.mint(userOptions),
     startGateway,
     async connect(replica, user) {
@@ -213,6 +225,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       await mongo.dropDatabase().catch(() => undefined);
       await mongo.close();
       await jwksServer.close();
+      await revocations.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
 import { freePort, type ServiceProcess, startServiceProcess } from '@palaver/testing/process-tools';
+import { markRevocationListComplete } from '@palaver/testing/revocation-list';
 import type { TestUser } from '@palaver/testing/test-tokens';
 import { mongo } from 'mongoose';
 import { messageIdFor } from '../src/domain/message-appender.ts';
@@ -74,7 +75,7 @@ async function startSqliteFerretDb(): Promise<Store> {
 /** The stores named in BENCH_STORES (default: the project's default store only). */
 export async function benchStores(): Promise<{
   stores: Store[];
-  amqpUrl: string;
+  backends: { amqpUrl: string; redisUrl: string };
   stop: () => Promise<void>;
 }> {
   const { infra, stop } = await provisionInfrastructure();
@@ -87,7 +88,7 @@ export async function benchStores(): Promise<{
   }
   return {
     stores,
-    amqpUrl: infra.amqpUrl,
+    backends: { amqpUrl: infra.amqpUrl, redisUrl: infra.redisUrl },
     stop: async () => {
       for (const store of stores) await store.stop();
       await stop();
@@ -111,15 +112,20 @@ export function benchDatabase(store: Store, label: string) {
   };
 }
 
-export function startMessageService(
+export async function startMessageService(
   database: ReturnType<typeof benchDatabase>,
-  amqpUrl: string,
+  backends: { amqpUrl: string; redisUrl: string },
   jwksUrl: string,
   env: Record<string, string> = {},
 ): Promise<ServiceProcess> {
+  // Stands in for auth's revocation list, which services need to accept tokens.
+  const redisPrefix = `${database.name}:`;
+  await markRevocationListComplete({ redisUrl: backends.redisUrl, redisPrefix });
   return startServiceProcess(messageEntry, {
     MONGO_URL: database.url,
-    AMQP_URL: amqpUrl,
+    AMQP_URL: backends.amqpUrl,
+    REDIS_URL: backends.redisUrl,
+    REDIS_PREFIX: redisPrefix,
     BROKER_EXCHANGE: `${database.name}.events`,
     QUEUE_PREFIX: database.name,
     JWKS_URL: jwksUrl,

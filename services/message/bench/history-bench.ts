@@ -23,12 +23,12 @@ const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,4').split(',').map(Nu
 
 const issuer = createTestTokenIssuer();
 const jwks = await issuer.serve();
-const { stores, amqpUrl, stop } = await benchStores();
+const { stores, backends, stop } = await benchStores();
 const rows: string[] = [];
 try {
   for (const store of stores) {
     const database = benchDatabase(store, 'history');
-    const service = await startMessageService(database, amqpUrl, jwks.url);
+    const service = await startMessageService(database, backends, jwks.url);
     try {
       const [owner, peer] = await Promise.all([issuer.mint(), issuer.mint()]);
       const deep = await createGroup(service.url, owner, [peer], 'deep history');

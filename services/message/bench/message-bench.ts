@@ -147,7 +147,7 @@ async function sweep(setup: Setup) {
   return cells;
 }
 
-const { stores, amqpUrl, stop } = await benchStores();
+const { stores, backends, stop } = await benchStores();
 const jwks = await issuer.serve();
 const body: string[] = [];
 try {
@@ -157,7 +157,7 @@ try {
     console.log(`  insertMany, 8 writers × 100 documents: ${ceiling.toFixed(0)} docs/s`);
 
     const database = benchDatabase(store, 'messages');
-    const service = await startMessageService(database, amqpUrl, jwks.url);
+    const service = await startMessageService(database, backends, jwks.url);
     try {
       const users = await Promise.all(Array.from({ length: 20 }, () => issuer.mint()));
       const conversations: string[] = [];

@@ -7,6 +7,7 @@ import {
   requireAccessToken,
   type ServiceKit,
 } from '@palaver/service-kit';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createUploadLookup } from './clients/upload-client.ts';
 import type { MessageConfig } from './config.ts';
@@ -41,6 +42,8 @@ export type MessageAppConfig = Pick<
 
 export interface MessageDependencies {
   mongo: Connection;
+  /** Where ended sessions are listed (read by `verifyAccessToken`); checked for readiness. */
+  redis: Redis;
   broker: Broker;
   verifyAccessToken: AccessTokenVerifier;
   logger?: Logger;
@@ -70,6 +73,7 @@ export async function buildMessageApp(
     },
     readiness: {
       mongo: mongoReadiness(deps.mongo),
+      redis: () => deps.redis.ping(),
       broker: () => deps.broker.check(),
     },
   });

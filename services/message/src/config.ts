@@ -5,6 +5,7 @@ import {
   loadConfig,
   mongoSpec,
   num,
+  redisSpec,
   str,
   tokenVerifierSpec,
 } from '@palaver/config';
@@ -13,6 +14,7 @@ export const messageConfigSpec = {
   ...listenSpec(4002),
   ...mongoSpec,
   ...brokerSpec('palaver.message'),
+  ...redisSpec,
   ...tokenVerifierSpec,
   SEND_BATCH_MAX: num({ default: 256, desc: 'Most sends stored by one insertMany; 1 stores one by one' }),
   SEND_BATCH_WINDOW_MS: num({ default: 2, desc: 'How long a send may wait for others to share its write' }),

@@ -1,6 +1,7 @@
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
+import { createServiceTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
@@ -16,14 +17,12 @@ async function main() {
     logger,
     connectionName: 'message',
   });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err }, 'redis error'));
   await Promise.all([mongo.asPromise(), broker.start()]);
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks: new URL(config.JWKS_URL),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
+  const verifyAccessToken = createServiceTokenVerifier(config, redis);
 
-  const { app, health } = await buildMessageApp(config, { mongo, broker, verifyAccessToken, logger });
+  const { app, health } = await buildMessageApp(config, { mongo, redis, broker, verifyAccessToken, logger });
   await runUntilSignalled({
     logger,
     health,
@@ -32,7 +31,7 @@ async function main() {
     },
     stop: async () => {
       await app.close();
-      await Promise.allSettled([broker.close(), mongo.close()]);
+      await Promise.allSettled([broker.close(), redis.quit(), mongo.close()]);
     },
   });
 }

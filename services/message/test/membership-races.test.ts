@@ -6,6 +6,7 @@ import type { Conversation, Message, MessagePage, Upload } from '@palaver/contra
 import {
   createTestTokenIssuer,
   isolatedEnvironment,
+  markRevocationListComplete,
   type ServiceProcess,
   startServiceProcess,
   type TestUser,
@@ -35,11 +36,14 @@ let uploadRoot: string;
 beforeAll(async () => {
   const env = isolatedEnvironment('races');
   jwks = await issuer.serve();
+  await markRevocationListComplete(env);
   uploadRoot = await mkdtemp(join(tmpdir(), 'palaver-races-'));
   const shared = {
     MONGO_URL: env.mongoDatabaseUrl,
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
     JWKS_URL: jwks.url,
     RELAY_INTERVAL: '1s',
   };
@@ -66,6 +70,13 @@ afterAll(async () => {
   await jwks?.close();
   if (uploadRoot) await rm(uploadRoot, { recursive: true, force: true });
 });
+
+/** What the message processes logged as errors, for failure messages. */
+const errorLogs = () =>
+  messageProcesses
+    .flatMap((p) => p.output().split('\n'))
+    .filter((line) => /"level":(50|60)/.test(line))
+    .join('\n');
 
 let turn = 0;
 /** Calls one of the two message processes, alternately. */
@@ -185,7 +196,7 @@ describe(`membership changes racing sends and renames (${rounds} rounds, two pro
             body: `message ${i}`,
           },
         );
-        expect(response.status, JSON.stringify(response.json())).toBe(201);
+        if (response.status !== 201) expect.fail(`${JSON.stringify(response.json())}\n${errorLogs()}`);
         acked.set(clientMessageId, response.json());
       });
       let title = 'round';

@@ -6,6 +6,8 @@ import {
   createTestTokenIssuer,
   type IsolatedEnvironment,
   isolatedEnvironment,
+  openRevocationList,
+  type TestRevocationList,
   type TestUser,
 } from '@palaver/testing';
 import mongoose from 'mongoose';
@@ -24,6 +26,8 @@ export interface MessageHarness extends MessageApp {
   env: IsolatedEnvironment;
   mongo: mongoose.Connection;
   broker: Broker;
+  /** Ended sessions, as auth lists them. */
+  revocations: TestRevocationList;
   close: () => Promise<void>;
   /** Typed helpers over inject(). */
   createDirect: (a: TestUser, b: TestUser) => Promise<Conversation>;
@@ -45,6 +49,8 @@ export async function startMessage(
     AMQP_URL: options.amqpUrl ?? env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
     QUEUE_PREFIX: env.queuePrefix,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
     JWKS_URL: 'http://127.0.0.1:1/unused',
     LOG_LEVEL: 'silent',
     RELAY_INTERVAL: '10m', // tests flush the relay themselves
@@ -61,8 +67,20 @@ export async function startMessage(
     connectionName: label,
   });
   await broker.start();
-  const verifyAccessToken = createAccessTokenVerifier({ jwks, issuer: 'palaver-auth', audience: 'palaver' });
-  const service = await buildMessageApp(config, { mongo, broker, verifyAccessToken, logger });
+  const revocations = await openRevocationList(env);
+  const verifyAccessToken = createAccessTokenVerifier({
+    jwks,
+    issuer: 'palaver-auth',
+    audience: 'palaver',
+    revocations: revocations.list,
+  });
+  const service = await buildMessageApp(config, {
+    mongo,
+    redis: revocations.redis,
+    broker,
+    verifyAccessToken,
+    logger,
+  });
   const { app } = service;
 
   return {
@@ -70,9 +88,11 @@ export async function startMessage(
     env,
     mongo,
     broker,
+    revocations,
     close: async () => {
       await app.close();
       await broker.close();
+      await revocations.close();
       if (!options.sameAs) await mongo.dropDatabase().catch(() => undefined);
       await mongo.close();
     },

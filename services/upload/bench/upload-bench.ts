@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
 import { startServiceProcess } from '@palaver/testing/process-tools';
+import { markRevocationListComplete } from '@palaver/testing/revocation-list';
 import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import mongoose, { Types } from 'mongoose';
 
@@ -121,8 +122,12 @@ async function main() {
   const mongoUrl = new URL(infra.mongoUrl);
   mongoUrl.pathname = `/${database}`;
   const root = await mkdtemp(join(tmpdir(), 'palaver-upload-bench-'));
+  // Stands in for auth's revocation list, which services need to accept tokens.
+  await markRevocationListComplete({ redisUrl: infra.redisUrl, redisPrefix: `${database}:` });
   const service = await startServiceProcess(fileURLToPath(new URL('../src/server.ts', import.meta.url)), {
     MONGO_URL: mongoUrl.toString(),
+    REDIS_URL: infra.redisUrl,
+    REDIS_PREFIX: `${database}:`,
     AMQP_URL: infra.amqpUrl,
     BROKER_EXCHANGE: `${database}.events`,
     QUEUE_PREFIX: database,

@@ -8,6 +8,7 @@ import {
   requireAccessToken,
   type ServiceKit,
 } from '@palaver/service-kit';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { UploadConfig } from './config.ts';
 import { allowedTypes } from './domain/content-types.ts';
@@ -42,6 +43,8 @@ export type UploadAppConfig = Pick<
 
 export interface UploadDependencies {
   mongo: Connection;
+  /** Where ended sessions are listed (read by `verifyAccessToken`); checked for readiness. */
+  redis: Redis;
   broker: Broker;
   blobs: BlobStore;
   verifyAccessToken: AccessTokenVerifier;
@@ -68,6 +71,7 @@ export async function buildUploadApp(config: UploadAppConfig, deps: UploadDepend
     },
     readiness: {
       mongo: mongoReadiness(deps.mongo),
+      redis: () => deps.redis.ping(),
       broker: () => deps.broker.check(),
       store: () => deps.blobs.check(),
     },

@@ -7,6 +7,7 @@ import {
   loadConfig,
   mongoSpec,
   num,
+  redisSpec,
   str,
   tokenVerifierSpec,
 } from '@palaver/config';
@@ -33,6 +34,7 @@ export const uploadConfigSpec = {
   ...listenSpec(4003),
   ...mongoSpec,
   ...brokerSpec('palaver.upload'),
+  ...redisSpec,
   ...tokenVerifierSpec,
   RELAY_INTERVAL: duration({ default: 10, desc: 'How often unpublished upload.created events are retried' }),
   UPLOAD_ROOT: str({ default: defaultRoot, desc: 'Folder of the file store (blobs and temp files)' }),

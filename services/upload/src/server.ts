@@ -1,6 +1,7 @@
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
+import { createServiceTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { buildUploadApp } from './app.ts';
 import { loadUploadConfig } from './config.ts';
@@ -18,14 +19,19 @@ async function main() {
     logger,
     connectionName: 'upload',
   });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err }, 'redis error'));
   await Promise.all([mongo.asPromise(), broker.start()]);
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks: new URL(config.JWKS_URL),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
+  const verifyAccessToken = createServiceTokenVerifier(config, redis);
 
-  const { app, health } = await buildUploadApp(config, { mongo, broker, blobs, verifyAccessToken, logger });
+  const { app, health } = await buildUploadApp(config, {
+    mongo,
+    redis,
+    broker,
+    blobs,
+    verifyAccessToken,
+    logger,
+  });
   await runUntilSignalled({
     logger,
     health,
@@ -34,7 +40,7 @@ async function main() {
     },
     stop: async () => {
       await app.close();
-      await Promise.allSettled([broker.close(), mongo.close()]);
+      await Promise.allSettled([broker.close(), redis.quit(), mongo.close()]);
     },
   });
 }

@@ -4,7 +4,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isolatedEnvironment, spawnServiceProcess, waitUntilReady } from '@palaver/testing';
+import {
+  isolatedEnvironment,
+  markRevocationListComplete,
+  spawnServiceProcess,
+  waitUntilReady,
+} from '@palaver/testing';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder, issuer, makeUser, urlSecret } from './upload-harness.ts';
@@ -20,12 +25,15 @@ let baseEnv: Record<string, string>;
 beforeAll(async () => {
   jwksServer = await issuer.serve();
   const env = isolatedEnvironment('process');
+  await markRevocationListComplete(env);
   root = await mkdtemp(join(tmpdir(), 'palaver-uploads-proc-'));
   baseEnv = {
     MONGO_URL: env.mongoDatabaseUrl,
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
     QUEUE_PREFIX: env.queuePrefix,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
     JWKS_URL: jwksServer.url,
     UPLOAD_ROOT: root,
     UPLOAD_URL_SECRET: urlSecret,

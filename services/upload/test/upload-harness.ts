@@ -10,6 +10,8 @@ import {
   createTestTokenIssuer,
   type IsolatedEnvironment,
   isolatedEnvironment,
+  openRevocationList,
+  type TestRevocationList,
   type TestUser,
 } from '@palaver/testing';
 import mongoose, { Types } from 'mongoose';
@@ -64,6 +66,8 @@ export interface UploadHarness extends UploadApp {
   root: string;
   mongo: mongoose.Connection;
   broker: Broker;
+  /** Ended sessions, as auth lists them. */
+  revocations: TestRevocationList;
   close: () => Promise<void>;
   upload: (
     user: TestUser | undefined,
@@ -95,6 +99,8 @@ export async function startUpload(
     AMQP_URL: env.amqpUrl,
     BROKER_EXCHANGE: env.exchange,
     QUEUE_PREFIX: env.queuePrefix,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
     JWKS_URL: 'http://127.0.0.1:1/unused',
     LOG_LEVEL: 'silent',
     UPLOAD_ROOT: root,
@@ -117,12 +123,21 @@ export async function startUpload(
   await broker.start();
   const files = await createFileBlobStore(root);
   const blobs = options.blobs ? options.blobs(files) : files;
+  const revocations = await openRevocationList(env);
   const verifyAccessToken = createAccessTokenVerifier({
     jwks: issuer.jwks,
     issuer: 'palaver-auth',
     audience: 'palaver',
+    revocations: revocations.list,
   });
-  const service = await buildUploadApp(config, { mongo, broker, blobs, verifyAccessToken, logger });
+  const service = await buildUploadApp(config, {
+    mongo,
+    redis: revocations.redis,
+    broker,
+    blobs,
+    verifyAccessToken,
+    logger,
+  });
   const { app } = service;
 
   return {
@@ -131,9 +146,11 @@ export async function startUpload(
     root,
     mongo,
     broker,
+    revocations,
     close: async () => {
       await app.close();
       await broker.close();
+      await revocations.close();
       await mongo.dropDatabase().catch(() => undefined);
       await mongo.close();
       await rm(root, { recursive: true, force: true });

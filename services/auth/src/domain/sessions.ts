@@ -11,7 +11,7 @@ export interface SessionPolicy {
 /** Signs an access token for a user's session; only the auth service holds the key. */
 export type SignAccessToken = (claims: { sub: string; sid: string; jti: string }) => Promise<string> | string;
 
-/** Tells the rest of the system a session is gone; throws when the broker is unreachable. */
+/** Tells the rest of the system a session is gone; throws when Redis or the broker is unreachable. */
 export type AnnounceRevocation = (revoked: {
   sessionId: string;
   userId: string;
@@ -59,7 +59,7 @@ export function createSessions(deps: {
       });
       await store.markRevocationPublished(sessionId);
     } catch (error) {
-      // Stored as unpublished: the relay announces it once the broker is back.
+      // Stored as unpublished: the relay lists and announces it once Redis and the broker are back.
       deps.onAnnounceFailure(error);
     }
   }

@@ -15,7 +15,7 @@ import type { Sessions } from '../domain/sessions.ts';
 export interface AuthRouteDeps {
   accounts: Accounts;
   sessions: Sessions;
-  /** preHandler that verifies the bearer token and checks its session is live. */
+  /** onRequest hook that verifies the bearer token and checks its session is live. */
   authenticate: (request: FastifyRequest) => Promise<void>;
   limits: { login: number; register: number; windowSeconds: number };
 }
@@ -83,7 +83,7 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
   app.post(
     '/auth/logout',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         tags: ['auth'],
         summary: "Revoke the caller's session everywhere",
@@ -100,7 +100,7 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
   app.get(
     '/auth/me',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         tags: ['auth'],
         summary: "The caller's profile",
@@ -114,7 +114,7 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
   app.patch(
     '/auth/me',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         tags: ['auth'],
         summary: "Change the caller's display name",

@@ -13,7 +13,7 @@ export function userRoutes(
   app.get(
     '/users',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         tags: ['users'],
         summary: 'Find people by username or display-name prefix',
@@ -28,7 +28,7 @@ export function userRoutes(
   app.get(
     '/users/:id',
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
       schema: {
         tags: ['users'],
         summary: "A person's public profile",

@@ -104,7 +104,12 @@ export function createSessionStore(connection: Connection) {
         .lean<SessionRecord[]>()
         .exec(),
 
-    /** Drops refresh tokens and sessions past their expiry (run periodically). */
+    /** Sessions revoked at or after `since` (refilling the revocation list; rare). */
+    revokedSince: (since: Date) =>
+      Session.find({ revokedAt: { $gte: since } }, { _id: 1, revokedAt: 1 })
+        .lean<Array<Pick<SessionRecord, '_id' | 'revokedAt'>>>()
+        .exec(),
+
     /** Expired refresh tokens, and expired sessions whose revocation (if any) was announced. */
     deleteExpired: async (now: Date) => {
       const tokens = await RefreshToken.deleteMany({ expiresAt: { $lt: now } }).exec();

@@ -3,7 +3,6 @@ import type { Logger } from '@palaver/logger';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { MemberDirectory } from '../realtime/member-directory.ts';
-import type { RevokedSessions } from '../realtime/revoked-sessions.ts';
 import { type GatewayServer, sessionRoom, userRoom, watchRoom } from '../realtime/rooms.ts';
 import type { EventClaims } from './event-claims.ts';
 
@@ -23,7 +22,6 @@ export function createEventFanout(deps: {
   members: MemberDirectory;
   metrics: GatewayMetrics;
   presence: PresenceRegistry;
-  revokedSessions: RevokedSessions;
   /** Skips events already handled (local memory with a queue per replica, Redis with a shared one). */
   claims: EventClaims;
   logger: Logger;
@@ -117,10 +115,10 @@ export function createEventFanout(deps: {
       });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
     },
-    'auth.session.revoked': async ({ sessionId }) => {
+    // Auth has already listed the session as ended, so its tokens open nothing new; this
+    // closes the sockets it still has open.
+    'auth.session.revoked': ({ sessionId }) => {
       scope.in(sessionRoom(sessionId)).disconnectSockets(true);
-      // Its access tokens stay valid for minutes: refuse them from now on.
-      await deps.revokedSessions.remember(sessionId);
     },
   };
 

@@ -11,10 +11,9 @@ import type { Logger } from '@palaver/logger';
 import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { MessageApi } from '../clients/message-api.ts';
-import { GatewayError, sendingTooFast, sessionEnded, tooManyEvents } from '../errors.ts';
+import { GatewayError, sendingTooFast, tooManyEvents } from '../errors.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import { createEventBudget } from './event-budget.ts';
-import type { RevokedSessions } from './revoked-sessions.ts';
 import type { GatewaySocket } from './rooms.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 
@@ -22,7 +21,6 @@ export interface ClientEventDeps {
   messageApi: MessageApi;
   takeSendToken: SendRateLimiter;
   verifyAccessToken: AccessTokenVerifier;
-  revokedSessions: RevokedSessions;
   /** Per-socket budget for every client event. */
   eventRate: { perSecond: number; burst: number };
   /** Most messages `sync` returns per conversation before answering `hasMore`. */
@@ -77,7 +75,6 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
       if (principal.userId !== user.userId) {
         throw new GatewayError('forbidden', 'The new token belongs to another user');
       }
-      if (await deps.revokedSessions.isRevoked(principal.sessionId)) throw sessionEnded();
       const previousSessionId = user.sessionId;
       Object.assign(user, { token, sessionId: principal.sessionId, expiresAt: principal.expiresAt });
       hooks.tokenRefreshed(previousSessionId);

@@ -34,12 +34,13 @@ export function conversationRoutes(
   },
 ) {
   const { conversations, membership, receipts } = deps;
-  const preHandler = deps.authenticate;
+  // Before the body is read or validated: an unauthenticated caller costs no parsing and learns nothing.
+  const onRequest = deps.authenticate;
 
   app.post(
     '/conversations',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Open a direct conversation (idempotent) or create a group',
@@ -56,7 +57,7 @@ export function conversationRoutes(
   app.get(
     '/conversations',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "The caller's conversations by last activity, with unread counts",
@@ -71,7 +72,7 @@ export function conversationRoutes(
   app.get(
     '/conversations/:id',
     {
-      preHandler,
+      onRequest,
       schema: { ...secured, params: ConversationParams, response: { 200: Conversation, ...errors } },
     },
     async (request) => conversations.get(request.params.id, request.principal.userId),
@@ -80,7 +81,7 @@ export function conversationRoutes(
   app.patch(
     '/conversations/:id',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Rename a group (owner or admin)',
@@ -95,7 +96,7 @@ export function conversationRoutes(
   app.post(
     '/conversations/:id/members',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Add members to a group (owner or admin)',
@@ -111,7 +112,7 @@ export function conversationRoutes(
   app.delete(
     '/conversations/:id/members/:userId',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Leave a group, or remove a member (owner or admin)',
@@ -128,7 +129,7 @@ export function conversationRoutes(
   app.patch(
     '/conversations/:id/members/:userId',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "Change a member's role to admin or member (owner or admin)",
@@ -149,7 +150,7 @@ export function conversationRoutes(
   app.post(
     '/conversations/:id/read',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Read receipt: everything up to seq is read (never moves back)',
@@ -164,7 +165,7 @@ export function conversationRoutes(
   app.post(
     '/conversations/:id/delivered',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "Delivery receipt: everything up to seq reached one of the caller's devices",
@@ -179,7 +180,7 @@ export function conversationRoutes(
   app.get(
     '/contacts',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Everyone who shares a conversation with the caller (the audience of their presence)',

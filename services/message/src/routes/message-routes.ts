@@ -27,12 +27,13 @@ export function messageRoutes(
 ) {
   const { messages } = deps;
   const sendLimit = inFlightLimit(deps.maxSendsInFlight);
-  const preHandler = deps.authenticate;
+  // Before the body is read or validated: an unauthenticated caller costs no parsing and learns nothing.
+  const onRequest = deps.authenticate;
 
   app.get(
     '/messages',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'History by seq: newest first before `before`, oldest first after `after`',
@@ -46,8 +47,8 @@ export function messageRoutes(
   app.post(
     '/conversations/:id/messages',
     {
-      onRequest: sendLimit.onRequest,
-      preHandler,
+      // Shedding first: a refused send costs no token check either.
+      onRequest: [sendLimit.onRequest, onRequest],
       schema: {
         ...secured,
         summary: 'Send; answers once stored. A retried clientMessageId returns the original (200)',
@@ -76,7 +77,7 @@ export function messageRoutes(
   app.patch(
     '/conversations/:id/messages/:seq',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "Edit one's own message",
@@ -92,7 +93,7 @@ export function messageRoutes(
   app.delete(
     '/conversations/:id/messages/:seq',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "Delete one's own message (a tombstone stays)",

@@ -65,12 +65,13 @@ export function uploadRoutes(
   },
 ) {
   const { intake, access, links } = deps;
-  const preHandler = deps.authenticate;
+  // Before the body is read or validated: an unauthenticated caller costs no parsing and learns nothing.
+  const onRequest = deps.authenticate;
 
   app.post(
     '/uploads',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'Upload one or more files (multipart/form-data); 201 with one entry per file',
@@ -94,7 +95,7 @@ export function uploadRoutes(
   app.get(
     '/uploads/:id/meta',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: "An upload's metadata with fresh signed links",
@@ -108,7 +109,7 @@ export function uploadRoutes(
   app.post(
     '/uploads/:id/signed-url',
     {
-      preHandler,
+      onRequest,
       schema: {
         ...secured,
         summary: 'A short-lived link that opens the file (or its thumbnail) without a bearer token',
