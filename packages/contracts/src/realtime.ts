@@ -54,6 +54,8 @@ export const SyncPayload = Type.Object(
     /** The last seq the client holds, per conversation. */
     cursors: Type.Record(ObjectIdString, Type.Integer({ minimum: 0 }), {
       maxProperties: maxSyncConversations,
+      // Keys that are not conversation ids are refused, not ignored.
+      additionalProperties: false,
     }),
   },
   { ...strict, $id: 'SyncPayload' },
@@ -123,6 +125,6 @@ export interface ServerToClientEvents {
 
 /** `connect_error.data` when the gateway refuses a handshake. */
 export interface HandshakeRefusal {
-  code: 'unauthorized' | 'token_expired' | 'unavailable';
+  code: 'unauthorized' | 'token_expired' | 'unavailable' | 'too_many_connections';
   message: string;
 }

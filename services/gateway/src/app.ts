@@ -13,7 +13,7 @@ import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
 import { startPresenceKeeper } from './presence/presence-keeper.ts';
 import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
-import { authenticateHandshake } from './realtime/handshake.ts';
+import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
 import type { GatewayServer } from './realtime/rooms.ts';
 import { createSendRateLimiter } from './realtime/send-rate-limiter.ts';
@@ -32,6 +32,7 @@ export type GatewayAppConfig = Pick<
   | 'SEND_BURST'
   | 'EVENT_RATE'
   | 'EVENT_BURST'
+  | 'MAX_SOCKETS_PER_USER'
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
   | 'PRESENCE_MAX_GROUP'
@@ -124,6 +125,7 @@ export async function buildGatewayApp(
   for (const userId of await presence.forgetReplica(config.REPLICA_ID)) announcer.announce(userId, 'offline');
 
   io.use(authenticateHandshake(deps.verifyAccessToken, isDraining));
+  io.use(limitSocketsPerUser(presence, config.MAX_SOCKETS_PER_USER));
   handleConnections({
     io,
     presence,
@@ -141,6 +143,7 @@ export async function buildGatewayApp(
     typingTtlMs: config.TYPING_TTL * 1000,
     typingThrottleMs: config.TYPING_THROTTLE_MS,
     presenceMaxGroup: config.PRESENCE_MAX_GROUP,
+    maxSocketsPerUser: config.MAX_SOCKETS_PER_USER,
     isDraining,
     metrics,
     logger,

@@ -35,6 +35,10 @@ export const gatewayConfigSpec = {
   SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
   EVENT_RATE: num({ default: 20, desc: 'Client events per second one socket may sustain (sync costs more)' }),
   EVENT_BURST: num({ default: 60, desc: 'Client events one socket may send at once' }),
+  MAX_SOCKETS_PER_USER: num({
+    default: 10,
+    desc: 'Live sockets one user may hold across all replicas; more are refused (too_many_connections)',
+  }),
   PRESENCE_HEARTBEAT: duration({ default: 5, desc: 'How often a replica renews its heartbeat' }),
   PRESENCE_TIMEOUT: duration({
     default: 20,

@@ -13,7 +13,7 @@ let stack: GatewayStack;
 beforeAll(async () => {
   stack = await startGatewayStack('robustness', {
     replicas: 1,
-    gatewayEnv: { SEND_RATE: '2', SEND_BURST: '5', MAX_PAYLOAD_BYTES: '16384' },
+    gatewayEnv: { SEND_RATE: '2', SEND_BURST: '5', MAX_PAYLOAD_BYTES: '16384', MAX_SOCKETS_PER_USER: '10' },
   });
 });
 afterAll(async () => {
@@ -60,8 +60,9 @@ const hostile: unknown[] = [
 describe('hostile input', () => {
   it('answers every malformed payload on every event with invalid_request and stays up', async () => {
     const user = await stack.user();
-    const socket = await stack.connect(gateway(), user);
     for (const event of Object.keys(ClientEventPayloads) as (keyof typeof ClientEventPayloads)[]) {
+      // A socket per event: invalid events are charged to the socket's budget too.
+      const socket = await stack.connect(gateway(), user);
       for (const payload of hostile) {
         const ack = await request(socket, event, payload as never);
         expect(ack, `${event} ${JSON.stringify(payload)?.slice(0, 80)}`).toMatchObject({
@@ -69,9 +70,38 @@ describe('hostile input', () => {
           error: { code: 'invalid_request', message: expect.any(String) },
         });
       }
+      expect(socket.connected).toBe(true);
+      socket.disconnect();
     }
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('acks unknown_event to events named like prototype members', async () => {
+    const socket = await stack.connect(gateway(), await stack.user());
+    const emitWithAck = socket.timeout(5000).emitWithAck as unknown as (
+      event: string,
+      payload: unknown,
+    ) => Promise<unknown>;
+    for (const event of [
+      'toString',
+      'constructor',
+      '__proto__',
+      'hasOwnProperty',
+      'valueOf',
+      'isPrototypeOf',
+    ]) {
+      const ack = await emitWithAck.call(socket.timeout(5000), event, {});
+      expect(ack, event).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
+    }
     expect(socket.connected).toBe(true);
+  });
+
+  it('refuses sync cursors keyed by anything but a conversation id', async () => {
+    const socket = await stack.connect(gateway(), await stack.user());
+    for (const key of ['notAnId', 'toString', '__proto__', `${objectId}x`, objectId.toUpperCase()]) {
+      const ack = await request(socket, 'sync', { cursors: JSON.parse(`{${JSON.stringify(key)}:0}`) });
+      expect(ack, key).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    }
   });
 
   it('answers unknown events, tolerates events without an ack and extra arguments', async () => {
@@ -106,6 +136,27 @@ describe('hostile input', () => {
 });
 
 describe('event budget', () => {
+  it('charges unknown and invalid events like any other: past the burst they are rate_limited', async () => {
+    const socket = await stack.connect(gateway(), await stack.user());
+    const emitWithAck = socket.timeout(10_000).emitWithAck as unknown as (
+      event: string,
+      payload: unknown,
+    ) => Promise<{ ok: boolean; error?: { code: string } }>;
+    const unknown = await Promise.all(
+      Array.from({ length: 80 }, () => emitWithAck.call(socket.timeout(10_000), 'no-such-event', {})),
+    );
+    expect(unknown.filter((ack) => ack.error?.code === 'rate_limited').length).toBeGreaterThan(0);
+    await eventually(async () => (await request(socket, 'sync', { cursors: {} })).ok, 5000);
+
+    const other = await stack.connect(gateway(), await stack.user());
+    const invalid = await Promise.all(
+      Array.from({ length: 80 }, () => request(other, 'typing', { conversationId: 'nope' } as never)),
+    );
+    const codes = invalid.map((ack) => (ack.ok ? 'ok' : ack.error.code));
+    expect(codes).toContain('invalid_request');
+    expect(codes).toContain('rate_limited');
+  });
+
   it('charges sync by its size: a few large syncs in a row are rate_limited, then it recovers', async () => {
     const user = await stack.user();
     const socket = await stack.connect(gateway(), user);
@@ -136,5 +187,35 @@ describe('send rate', () => {
     expect(acks.filter((ack) => ack.ok).length).toBe(5);
     expect(limited[0]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     await eventually(async () => (await send()).ok, 3000);
+  });
+});
+
+describe('sockets per user', () => {
+  it('refuses the 11th socket of a user with too_many_connections, across replicas, and takes one once another closes', async () => {
+    const user = await stack.user();
+    const sockets = [];
+    for (let i = 0; i < 10; i++) sockets.push(await stack.connect(gateway(), user));
+    const refused = await stack.connect(gateway(), user).then(
+      () => 'connected',
+      (error: { data?: unknown }) => error.data,
+    );
+    expect(refused).toMatchObject({ code: 'too_many_connections', message: expect.any(String) });
+    // Another user is not affected.
+    expect((await stack.connect(gateway(), await stack.user())).connected).toBe(true);
+
+    sockets[0]?.disconnect();
+    const again = await eventually(() => stack.connect(gateway(), user));
+    expect(again.connected).toBe(true);
+  });
+
+  it('never leaves more than the cap open when handshakes race', async () => {
+    const user = await stack.user();
+    const results = await Promise.allSettled(
+      Array.from({ length: 16 }, () => stack.connect(gateway(), user)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const open = results.filter((r) => r.status === 'fulfilled' && r.value.connected);
+    expect(open.length).toBeLessThanOrEqual(10);
+    expect(open.length).toBeGreaterThan(0);
   });
 });

@@ -24,6 +24,8 @@ export interface PresenceRegistry {
   /** Forgets a socket; true when it was the user's last one (they went offline). */
   disconnect(userId: string, socketId: string): Promise<boolean>;
   statusOf(userIds: string[]): Promise<UserPresence[]>;
+  /** The user's live sockets on every replica (a dead replica's count until it is reaped). */
+  socketCount(userId: string): Promise<number>;
   /**
    * Renews this replica's heartbeat. Returns true when the heartbeat had been reaped
    * (this replica was presumed dead, e.g. after a long pause), so the caller re-registers.
@@ -95,6 +97,8 @@ export function createPresenceRegistry(options: {
         lastSeenAt: (replies[2 * i + 1]?.[1] as string | null) ?? null,
       }));
     },
+
+    socketCount: (userId) => redis.hlen(userKeys(userId)[0] as string),
 
     async heartbeat() {
       const added = await redis.zadd(replicasKey, Date.now(), replicaId);

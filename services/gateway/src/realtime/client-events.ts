@@ -120,27 +120,28 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     });
   }
 
-  // An event nobody handles would leave the client waiting on its ack forever.
+  // An event nobody handles would leave the client waiting on its ack forever. Own keys
+  // only: `toString` or `__proto__` are not events, whatever the prototype says.
   socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === 'string' && event in handlers) return;
+    if (typeof event === 'string' && Object.hasOwn(handlers, event)) return;
     metrics.eventsIn.inc({ event: 'unknown' });
     const ack = args.at(-1);
-    if (typeof ack === 'function') {
-      ack(
-        failure(errorOf(new GatewayError('unknown_event', `No such event: ${String(event).slice(0, 64)}`))),
-      );
-    }
+    if (typeof ack !== 'function') return void budget.take(1);
+    if (!budget.take(1)) return ack(failure(errorOf(tooManyEvents())));
+    ack(failure(errorOf(new GatewayError('unknown_event', `No such event: ${String(event).slice(0, 64)}`))));
   });
 
   async function handle<E extends ClientEventName>(event: E, payload: unknown): Promise<Ack> {
     const validator = validators[event];
-    if (!validator.Check(payload)) {
+    const valid = validator.Check(payload);
+    // Charged before anything else: an invalid event costs the client as much as a valid one.
+    if (!budget.take(valid ? costOf(event, payload) : 1)) return failure(errorOf(tooManyEvents()));
+    if (!valid) {
       const details = [...validator.Errors(payload)]
         .slice(0, 5)
         .map((error) => ({ path: error.path || '/', message: error.message }));
       return failure({ code: 'invalid_request', message: `Invalid ${event} payload`, details });
     }
-    if (!budget.take(costOf(event, payload))) return failure(errorOf(tooManyEvents()));
     try {
       const handler = handlers[event] as Handler<E>;
       return { ok: true, ...(await handler(payload as ClientEventPayload<E>)) };

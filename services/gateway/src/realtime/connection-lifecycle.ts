@@ -18,6 +18,8 @@ export interface ConnectionDeps extends ClientEventDeps {
   typingThrottleMs: number;
   /** Presence is shared in direct conversations and groups up to this size. */
   presenceMaxGroup: number;
+  /** Live sockets per user across replicas (handshakes beyond it are refused first). */
+  maxSocketsPerUser: number;
   /** While draining, sockets leave without being marked offline: they reconnect elsewhere. */
   isDraining: () => boolean;
   metrics: GatewayMetrics;
@@ -100,6 +102,8 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
   });
 
   if (await presence.connect(user.userId, socket.id)) announcer.announce(user.userId, 'online');
+  // Handshakes that raced past the cap together: whichever registered above it leaves.
+  if ((await presence.socketCount(user.userId)) > deps.maxSocketsPerUser) socket.disconnect(true);
   if (!socket.connected) {
     // Gone while we registered it: the disconnect handler may have run first.
     if (await presence.disconnect(user.userId, socket.id)) announcer.announce(user.userId, 'offline');

@@ -1,5 +1,6 @@
 import type { HandshakeRefusal } from '@palaver/contracts';
 import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
+import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { GatewaySocket } from './rooms.ts';
 
 /** A `connect_error` whose `data` carries a stable code the client can act on. */
@@ -38,6 +39,28 @@ export function authenticateHandshake(verify: AccessTokenVerifier, isDraining: (
       token,
       expiresAt: principal.expiresAt,
     };
+    next();
+  };
+}
+
+/**
+ * After authentication: a user already holding `max` live sockets (on any replica) gets
+ * `connect_error` `too_many_connections`. Handshakes racing each other can pass this
+ * together; the connection lifecycle closes whichever of them lands above the cap.
+ */
+export function limitSocketsPerUser(presence: Pick<PresenceRegistry, 'socketCount'>, max: number) {
+  return async (socket: GatewaySocket, next: (error?: Error) => void) => {
+    let count: number;
+    try {
+      count = await presence.socketCount(socket.data.userId);
+    } catch {
+      return next(refusal('unavailable', 'Cannot count your connections right now; reconnect'));
+    }
+    if (count >= max) {
+      return next(
+        refusal('too_many_connections', `You have ${max} connections open already; close one and retry`),
+      );
+    }
     next();
   };
 }
