@@ -339,6 +339,86 @@ describe('the stack through the edge', () => {
     }
   });
 
+  it('sends the security headers once on every kind of response, and errors nginx makes in the JSON shape', async () => {
+    const index = await edgeFetch(`${edge}/`);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await index.text())?.[1];
+    expect(script).toBeDefined();
+    const upload = new FormData();
+    upload.append('file', new Blob([randomBytes(64)], { type: 'application/octet-stream' }), 'headers.bin');
+    const stored = await edgeFetch(`${edge}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ada.token}` },
+      body: upload,
+    });
+    const { uploads } = (await stored.json()) as { uploads: Array<{ url: string }> };
+    const responses = {
+      index,
+      asset: await edgeFetch(`${edge}${script}`),
+      socket: await edgeFetch(`${edge}/socket.io/?EIO=4&transport=polling`),
+      api: await edgeFetch(`${edge}/api/conversations`, {
+        headers: { authorization: `Bearer ${ada.token}` },
+      }),
+      download: await edgeFetch(`${edge}${uploads[0]?.url}`),
+    };
+    for (const [name, response] of Object.entries(responses)) {
+      expect(response.status, name).toBeLessThan(400);
+      expect(response.headers.get('x-content-type-options'), name).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), name).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), name).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('strict-transport-security'), `${name}: plain HTTP`).toBeNull();
+    }
+    expect(responses.asset.headers.get('cache-control')).toContain('immutable');
+    expect(responses.index.headers.get('cache-control')).toBe('no-cache');
+    expect(responses.socket.headers.get('set-cookie')).toContain('palaver_gateway=');
+    expect(responses.api.headers.get('set-cookie')).toBeNull();
+
+    const rawStatus = (request: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = createConnection({ host: '127.0.0.1', port: 8080 }, () => socket.end(request));
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on('end', () =>
+          resolve({ status: Number(text.split(' ')[1]), body: text.split('\r\n\r\n')[1] ?? '' }),
+        );
+        socket.on('error', reject);
+      });
+    const nginxMade = {
+      400: await rawStatus('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n'),
+      405: await edgeFetch(`${edge}${script}`, { method: 'POST' }).then(async (r) => ({
+        status: r.status,
+        body: await r.text(),
+      })),
+      414: await edgeFetch(`${edge}/api/conversations?${'q'.repeat(20_000)}`).then(async (r) => ({
+        status: r.status,
+        body: await r.text(),
+      })),
+    };
+    for (const [status, answer] of Object.entries(nginxMade)) {
+      expect(answer.status).toBe(Number(status));
+      expect(JSON.parse(answer.body), status).toMatchObject({
+        error: { code: expect.any(String), message: expect.any(String) },
+      });
+    }
+  });
+
+  it('trusts X-Forwarded-For only from the edge, not from a client calling a service directly', async () => {
+    const attempt = () =>
+      fetch('http://127.0.0.1:4001/auth/login', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+        },
+        body: JSON.stringify({ username: 'nobody_spoofing', password: 'wrong password here' }),
+      });
+    // A fresh forged address on every try: if it were trusted, the limit would never apply.
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt()).status);
+    expect(statuses).toContain(429);
+  });
+
   it('stops everything and leaves no process behind', async () => {
     for (const socket of clients) socket.disconnect();
     await palaverCommand('down');

@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 SERVICES=(auth message upload)
+# Where the edge's connections to the services come from (proxy_bind in local.conf.template).
+EDGE_SOURCE_ADDRESS=127.0.0.2
 KEYS_DIR=$STATE_DIR/keys
 WEB_DIST=$PALAVER_ROOT/web/dist
 
@@ -35,7 +37,7 @@ start_auth() {
     PORT=$AUTH_PORT
     JWT_KEYS_DIR=$KEYS_DIR
     JWT_ISSUER=palaver-auth
-    TRUST_PROXY=127.0.0.1
+    TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/auth" && spawn auth node src/server.ts
   )
   wait_for_ready auth "$AUTH_PORT" 30
@@ -51,7 +53,7 @@ start_message() {
     PORT=$MESSAGE_PORT
     JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
     UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
-    TRUST_PROXY=127.0.0.1
+    TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/message" && spawn message node src/server.ts
   )
   wait_for_ready message "$MESSAGE_PORT" 30
@@ -79,7 +81,7 @@ start_upload() {
     # A small young generation: streamed socket buffers are reclaimed as they go, so a
     # 200 MB upload grows RSS by ~8 MB instead of ~70 MB (docs/uploads.md).
     NODE_OPTIONS=--max-semi-space-size=1
-    TRUST_PROXY=127.0.0.1
+    TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/upload" && spawn upload node src/server.ts
   )
   wait_for_ready upload "$UPLOAD_PORT" 30
@@ -102,7 +104,7 @@ start_gateway() { # replica number (1-based)
     # A small young generation: less memory per idle socket and steadier fan-out latency
     # (docs/benchmarks/README.md, realtime).
     NODE_OPTIONS=--max-semi-space-size=1
-    TRUST_PROXY=127.0.0.1
+    TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/gateway" && spawn "$name" node src/server.ts
   )
   wait_for_ready "$name" "$port" 30
@@ -136,7 +138,7 @@ write_edge_config() { # [replica numbers to leave out...]
   [[ -n $servers ]] || servers="server 127.0.0.1:$(gateway_port 1) down;"
   mkdir -p "$DATA_DIR/nginx" "$WEB_DIST"
   [[ -f $WEB_DIST/index.html ]] || printf '<!doctype html><title>Palaver</title><p>The web client is not built yet: pnpm --filter @palaver/web build</p>\n' >"$WEB_DIST/index.html"
-  sed -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" \
+  sed -e "s|@STATE@|$DATA_DIR/nginx|g" -e "s|@LOGS@|$LOG_DIR|g" -e "s|@EDGE_SOURCE@|$EDGE_SOURCE_ADDRESS|g" \
     "$PALAVER_ROOT/infra/nginx/local.conf.template" >"$DATA_DIR/nginx/nginx.conf"
   sed -e "s|\${EDGE_LISTEN}|127.0.0.1:$EDGE_PORT|g" -e "s|\${AUTH_UPSTREAM}|127.0.0.1:$AUTH_PORT|g" \
     -e "s|\${MESSAGE_UPSTREAM}|127.0.0.1:$MESSAGE_PORT|g" -e "s|\${UPLOAD_UPSTREAM}|127.0.0.1:$UPLOAD_PORT|g" \

@@ -80,6 +80,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   installValidation(app);
   installErrorHandling(app, options.errors ?? {});
+  // Bodies are JSON (multipart where a route registers it): a text/plain body is refused
+  // with 415 like every other type, instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorBody);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

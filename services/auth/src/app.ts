@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { AuthConfig } from './config.ts';
 import { createAccounts } from './domain/accounts.ts';
+import { createLoginFailureLimit } from './domain/login-failures.ts';
 import { type SessionExpiry, startSessionExpiry } from './domain/session-expiry.ts';
 import { createSessions } from './domain/sessions.ts';
 import type { KeyRing } from './domain/signing-keys.ts';
@@ -44,6 +45,8 @@ export type AuthAppConfig = Pick<
   | 'LOGIN_RATE_LIMIT'
   | 'REGISTER_RATE_LIMIT'
   | 'RATE_LIMIT_WINDOW'
+  | 'LOGIN_ADDRESS_FAILURE_LIMIT'
+  | 'LOGIN_ADDRESS_FAILURE_WINDOW'
   | 'RELAY_INTERVAL'
   | 'SESSION_SWEEP_INTERVAL'
 >;
@@ -150,6 +153,12 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
     accounts,
     sessions,
     authenticate,
+    loginFailures: createLoginFailureLimit({
+      redis: deps.redis,
+      keyPrefix: `${config.REDIS_PREFIX}login-failures`,
+      maxFailures: config.LOGIN_ADDRESS_FAILURE_LIMIT,
+      windowSeconds: config.LOGIN_ADDRESS_FAILURE_WINDOW,
+    }),
     limits: {
       login: config.LOGIN_RATE_LIMIT,
       register: config.REGISTER_RATE_LIMIT,

@@ -30,6 +30,11 @@ export const authConfigSpec = {
     desc: 'Registrations and refreshes per client address per window',
   }),
   RATE_LIMIT_WINDOW: duration({ default: 60 }),
+  LOGIN_ADDRESS_FAILURE_LIMIT: num({
+    default: 50,
+    desc: 'Failed logins per client address, across usernames, per LOGIN_ADDRESS_FAILURE_WINDOW',
+  }),
+  LOGIN_ADDRESS_FAILURE_WINDOW: duration({ default: 3600 }),
   RELAY_INTERVAL: duration({ default: 5 }),
   SESSION_SWEEP_INTERVAL: duration({
     default: 3600,

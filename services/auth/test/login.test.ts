@@ -4,9 +4,12 @@ import { type AuthHarness, register, startAuth, uniqueName } from './auth-harnes
 let auth: AuthHarness;
 let replica: AuthHarness;
 beforeAll(async () => {
-  auth = await startAuth('login', { env: { LOGIN_RATE_LIMIT: '4' } });
+  auth = await startAuth('login', { env: { LOGIN_RATE_LIMIT: '4', LOGIN_ADDRESS_FAILURE_LIMIT: '6' } });
   // A second replica on the same database and Redis: limits must be shared.
-  replica = await startAuth('login', { sameAs: auth, env: { LOGIN_RATE_LIMIT: '4' } });
+  replica = await startAuth('login', {
+    sameAs: auth,
+    env: { LOGIN_RATE_LIMIT: '4', LOGIN_ADDRESS_FAILURE_LIMIT: '6' },
+  });
 });
 afterAll(async () => {
   await replica.close();
@@ -106,5 +109,26 @@ describe('POST /auth/login', () => {
     expect((await login(auth, { ...attempt, password: account.password }, '192.0.2.11')).statusCode).toBe(
       200,
     );
+  });
+
+  it('cuts off password spraying: failures from one address across usernames, on every replica', async () => {
+    const accounts = await Promise.all(Array.from({ length: 8 }, () => register(auth)));
+    const ip = '192.0.2.20';
+    const statuses = [];
+    for (const [i, account] of accounts.entries()) {
+      const guess = { username: account.user.username, password: 'Summer2026!' };
+      statuses.push((await login(i % 2 ? replica : auth, guess, ip)).statusCode);
+    }
+    // Six failures allowed, each against a different account; then the address waits.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+    const limited = await login(auth, { username: accounts[7]?.user.username, password: 'x'.repeat(12) }, ip);
+    expect(limited.json().error).toMatchObject({ code: 'rate_limited' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address logs in; the per-username limit was never reached.
+    const other = accounts[7] as (typeof accounts)[number];
+    expect(
+      (await login(auth, { username: other.user.username, password: other.password }, '192.0.2.21'))
+        .statusCode,
+    ).toBe(200);
   });
 });

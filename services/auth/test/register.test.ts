@@ -113,10 +113,13 @@ describe('POST /auth/register', () => {
     expect(response.json().error.code).toBe('payload_too_large');
   });
 
-  it('rejects other content types with 415', async () => {
+  it('rejects other content types with 415, text/plain holding JSON included', async () => {
     const response = await post('username=abc', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(response.statusCode).toBe(415);
     expect(response.json().error.code).toBe('unsupported_media_type');
+    const text = await post(JSON.stringify(valid()), { 'content-type': 'text/plain' });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe('unsupported_media_type');
   });
 
   it('leaves no account behind for a rejected registration', async () => {

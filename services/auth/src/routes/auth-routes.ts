@@ -10,7 +10,9 @@ import {
 import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
+import type { LoginFailureLimit } from '../domain/login-failures.ts';
 import type { Sessions } from '../domain/sessions.ts';
+import { AuthError } from '../errors.ts';
 
 export interface AuthRouteDeps {
   accounts: Accounts;
@@ -18,6 +20,7 @@ export interface AuthRouteDeps {
   /** onRequest hook that verifies the bearer token and checks its session is live. */
   authenticate: (request: FastifyRequest) => Promise<void>;
   limits: { login: number; register: number; windowSeconds: number };
+  loginFailures: LoginFailureLimit;
 }
 
 const errors = (...statuses: number[]) =>
@@ -26,7 +29,7 @@ const errors = (...statuses: number[]) =>
 const userAgentOf = (request: FastifyRequest) => request.headers['user-agent'];
 
 export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
-  const { accounts, sessions, authenticate, limits } = deps;
+  const { accounts, sessions, authenticate, limits, loginFailures } = deps;
   const window = limits.windowSeconds * 1000;
 
   app.post(
@@ -63,7 +66,16 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
         response: { 200: AuthResult, ...errors(400, 401, 429) },
       },
     },
-    async (request) => accounts.login(request.body, userAgentOf(request)),
+    async (request) => {
+      await loginFailures.assertAllowed(request.ip);
+      try {
+        return await accounts.login(request.body, userAgentOf(request));
+      } catch (error) {
+        if (error instanceof AuthError && error.code === 'invalid_credentials')
+          await loginFailures.recordFailure(request.ip);
+        throw error;
+      }
+    },
   );
 
   app.post(
