@@ -22,7 +22,7 @@ export interface RevocationList {
   markComplete(): Promise<void>;
 }
 
-/** How a reader's Redis command may take before the request is refused as unavailable. */
+/** How long a reader's Redis command may take before the request is refused as unavailable. */
 const checkTimeoutMs = 1000;
 
 /**
