@@ -142,9 +142,13 @@ let chatId: string;
 let startedHere = false;
 
 beforeAll(async () => {
+  // A stack stopped just before (the previous system test file) may still be letting go of its ports.
   for (const port of stackPorts) {
-    if (await portOpen(port)) {
-      throw new Error(`port ${port} is in use: stop the running stack (infra/local/palaver down) first`);
+    const deadline = Date.now() + 10_000;
+    while (await portOpen(port)) {
+      if (Date.now() > deadline)
+        throw new Error(`port ${port} is in use: stop the running stack (infra/local/palaver down) first`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
   startedHere = true;

@@ -78,6 +78,8 @@ stop_pid() { # name [seconds to wait before SIGKILL, default 10]
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 1 $((${2:-10} * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
+    # The rest of its process group dies asynchronously: wait until it has (and its ports are free).
+    for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$f"
 }
