@@ -146,8 +146,16 @@ beforeAll(async () => {
   for (const port of stackPorts) {
     const deadline = Date.now() + 10_000;
     while (await portOpen(port)) {
-      if (Date.now() > deadline)
-        throw new Error(`port ${port} is in use: stop the running stack (infra/local/palaver down) first`);
+      if (Date.now() > deadline) {
+        // Name the holder: a stack left running, or a server `palaver down` did not stop.
+        const holders = await run('ss', ['-ltnpH', `sport = :${port}`]).then(
+          (r) => r.stdout.trim(),
+          () => '',
+        );
+        throw new Error(
+          `port ${port} is in use (${holders}): stop the running stack (infra/local/palaver down) first`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
