@@ -21,7 +21,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const palaver = `${root}infra/local/palaver`;
 const edge = 'http://127.0.0.1:8080';
 const gatewayPorts = [4011, 4012, 4013];
-const stackPorts = [8080, 4001, 4002, 4003, ...gatewayPorts, 27017, 6379, 5672, 4369];
+// The edge, services, gateways, the store and its PostgreSQL, Redis, RabbitMQ and its epmd.
+const stackPorts = [8080, 4001, 4002, 4003, ...gatewayPorts, 27017, 15432, 6379, 5672, 4369];
 const run = promisify(execFile);
 
 const portOpen = (port: number) =>
@@ -142,21 +143,16 @@ let chatId: string;
 let startedHere = false;
 
 beforeAll(async () => {
-  // A stack stopped just before (the previous system test file) may still be letting go of its ports.
+  // From nothing: this file checks that `up` starts everything and `down` leaves nothing.
   for (const port of stackPorts) {
-    const deadline = Date.now() + 10_000;
-    while (await portOpen(port)) {
-      if (Date.now() > deadline) {
-        // Name the holder: a stack left running, or a server `palaver down` did not stop.
-        const holders = await run('ss', ['-ltnpH', `sport = :${port}`]).then(
-          (r) => r.stdout.trim(),
-          () => '',
-        );
-        throw new Error(
-          `port ${port} is in use (${holders}): stop the running stack (infra/local/palaver down) first`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    if (await portOpen(port)) {
+      const holder = await run('ss', ['-ltnpH', `sport = :${port}`]).then(
+        (r) => r.stdout.trim(),
+        () => '',
+      );
+      throw new Error(
+        `port ${port} is in use (${holder}): stop the running stack (infra/local/palaver down) first`,
+      );
     }
   }
   startedHere = true;

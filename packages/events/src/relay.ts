@@ -1,4 +1,5 @@
 import type { Logger } from '@palaver/logger';
+import { startPeriodicTask } from '@palaver/service-kit';
 
 export interface RelayOptions<T> {
   /** Items stored as "not yet published", oldest first, at most a batch. */
@@ -20,37 +21,26 @@ export interface Relay {
  * "nothing acknowledged is lost" when the broker was down at write time.
  */
 export function startRelay<T>(options: RelayOptions<T>): Relay {
-  let running: Promise<number> | undefined;
   let stopped = false;
-
-  const pass = async (): Promise<number> => {
-    let published = 0;
-    for (const item of await options.pending()) {
-      if (stopped) break;
-      await options.publish(item);
-      published++;
-    }
-    return published;
-  };
-
-  const flush = () => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    flush().catch((err) => options.logger.warn({ err }, 'relay pass failed; will retry'));
-  }, options.intervalMs);
-  timer.unref();
-
+  const task = startPeriodicTask({
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    failure: 'relay pass failed; will retry',
+    run: async () => {
+      let published = 0;
+      for (const item of await options.pending()) {
+        if (stopped) break;
+        await options.publish(item);
+        published++;
+      }
+      return published;
+    },
+  });
   return {
-    flush,
+    flush: task.runNow,
     stop: async () => {
       stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+      await task.stop();
     },
   };
 }

@@ -4,5 +4,6 @@ export * from './duplicate-key.ts';
 export * from './health.ts';
 export * from './in-flight-limit.ts';
 export * from './lifecycle.ts';
+export * from './periodic-task.ts';
 export * from './revocation-list.ts';
 export * from './service-app.ts';

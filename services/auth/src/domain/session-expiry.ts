@@ -1,4 +1,5 @@
 import type { Logger } from '@palaver/logger';
+import { startPeriodicTask } from '@palaver/service-kit';
 import type { SessionStore } from '../store/session-store.ts';
 
 /**
@@ -7,31 +8,17 @@ import type { SessionStore } from '../store/session-store.ts';
  * revoked session until its revocation has been announced.
  */
 export function startSessionExpiry(deps: { store: SessionStore; intervalMs: number; logger: Logger }) {
-  let running: Promise<unknown> | undefined;
-  const sweep = (now = new Date()) => {
-    running ??= deps.store
-      .deleteExpired(now)
-      .then((deleted) => {
-        if (deleted.sessions + deleted.refreshTokens > 0)
-          deps.logger.info(deleted, 'expired sessions deleted');
-        return deleted;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running as Promise<{ sessions: number; refreshTokens: number }>;
-  };
-  const timer = setInterval(() => {
-    sweep().catch((err) => deps.logger.warn({ err }, 'expired session sweep failed; will retry'));
-  }, deps.intervalMs);
-  timer.unref();
-  return {
-    sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+  const task = startPeriodicTask({
+    intervalMs: deps.intervalMs,
+    logger: deps.logger,
+    failure: 'expired session sweep failed; will retry',
+    run: async () => {
+      const deleted = await deps.store.deleteExpired(new Date());
+      if (deleted.sessions + deleted.refreshTokens > 0) deps.logger.info(deleted, 'expired sessions deleted');
+      return deleted;
     },
-  };
+  });
+  return { sweep: task.runNow, stop: task.stop };
 }
 
 export type SessionExpiry = ReturnType<typeof startSessionExpiry>;

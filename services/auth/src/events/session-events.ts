@@ -1,6 +1,6 @@
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
-import type { RevocationList } from '@palaver/service-kit';
+import { type RevocationList, startPeriodicTask } from '@palaver/service-kit';
 import type { AnnounceRevocation } from '../domain/sessions.ts';
 import type { SessionStore } from '../store/session-store.ts';
 
@@ -76,41 +76,29 @@ export function startRevocationListKeeper(
     logger: Logger;
   },
 ) {
-  let running: Promise<boolean> | undefined;
-  const refill = async () => {
-    if (await deps.list.isComplete()) return false;
-    const now = Date.now();
-    const since = new Date(now - (deps.accessTokenTtlSeconds + listMarginSeconds) * 1000);
-    const revoked = await deps.store.revokedSince(since);
-    for (const session of revoked) {
-      await deps.list.revoke(
-        session._id,
-        listedFor(session.revokedAt as Date, deps.accessTokenTtlSeconds, now),
-      );
-    }
-    await deps.list.markComplete();
-    deps.logger.info({ sessions: revoked.length }, 'revocation list refilled');
-    return true;
-  };
-  /** Refills the list if its marker is gone; resolves true if it did. */
-  const check = () => {
-    running ??= refill().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    check().catch((err) => deps.logger.warn({ err }, 'revocation list check failed; will retry'));
-  }, deps.intervalMs);
-  timer.unref();
-  check().catch((err) => deps.logger.warn({ err }, 'revocation list check failed; will retry'));
-  return {
-    check,
-    stop: async () => {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+  const task = startPeriodicTask({
+    intervalMs: deps.intervalMs,
+    logger: deps.logger,
+    failure: 'revocation list check failed; will retry',
+    runAtStart: true,
+    run: async () => {
+      if (await deps.list.isComplete()) return false;
+      const now = Date.now();
+      const since = new Date(now - (deps.accessTokenTtlSeconds + listMarginSeconds) * 1000);
+      const revoked = await deps.store.revokedSince(since);
+      for (const session of revoked) {
+        await deps.list.revoke(
+          session._id,
+          listedFor(session.revokedAt as Date, deps.accessTokenTtlSeconds, now),
+        );
+      }
+      await deps.list.markComplete();
+      deps.logger.info({ sessions: revoked.length }, 'revocation list refilled');
+      return true;
     },
-  };
+  });
+  /** `check` refills the list if its marker is gone and resolves true if it did. */
+  return { check: task.runNow, stop: task.stop };
 }
 
 export type RevocationListKeeper = ReturnType<typeof startRevocationListKeeper>;
