@@ -174,7 +174,7 @@ export async function buildGatewayApp(
     logger,
     async reregisterLocalSockets() {
       for (const socket of io.of('/').sockets.values()) {
-        if (await presence.connect(socket.data.userId, socket.id)) {
+        if ((await presence.connect(socket.data.userId, socket.id)) === 1) {
           announcer.announce(socket.data.userId, 'online');
         }
       }

@@ -19,8 +19,8 @@ export interface UserPresence {
 }
 
 export interface PresenceRegistry {
-  /** Records a live socket; true when it is the user's first one (they came online). */
-  connect(userId: string, socketId: string): Promise<boolean>;
+  /** Records a live socket; returns the user's live sockets now (1: they came online). */
+  connect(userId: string, socketId: string): Promise<number>;
   /** Forgets a socket; true when it was the user's last one (they went offline). */
   disconnect(userId: string, socketId: string): Promise<boolean>;
   statusOf(userIds: string[]): Promise<UserPresence[]>;
@@ -73,8 +73,7 @@ export function createPresenceRegistry(options: {
     async connect(userId, socketId) {
       // Listed under the replica first, so a crash in between leaves nothing unreapable.
       await redis.sadd(replicaKey(replicaId), `${userId}/${socketId}`);
-      const count = await connectSocket(userKeys(userId), field(socketId), new Date().toISOString());
-      return count === 1;
+      return Number(await connectSocket(userKeys(userId), field(socketId), new Date().toISOString()));
     },
 
     async disconnect(userId, socketId) {

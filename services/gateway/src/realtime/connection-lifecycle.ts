@@ -101,9 +101,10 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
       .catch((err) => logger.warn({ err, userId: user.userId }, 'presence update failed on disconnect'));
   });
 
-  if (await presence.connect(user.userId, socket.id)) announcer.announce(user.userId, 'online');
+  const sockets = await presence.connect(user.userId, socket.id);
+  if (sockets === 1) announcer.announce(user.userId, 'online');
   // Handshakes that raced past the cap together: whichever registered above it leaves.
-  if ((await presence.socketCount(user.userId)) > deps.maxSocketsPerUser) socket.disconnect(true);
+  if (sockets > deps.maxSocketsPerUser) socket.disconnect(true);
   if (!socket.connected) {
     // Gone while we registered it: the disconnect handler may have run first.
     if (await presence.disconnect(user.userId, socket.id)) announcer.announce(user.userId, 'offline');
