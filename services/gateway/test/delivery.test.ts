@@ -141,7 +141,11 @@ describe.each([
     ];
     await eventually(
       () => ownerUpdates.length === 2 && keptUpdates.length === 2 && addedUpdates.length === 2,
-    );
+    ).catch((error: Error) => {
+      const seen = (u: typeof ownerUpdates) => JSON.stringify(u.map((x) => x.removedUserIds ?? 'added'));
+      error.message += `: owner ${seen(ownerUpdates)}, kept ${seen(keptUpdates)}, added ${seen(addedUpdates)}`;
+      throw error;
+    });
     await eventually(() => removedUpdates.length === 2);
     expect(removedUpdates[1]?.removedUserIds).toEqual([removed.id]);
     expect(addedUpdates[1]?.conversation.members.map((m) => m.userId).sort()).toEqual(
