@@ -29,9 +29,10 @@ export type UploadVariant = Static<typeof UploadVariant>;
 
 export const UploadParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
 
-/** A signed link: `expires` (unix seconds) and `sig` (HMAC-SHA256, base64url); both or neither. */
+/** A signed link: `reader`, `expires` (unix seconds) and `sig` (HMAC-SHA256, base64url); all or none. */
 export const UploadLinkQuery = Type.Object(
   {
+    reader: Type.Optional(ObjectIdString),
     expires: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 40 })),
     sig: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
   },

@@ -140,8 +140,15 @@ describe('GET /uploads/:id', () => {
       by: ada.id,
       memberIds: [ada.id],
     };
+    const bobsLink = (await service.get(`/uploads/${upload.id}/meta`, bob)).json().url as string;
+    expect(new URL(bobsLink, 'http://x').searchParams.get('reader')).toBe(bob.id);
+    expect((await service.get(bobsLink)).statusCode).toBe(200);
     await service.publish('conversation.member_removed', removed, 'removed-1');
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
+    // The link he was given, still unexpired, stops opening it at the same moment.
+    const refused = await service.get(bobsLink);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.json().error.code).toBe('not_found');
 
     // A late replay of his addition does not bring him back; a new membership (Eve) counts.
     await service.publish('conversation.created', { conversation, memberIds: [ada.id, bob.id] }, 'created-1');
@@ -191,6 +198,61 @@ describe('GET /uploads/:id', () => {
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(404);
     expect((await service.get(`/uploads/${upload.id}`, ada)).statusCode).toBe(200);
   });
+
+  it("keeps access to a deleted message's file for readers of another message carrying it", async () => {
+    const upload = (
+      await service.upload(ada, [{ name: 'twice.txt', content: Buffer.from('sent twice') }])
+    ).json().uploads[0] as Upload;
+    const members = (conversationId: string) =>
+      conversationView(conversationId, [
+        { userId: ada.id, joinedAt: new Date() },
+        { userId: bob.id, joinedAt: new Date() },
+      ]);
+    const sent = [];
+    for (const [i, conversationId] of [new Types.ObjectId(), new Types.ObjectId()].entries()) {
+      const id = conversationId.toHexString();
+      await service.publish(
+        'conversation.created',
+        { conversation: members(id), memberIds: [ada.id, bob.id] },
+        `twice-created-${i}`,
+      );
+      const event = messageCreated({
+        conversationId: id,
+        senderId: ada.id,
+        memberIds: [ada.id, bob.id],
+        uploads: [upload],
+      });
+      await service.publish('message.created', event, `message.created:${event.message.id}`);
+      sent.push(event);
+    }
+    await expect
+      .poll(async () =>
+        service.mongo
+          .collection('upload_attachments')
+          .countDocuments({ uploadId: new Types.ObjectId(upload.id) }),
+      )
+      .toBe(2);
+    const [first, second] = sent as [(typeof sent)[0], (typeof sent)[0]];
+    await service.publish(
+      'message.deleted',
+      { ...first, message: { ...first.message, attachments: [], deletedAt: new Date().toISOString() } },
+      'twice-deleted-1',
+    );
+    await expect
+      .poll(async () =>
+        service.mongo
+          .collection('upload_attachments')
+          .countDocuments({ uploadId: new Types.ObjectId(upload.id) }),
+      )
+      .toBe(1);
+    expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(200);
+    await service.publish(
+      'message.deleted',
+      { ...second, message: { ...second.message, attachments: [], deletedAt: new Date().toISOString() } },
+      'twice-deleted-2',
+    );
+    await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
+  });
 });
 
 describe('signed links', () => {
@@ -218,24 +280,29 @@ describe('signed links', () => {
     const url = new URL(file.url, 'http://x');
     const sig = url.searchParams.get('sig') as string;
     const expires = Number(url.searchParams.get('expires'));
+    const reader = url.searchParams.get('reader') as string;
+    expect(reader).toBe(ada.id);
     // One signature bit flipped, always. The first character, not the last: a 32-byte
     // HMAC is 43 base64url characters, and the last one's low 2 bits are padding that
     // decoding drops, so changing it can leave the signature as it was.
     const tampered = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
     expect(Buffer.from(tampered, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(false);
     const tries = [
-      `/uploads/${file.id}?expires=${expires}&sig=${tampered}`,
-      `/uploads/${file.id}?expires=${expires + 60}&sig=${sig}`,
-      `/uploads/${file.id}/thumbnail?expires=${expires}&sig=${sig}`,
-      `/uploads/${new Types.ObjectId().toHexString()}?expires=${expires}&sig=${sig}`,
-      `/uploads/${file.id}?sig=${sig}`,
+      `/uploads/${file.id}?reader=${reader}&expires=${expires}&sig=${tampered}`,
+      `/uploads/${file.id}?reader=${reader}&expires=${expires + 60}&sig=${sig}`,
+      `/uploads/${file.id}?reader=${eve.id}&expires=${expires}&sig=${sig}`,
+      `/uploads/${file.id}/thumbnail?reader=${reader}&expires=${expires}&sig=${sig}`,
+      `/uploads/${new Types.ObjectId().toHexString()}?reader=${reader}&expires=${expires}&sig=${sig}`,
+      `/uploads/${file.id}?reader=${reader}&sig=${sig}`,
+      `/uploads/${file.id}?expires=${expires}&sig=${sig}`,
     ];
     const expired = createUrlSigner({ secret: urlSecret, ttlSeconds: 300 }).sign(
       file.id,
       'original',
+      ada.id,
       Date.now() - 3600_000,
     );
-    tries.push(`/uploads/${file.id}?expires=${expired.expires}&sig=${expired.sig}`);
+    tries.push(`/uploads/${file.id}?reader=${ada.id}&expires=${expired.expires}&sig=${expired.sig}`);
     for (const path of tries) {
       const response = await service.get(path);
       expect(response.statusCode, path).toBe(403);

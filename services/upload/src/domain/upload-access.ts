@@ -26,20 +26,26 @@ export function createUploadAccess(deps: { uploads: UploadStore; signer: UrlSign
     return record;
   };
 
-  return {
-    forUser: async (id: string, userId: string): Promise<UploadRecord> => {
-      const record = await load(id);
-      if (record.uploaderId.toHexString() === userId) return record;
-      if (await uploads.readableBy(record._id, userId)) return record;
-      throw uploadNotFound();
-    },
+  const forUser = async (id: string, userId: string): Promise<UploadRecord> => {
+    const record = await load(id);
+    if (record.uploaderId.toHexString() === userId) return record;
+    if (await uploads.readableBy(record._id, userId)) return record;
+    throw uploadNotFound();
+  };
 
-    /** A signed link is the permission itself: checked first, so forgeries learn nothing. */
+  return {
+    forUser,
+
+    /**
+     * A signed link stands in for its reader's token, not for their permission: the
+     * signature is checked first, so forgeries learn nothing, then the reader's access as
+     * it is now, so a link stops opening the file the moment they leave or are removed.
+     */
     forSignature: async (id: string, variant: UploadVariant, signature: UrlSignature) => {
       if (!signer.verify(id, variant, signature)) {
         throw new UploadError('invalid_signature', 'The link is invalid or has expired');
       }
-      return load(id);
+      return forUser(id, signature.reader);
     },
   };
 }

@@ -2,13 +2,13 @@ import type { Upload, UploadVariant } from '@palaver/contracts';
 import type { UploadRecord } from '../store/upload-store.ts';
 import type { UrlSigner } from './signed-urls.ts';
 
-/** Builds the signed links clients use without a bearer token. */
+/** Builds the signed links a reader uses without a bearer token. */
 export function createLinks(signer: UrlSigner, publicPrefix: string) {
-  return (id: string, variant: UploadVariant, now = Date.now()) => {
-    const { expires, sig } = signer.sign(id, variant, now);
+  return (id: string, variant: UploadVariant, reader: string, now = Date.now()) => {
+    const { expires, sig } = signer.sign(id, variant, reader, now);
     const path = variant === 'thumbnail' ? `/uploads/${id}/thumbnail` : `/uploads/${id}`;
     return {
-      url: `${publicPrefix}${path}?expires=${expires}&sig=${sig}`,
+      url: `${publicPrefix}${path}?${new URLSearchParams({ reader, expires: String(expires), sig })}`,
       expiresAt: new Date(expires * 1000),
     };
   };
@@ -16,7 +16,8 @@ export function createLinks(signer: UrlSigner, publicPrefix: string) {
 
 export type Links = ReturnType<typeof createLinks>;
 
-export function toUpload(record: UploadRecord, links: Links): Upload {
+/** An upload as `reader` sees it, with links made for them. */
+export function toUpload(record: UploadRecord, links: Links, reader: string): Upload {
   const id = record._id.toHexString();
   return {
     id,
@@ -27,8 +28,8 @@ export function toUpload(record: UploadRecord, links: Links): Upload {
     sha256: record.sha256,
     ...(record.width ? { width: record.width } : {}),
     ...(record.height ? { height: record.height } : {}),
-    url: links(id, 'original').url,
-    ...(record.thumbnail ? { thumbnailUrl: links(id, 'thumbnail').url } : {}),
+    url: links(id, 'original', reader).url,
+    ...(record.thumbnail ? { thumbnailUrl: links(id, 'thumbnail', reader).url } : {}),
     createdAt: record.createdAt.toISOString(),
   };
 }

@@ -31,13 +31,13 @@ export function downloadRoutes(
 
   async function serve(request: FastifyRequest, reply: FastifyReply, variant: UploadVariant) {
     const { id } = request.params as { id: string };
-    const { expires, sig } = request.query as UploadLinkQuery;
+    const { reader, expires, sig } = request.query as UploadLinkQuery;
     let record: Awaited<ReturnType<UploadAccess['forUser']>>;
-    if (expires !== undefined || sig !== undefined) {
-      if (expires === undefined || sig === undefined) {
+    if (reader !== undefined || expires !== undefined || sig !== undefined) {
+      if (reader === undefined || expires === undefined || sig === undefined) {
         throw new UploadError('invalid_signature', 'The link is invalid or has expired');
       }
-      record = await access.forSignature(id, variant, { expires, sig });
+      record = await access.forSignature(id, variant, { reader, expires, sig });
     } else {
       await deps.authenticate(request);
       record = await access.forUser(id, request.principal.userId);
@@ -86,7 +86,7 @@ export function downloadRoutes(
     tags: ['uploads'],
     summary,
     description:
-      'With `expires` and `sig` from a signed link no token is needed; otherwise a bearer token is.',
+      'With `reader`, `expires` and `sig` from a signed link no token is needed (the reader must still have access); otherwise a bearer token is.',
     security,
     params: UploadParams,
     querystring: UploadLinkQuery,

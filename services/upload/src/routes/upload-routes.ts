@@ -88,7 +88,9 @@ export function uploadRoutes(
         .catch((error) => {
           throw asUploadError(error);
         });
-      return reply.status(201).send({ uploads: records.map((record) => toUpload(record, links)) });
+      return reply
+        .status(201)
+        .send({ uploads: records.map((record) => toUpload(record, links, request.principal.userId)) });
     },
   );
 
@@ -103,7 +105,10 @@ export function uploadRoutes(
         response: { 200: Upload, ...errors },
       },
     },
-    async (request) => toUpload(await access.forUser(request.params.id, request.principal.userId), links),
+    async (request) => {
+      const { userId } = request.principal;
+      return toUpload(await access.forUser(request.params.id, userId), links, userId);
+    },
   );
 
   app.post(
@@ -124,7 +129,7 @@ export function uploadRoutes(
       if (variant === 'thumbnail' && !record.thumbnail) {
         throw new UploadError('not_found', 'This upload has no thumbnail');
       }
-      const link = links(request.params.id, variant);
+      const link = links(request.params.id, variant, request.principal.userId);
       return { url: link.url, expiresAt: link.expiresAt.toISOString() };
     },
   );
