@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DomainError } from './domain-error.ts';
+import { redisCheckTimeoutMs, withTimeout } from './redis-commands.ts';
 
 /**
  * The sessions auth has ended, in Redis, each kept for as long as an access token issued
@@ -22,9 +23,6 @@ export interface RevocationList {
   markComplete(): Promise<void>;
 }
 
-/** How long a reader's Redis command may take before the request is refused as unavailable. */
-const checkTimeoutMs = 1000;
-
 /**
  * `redis` must not have an ioredis `keyPrefix`: `prefix` (REDIS_PREFIX, the same on every
  * service of a deployment) names the keys, so all services agree on them.
@@ -41,7 +39,7 @@ export function createRevocationList(redis: Redis, prefix: string): RevocationLi
     async check(sessionId) {
       let found: Array<string | null>;
       try {
-        found = await withTimeout(redis.mget(completeKey, sessionKey(sessionId)), checkTimeoutMs);
+        found = await withTimeout(redis.mget(completeKey, sessionKey(sessionId)), redisCheckTimeoutMs);
       } catch {
         throw unavailable();
       }
@@ -59,12 +57,4 @@ export function createRevocationList(redis: Redis, prefix: string): RevocationLi
       await redis.set(completeKey, new Date().toISOString());
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

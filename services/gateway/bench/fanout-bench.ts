@@ -76,6 +76,8 @@ async function deploy(
     BROKER_EXCHANGE: exchange,
     QUEUE_PREFIX: `${id}.message`,
     JWKS_URL: jwksUrl,
+    SEND_RATE: '1000000',
+    SEND_BURST: '1000000',
   });
   const gateways = await Promise.all(
     [1, 2].map((n) =>

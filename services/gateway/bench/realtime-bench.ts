@@ -86,6 +86,8 @@ async function main() {
       BROKER_EXCHANGE: `${id}.events`,
       QUEUE_PREFIX: `${id}.message`,
       JWKS_URL: jwks.url,
+      SEND_RATE: '1000',
+      SEND_BURST: '1000',
     });
     processes.push(message);
     const gateways = await Promise.all(
@@ -100,8 +102,6 @@ async function main() {
           QUEUE_PREFIX: `${id}.gateway`,
           MESSAGE_URL: message.url,
           JWKS_URL: jwks.url,
-          SEND_RATE: '1000',
-          SEND_BURST: '1000',
           NODE_OPTIONS: gatewayNodeOptions,
         }),
       ),

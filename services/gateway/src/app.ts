@@ -16,7 +16,6 @@ import { handleConnections } from './realtime/connection-lifecycle.ts';
 import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
 import type { GatewayServer } from './realtime/rooms.ts';
-import { createSendRateLimiter } from './realtime/send-rate-limiter.ts';
 
 export type GatewayAppConfig = Pick<
   GatewayConfig,
@@ -28,8 +27,6 @@ export type GatewayAppConfig = Pick<
   | 'FANOUT'
   | 'CORS_ORIGIN'
   | 'MAX_PAYLOAD_BYTES'
-  | 'SEND_RATE'
-  | 'SEND_BURST'
   | 'EVENT_RATE'
   | 'EVENT_BURST'
   | 'MAX_SOCKETS_PER_USER'
@@ -132,11 +129,6 @@ export async function buildGatewayApp(
     announcer,
     members,
     messageApi: deps.messageApi,
-    takeSendToken: createSendRateLimiter({
-      redis: deps.redis,
-      perSecond: config.SEND_RATE,
-      burst: config.SEND_BURST,
-    }),
     verifyAccessToken: deps.verifyAccessToken,
     eventRate: { perSecond: config.EVENT_RATE, burst: config.EVENT_BURST },
     syncPage: config.SYNC_PAGE,

@@ -31,8 +31,6 @@ export const gatewayConfigSpec = {
   ...tokenVerifierSpec,
   CORS_ORIGIN: str({ default: '', desc: 'Comma-separated browser origins allowed to connect directly' }),
   MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),
-  SEND_RATE: num({ default: 10, desc: 'Sends per second a user may sustain, across all replicas' }),
-  SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
   EVENT_RATE: num({ default: 20, desc: 'Client events per second one socket may sustain (sync costs more)' }),
   EVENT_BURST: num({ default: 60, desc: 'Client events one socket may send at once' }),
   MAX_SOCKETS_PER_USER: num({

@@ -17,7 +17,5 @@ export type GatewayErrorCode =
 
 export class GatewayError extends DomainError<GatewayErrorCode> {}
 
-export const sendingTooFast = () =>
-  new GatewayError('rate_limited', 'Sending too fast; wait a moment and retry');
 export const tooManyEvents = () =>
   new GatewayError('rate_limited', 'Too many events on this connection; slow down and retry');

@@ -16,7 +16,7 @@ let survivor: GatewayReplica;
 beforeAll(async () => {
   stack = await startGatewayStack('failover', {
     replicas: 0,
-    gatewayEnv: { PRESENCE_HEARTBEAT: '1s', PRESENCE_TIMEOUT: '3s', DRAIN_TIMEOUT: '2s', SEND_RATE: '100' },
+    gatewayEnv: { PRESENCE_HEARTBEAT: '1s', PRESENCE_TIMEOUT: '3s', DRAIN_TIMEOUT: '2s' },
   });
   survivor = await stack.startGateway({ process: true });
 });

@@ -68,6 +68,8 @@ export interface StackOptions {
   replicas?: number;
   /** Gateway configuration shared by every replica. */
   gatewayEnv?: Record<string, string>;
+  /** Message service configuration (sends are unmetered unless it sets SEND_RATE). */
+  messageEnv?: Record<string, string>;
 }
 
 /**
@@ -93,6 +95,9 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     JWKS_URL: jwksServer.url,
     SEND_BATCH_WINDOW_MS: '1',
     RELAY_INTERVAL: '1s',
+    SEND_RATE: '1000000',
+    SEND_BURST: '1000000',
+    ...options.messageEnv,
   });
 
   const broker = new Broker({ url: env.amqpUrl, exchange: env.exchange, logger, connectionName: label });

@@ -13,7 +13,8 @@ let stack: GatewayStack;
 beforeAll(async () => {
   stack = await startGatewayStack('robustness', {
     replicas: 1,
-    gatewayEnv: { SEND_RATE: '2', SEND_BURST: '5', MAX_PAYLOAD_BYTES: '16384', MAX_SOCKETS_PER_USER: '10' },
+    gatewayEnv: { MAX_PAYLOAD_BYTES: '16384', MAX_SOCKETS_PER_USER: '10' },
+    messageEnv: { SEND_RATE: '2', SEND_BURST: '5' },
   });
 });
 afterAll(async () => {
@@ -187,6 +188,32 @@ describe('send rate', () => {
     expect(acks.filter((ack) => ack.ok).length).toBe(5);
     expect(limited[0]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     await eventually(async () => (await send()).ok, 3000);
+  });
+
+  it('is one budget with HTTP sends: what a user sent over HTTP, their sockets cannot send again', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    for (let i = 0; i < 3; i++) {
+      await stack.call(ada, 'POST', `/conversations/${chat.id}/messages`, {
+        clientMessageId: clientMessageId(),
+        body: 'over http',
+      });
+    }
+    const socket: ClientSocket = await stack.connect(gateway(), ada);
+    const acks = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        request(socket, 'message:send', {
+          conversationId: chat.id,
+          clientMessageId: clientMessageId(),
+          body: 'x',
+        }),
+      ),
+    );
+    // Burst 5 with 2 per second: at most one token came back while the sockets asked.
+    const accepted = acks.filter((ack) => ack.ok).length;
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    expect(accepted).toBeLessThanOrEqual(3);
+    expect(acks.find((ack) => !ack.ok)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
   });
 });
 

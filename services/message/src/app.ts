@@ -17,6 +17,7 @@ import { createMembership } from './domain/membership.ts';
 import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
 import { createMessages } from './domain/messages.ts';
 import { createReceipts } from './domain/receipts.ts';
+import { createSendRateLimit } from './domain/send-rate-limit.ts';
 import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -30,6 +31,8 @@ export type MessageAppConfig = Pick<
   MessageConfig,
   | 'LOG_LEVEL'
   | 'TRUST_PROXY'
+  | 'SEND_RATE'
+  | 'SEND_BURST'
   | 'SEND_BATCH_MAX'
   | 'SEND_BATCH_WINDOW_MS'
   | 'SEND_QUEUE_MAX'
@@ -38,11 +41,12 @@ export type MessageAppConfig = Pick<
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
   | 'UPLOAD_URL'
+  | 'REDIS_PREFIX'
 >;
 
 export interface MessageDependencies {
   mongo: Connection;
-  /** Where ended sessions are listed (read by `verifyAccessToken`); checked for readiness. */
+  /** Send budgets; also where ended sessions are listed (read by `verifyAccessToken`). No keyPrefix. */
   redis: Redis;
   broker: Broker;
   verifyAccessToken: AccessTokenVerifier;
@@ -111,7 +115,13 @@ export async function buildMessageApp(
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
-  messageRoutes(app, { messages, authenticate, maxSendsInFlight: config.SEND_IN_FLIGHT_MAX });
+  const sendRate = createSendRateLimit({
+    redis: deps.redis,
+    prefix: config.REDIS_PREFIX,
+    perSecond: config.SEND_RATE,
+    burst: config.SEND_BURST,
+  });
+  messageRoutes(app, { messages, authenticate, sendRate, maxSendsInFlight: config.SEND_IN_FLIGHT_MAX });
 
   const models: Array<{ init: () => Promise<unknown> }> = [
     ...stores.messages.models,

@@ -16,6 +16,11 @@ export const messageConfigSpec = {
   ...brokerSpec('palaver.message'),
   ...redisSpec,
   ...tokenVerifierSpec,
+  SEND_RATE: num({
+    default: 10,
+    desc: 'Sends per second a user may sustain, over HTTP and sockets together',
+  }),
+  SEND_BURST: num({ default: 30, desc: 'Sends a user may make at once before the rate applies' }),
   SEND_BATCH_MAX: num({ default: 256, desc: 'Most sends stored by one insertMany; 1 stores one by one' }),
   SEND_BATCH_WINDOW_MS: num({ default: 2, desc: 'How long a send may wait for others to share its write' }),
   SEND_QUEUE_MAX: num({

@@ -16,6 +16,7 @@ export type MessageErrorCode =
   | 'not_found'
   | 'forbidden'
   | 'unavailable'
+  | 'rate_limited'
   | 'invalid_request';
 
 export class MessageError extends DomainError<MessageErrorCode> {}

@@ -60,6 +60,8 @@ beforeAll(async () => {
         QUEUE_PREFIX: `${env.queuePrefix}.message`,
         UPLOAD_URL: upload.url,
         SEND_BATCH_WINDOW_MS: '2',
+        SEND_RATE: '1000000',
+        SEND_BURST: '1000000',
       }),
     ),
   );

@@ -54,6 +54,9 @@ export async function startMessage(
     JWKS_URL: 'http://127.0.0.1:1/unused',
     LOG_LEVEL: 'silent',
     RELAY_INTERVAL: '10m', // tests flush the relay themselves
+    // Unmetered unless a test is about the send budget.
+    SEND_RATE: '1000000',
+    SEND_BURST: '1000000',
     ...options.env,
   });
   const logger = createLogger('message-test', 'silent');

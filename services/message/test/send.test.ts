@@ -176,6 +176,41 @@ describe('POST /conversations/:id/messages', () => {
     }
   });
 
+  it("meters each user's sends across replicas: 429 with Retry-After past SEND_BURST, others unaffected, then recovers", async () => {
+    const env = { SEND_RATE: '2', SEND_BURST: '5' };
+    const [one, two] = await Promise.all([
+      startMessage('send', { sameAs: service, env }),
+      startMessage('send', { sameAs: service, env }),
+    ]);
+    try {
+      const [carol, dave] = await Promise.all([makeUser(), makeUser()]);
+      const chat = (await one.createDirect(carol, dave)).id;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? two : one).send(carol, chat, { clientMessageId: clientId(), body: `${i}` }),
+        ),
+      );
+      expect(answers.filter((a) => a.statusCode === 201).length).toBe(5);
+      const limited = answers.filter((a) => a.statusCode === 429);
+      expect(limited.length).toBe(3);
+      for (const answer of limited) {
+        expect(answer.json().error.code).toBe('rate_limited');
+        expect(
+          Number((answer as unknown as { headers: Record<string, string> }).headers['retry-after']),
+        ).toBeGreaterThanOrEqual(1);
+      }
+      expect((await two.send(dave, chat, { clientMessageId: clientId(), body: 'mine' })).statusCode).toBe(
+        201,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600)); // one token at 2/s
+      expect((await one.send(carol, chat, { clientMessageId: clientId(), body: 'later' })).statusCode).toBe(
+        201,
+      );
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('sheds load past SEND_QUEUE_MAX: 503 unavailable with Retry-After, and what it took stays gapless', async () => {
     const small = await startMessage('send', { sameAs: service, env: { SEND_QUEUE_MAX: '2' } });
     try {

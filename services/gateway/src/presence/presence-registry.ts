@@ -1,6 +1,6 @@
 import type { PresenceStatus } from '@palaver/contracts';
+import { defineRedisScript } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
-import { defineRedisScript } from '../redis-script.ts';
 
 /**
  * Who is online, across every gateway replica, kept in Redis.

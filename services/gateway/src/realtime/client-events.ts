@@ -11,15 +11,13 @@ import type { Logger } from '@palaver/logger';
 import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { MessageApi } from '../clients/message-api.ts';
-import { GatewayError, sendingTooFast, tooManyEvents } from '../errors.ts';
+import { GatewayError, tooManyEvents } from '../errors.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import { createEventBudget } from './event-budget.ts';
 import type { GatewaySocket } from './rooms.ts';
-import type { SendRateLimiter } from './send-rate-limiter.ts';
 
 export interface ClientEventDeps {
   messageApi: MessageApi;
-  takeSendToken: SendRateLimiter;
   verifyAccessToken: AccessTokenVerifier;
   /** Per-socket budget for every client event. */
   eventRate: { perSecond: number; burst: number };
@@ -53,8 +51,9 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
   const user = socket.data;
 
   const handlers: { [E in ClientEventName]: Handler<E> } = {
+    // The message service meters sends per user (one budget with HTTP sends) and answers
+    // `rate_limited` over it, which reaches the client as this ack's error.
     'message:send': async ({ conversationId, ...body }) => {
-      if (!(await deps.takeSendToken(user.userId))) throw sendingTooFast();
       return { message: await messageApi.send(user.token, conversationId, body) };
     },
     'message:delivered': async ({ conversationId, seq }) => {

@@ -10,9 +10,10 @@ import {
 import { inFlightLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
+import type { SendRateLimit } from '../domain/send-rate-limit.ts';
 
 const errors = Object.fromEntries(
-  [400, 401, 403, 404, 409, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
+  [400, 401, 403, 404, 409, 429, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
 );
 const secured = { tags: ['messages'], security: [{ bearer: [] }] };
 
@@ -21,6 +22,8 @@ export function messageRoutes(
   deps: {
     messages: Messages;
     authenticate: (request: FastifyRequest) => Promise<void>;
+    /** Each user's send budget, shared with the sends gateways forward for their sockets. */
+    sendRate: SendRateLimit;
     /** Most sends worked on at once; more are refused with 503 before any work. */
     maxSendsInFlight: number;
   },
@@ -47,8 +50,9 @@ export function messageRoutes(
   app.post(
     '/conversations/:id/messages',
     {
-      // Shedding first: a refused send costs no token check either.
-      onRequest: [sendLimit.onRequest, onRequest],
+      // Shedding first: a refused send costs no token check either; then who is sending,
+      // then their budget — all before the body is read.
+      onRequest: [sendLimit.onRequest, onRequest, (request) => deps.sendRate.take(request.principal.userId)],
       schema: {
         ...secured,
         summary: 'Send; answers once stored. A retried clientMessageId returns the original (200)',

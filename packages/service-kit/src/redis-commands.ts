@@ -12,3 +12,18 @@ export function defineRedisScript(redis: Redis, name: string, keyCount: number, 
   if (!command) throw new Error(`redis script ${name} was not registered`);
   return (keys, ...args) => command.call(redis, ...keys, ...args);
 }
+
+/**
+ * How long a request waits on Redis before it is refused as unavailable: a check on every
+ * request must fail fast rather than hold requests while Redis is unreachable.
+ */
+export const redisCheckTimeoutMs = 1000;
+
+/** Rejects when `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
