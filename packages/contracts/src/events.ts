@@ -56,6 +56,12 @@ export const EventCatalogue = {
       /** When the membership that ended began: tells one membership of a user from a later one. */
       joinedAt: IsoDateTime,
       by: ObjectIdString,
+      /**
+       * Remaining members who still share another conversation with the removed one, each
+       * with the member count of the smallest such: the gateways stop presence between the
+       * others (absent in events recorded before it existed: presence is then left as it is).
+       */
+      stillShared: Type.Optional(Type.Record(ObjectIdString, Type.Integer({ minimum: 2 }))),
       ...Audience,
     }),
   },

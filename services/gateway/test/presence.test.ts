@@ -95,6 +95,65 @@ describe('presence', () => {
     expect(adaSees[1]).toMatchObject({ userId: carol.id, status: 'online' });
   });
 
+  it('stops between a removed member and former co-members on every replica, not between those who still share a chat', async () => {
+    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const group = await stack.group(ada, [bob, carol]);
+    await stack.direct(ada, carol);
+    // Each listens from the moment it is connected: a snapshot can follow at once.
+    const join = async (
+      replica: (typeof stack.gateways)[0],
+      user: Awaited<ReturnType<typeof stack.user>>,
+    ) => {
+      const socket = await stack.connect(replica, user);
+      return {
+        socket,
+        sees: collect(socket, 'user:status'),
+        updates: collect(socket, 'conversation:updated'),
+      };
+    };
+    const adaOn = await join(first(), ada);
+    const bobOn = await join(second(), bob);
+    const carolOn = await join(second(), carol);
+    const [adaSees, bobSees, carolSees] = [adaOn.sees, bobOn.sees, carolOn.sees];
+    const adaSocket = adaOn.socket;
+    const bobSocket = bobOn.socket;
+    const updates = [adaOn.updates, bobOn.updates, carolOn.updates];
+    const online = (seen: typeof adaSees, userId: string) =>
+      seen.some((s) => s.userId === userId && s.status === 'online');
+    await eventually(
+      () =>
+        online(adaSees, bob.id) &&
+        online(adaSees, carol.id) &&
+        online(bobSees, ada.id) &&
+        online(bobSees, carol.id) &&
+        online(carolSees, ada.id) &&
+        online(carolSees, bob.id),
+    );
+
+    await stack.call(ada, 'DELETE', `/conversations/${group.id}/members/${bob.id}`);
+    await eventually(() => updates.every((seen) => seen.some((u) => u.removedUserIds?.includes(bob.id))));
+    const [adaBefore, bobBefore, carolBefore] = [adaSees.length, bobSees.length, carolSees.length];
+
+    // Ada goes offline and comes back: Carol (who shares a direct chat) hears both, Bob neither.
+    adaSocket.disconnect();
+    await eventually(() =>
+      carolSees.slice(carolBefore).some((s) => s.userId === ada.id && s.status === 'offline'),
+    );
+    const adaAgainSees = (await join(second(), ada)).sees;
+    await eventually(() =>
+      carolSees.slice(carolBefore).some((s) => s.userId === ada.id && s.status === 'online'),
+    );
+    // Bob goes offline and comes back: nobody who no longer shares a chat with him hears it.
+    bobSocket.disconnect();
+    const bobAgainSees = (await join(first(), bob)).sees;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(bobSees.slice(bobBefore)).toEqual([]);
+    expect(bobAgainSees).toEqual([]);
+    expect(adaSees.slice(adaBefore).filter((s) => s.userId === bob.id)).toEqual([]);
+    expect(adaAgainSees.filter((s) => s.userId === bob.id)).toEqual([]);
+    expect(carolSees.slice(carolBefore).filter((s) => s.userId === bob.id)).toEqual([]);
+  });
+
   it('is not shared in groups larger than PRESENCE_MAX_GROUP', async () => {
     const [ada, bob, carol, dan] = await Promise.all([
       stack.user(),

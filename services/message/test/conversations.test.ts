@@ -102,12 +102,18 @@ describe('groups and membership rules', () => {
     const addedEvent = await events.waitFor((e) => e.type === 'conversation.member_added');
     expect(addedEvent.data).toMatchObject({ userIds: [carol.id], by: ada.id });
 
+    const carolAndAda = await call(carol, 'POST', '/conversations', { type: 'direct', userId: ada.id });
+    expect(carolAndAda.statusCode).toBeLessThan(300);
     expect((await call(ada, 'DELETE', `/conversations/${group.id}/members/${carol.id}`)).statusCode).toBe(
       204,
     );
     expect((await call(carol, 'GET', `/conversations/${group.id}`)).statusCode).toBe(404);
     const removed = await events.waitFor((e) => e.type === 'conversation.member_removed');
-    expect((removed.data as { memberIds: string[] }).memberIds).toContain(carol.id);
+    const removal = removed.data as { memberIds: string[]; stillShared: Record<string, number> };
+    expect(removal.memberIds).toContain(carol.id);
+    // Who still shares a conversation with Carol (and the smallest one's size) decides presence.
+    expect(removal.stillShared[ada.id]).toBe(2);
+    expect(removal.stillShared).not.toHaveProperty(bob.id);
 
     // Bob leaves by himself.
     expect((await call(bob, 'DELETE', `/conversations/${group.id}/members/${bob.id}`)).statusCode).toBe(204);

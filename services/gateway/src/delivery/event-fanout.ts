@@ -56,6 +56,25 @@ export function createEventFanout(deps: {
     }
   }
 
+  /**
+   * A member left or was removed: they and the remaining members who no longer share a
+   * conversation small enough for presence stop seeing each other, on every replica.
+   */
+  function unwatchFormerContacts(
+    userId: string,
+    remaining: string[],
+    stillShared: Record<string, number> | undefined,
+  ) {
+    // Older events do not say; a group too large for presence changed nobody's.
+    if (!stillShared || remaining.length + 1 > deps.presenceMaxGroup) return;
+    const former = remaining.filter(
+      (id) => (stillShared[id] ?? Number.POSITIVE_INFINITY) > deps.presenceMaxGroup,
+    );
+    if (former.length === 0) return;
+    scope.in(userRoom(userId)).socketsLeave(former.map(watchRoom));
+    scope.in(former.map(userRoom)).socketsLeave(watchRoom(userId));
+  }
+
   /** Presence is a courtesy: its failure must not cost the conversation event. */
   const presenceFailed = (err: unknown) =>
     deps.logger.warn({ err }, 'could not share presence for a conversation change');
@@ -106,8 +125,13 @@ export function createEventFanout(deps: {
       metrics.eventsOut.inc({ event: 'conversation:updated' });
       await watchEachOther(userIds, memberIds).catch(presenceFailed);
     },
-    'conversation.member_removed': ({ conversation, userId, memberIds }) => {
+    'conversation.member_removed': ({ conversation, userId, memberIds, stillShared }) => {
       conversationChanged(conversation);
+      unwatchFormerContacts(
+        userId,
+        conversation.members.map((member) => member.userId),
+        stillShared,
+      );
       // memberIds still lists the removed member, so their client can drop the conversation.
       toMembers(memberIds).emit('conversation:updated', {
         conversation,

@@ -39,6 +39,23 @@ export function createMembership(
       attachments: [],
     });
 
+  /**
+   * For each of `others` who shares a conversation besides `exceptId` with `userId`: the
+   * member count of the smallest such (the gateways share presence up to a group size).
+   */
+  async function sharedElsewhere(userId: string, exceptId: Types.ObjectId, others: string[]) {
+    const wanted = new Set(others);
+    const own = (await memberships.ofUser(userId)).filter((m) => !m.conversationId.equals(exceptId));
+    const lists = await Promise.all(own.map((m) => memberships.ofConversation(m.conversationId)));
+    const smallest: Record<string, number> = {};
+    for (const members of lists) {
+      for (const id of memberIdsOf(members)) {
+        if (wanted.has(id)) smallest[id] = Math.min(smallest[id] ?? members.length, members.length);
+      }
+    }
+    return smallest;
+  }
+
   async function loadGroup(id: string, callerId: string, action: string) {
     const loaded = await access.loadForMember(id, callerId);
     if (loaded.conversation.type !== 'group') throw new MessageError('not_a_group', `${action}: groups only`);
@@ -111,6 +128,7 @@ export function createMembership(
       // A group whose owner leaves passes to its longest-standing member.
       const heir = target.role === 'owner' ? remaining[0] : undefined;
       const after = remaining.map((m): MembershipRecord => (m === heir ? { ...m, role: 'owner' } : m));
+      const stillShared = await sharedElsewhere(userId, conversation._id, memberIdsOf(after));
       // Recorded before the change: if this process dies in between, access is withdrawn
       // from someone still a member rather than kept by someone who is not.
       const recorded = await events.record([
@@ -122,6 +140,7 @@ export function createMembership(
             userId,
             joinedAt: target.joinedAt.toISOString(),
             by: callerId,
+            stillShared,
             // The removed member hears about it too.
             memberIds: [...memberIdsOf(after), userId],
           },
