@@ -53,6 +53,7 @@ start_message() {
     PORT=$MESSAGE_PORT
     JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
     UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
+    AUTH_URL=http://127.0.0.1:$AUTH_PORT
     TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/message" && spawn message node src/server.ts
   )

@@ -75,6 +75,18 @@ export type UserPage = Static<typeof UserPage>;
 
 export const UserIdParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
 
+/** As many ids as a group can hold, so one call checks a whole member list. */
+export const maxUserLookup = 1000;
+
+export const UserLookupBody = Type.Object(
+  { ids: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxUserLookup, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export type UserLookupBody = Static<typeof UserLookupBody>;
+
+export const UserList = Type.Object({ users: Type.Array(PublicUser) }, { additionalProperties: false });
+export type UserList = Static<typeof UserList>;
+
 /** Claims of an access token; `sid` names the session a refresh token family belongs to. */
 export interface AccessTokenClaims {
   sub: string;

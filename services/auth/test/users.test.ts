@@ -98,6 +98,51 @@ describe('GET /users/:id', () => {
   });
 });
 
+describe('POST /users/lookup', () => {
+  const lookup = (body: unknown, accessToken = token) =>
+    auth.app.inject({
+      method: 'POST',
+      url: '/users/lookup',
+      headers: bearer(accessToken),
+      payload: body as object,
+    });
+
+  it('returns the profiles of the ids that are people and leaves the others out', async () => {
+    const [{ user: grace }, { user: linus }] = [await register(auth), await register(auth)];
+    const response = await lookup({ ids: [grace.id, `${'0'.repeat(23)}1`, linus.id] });
+    expect(response.statusCode).toBe(200);
+    expect(
+      response
+        .json()
+        .users.map((u: { id: string }) => u.id)
+        .sort(),
+    ).toEqual([grace.id, linus.id].sort());
+    expect(response.json().users[0]).not.toHaveProperty('passwordHash');
+  });
+
+  it('refuses malformed, empty, repeated, oversized or injected id lists, and callers without a token', async () => {
+    for (const body of [
+      {},
+      { ids: [] },
+      { ids: ['nope'] },
+      { ids: [{ $gt: '' }] },
+      { ids: ['a'.repeat(24), 'a'.repeat(24)] },
+      { ids: Array.from({ length: 1001 }, (_, i) => i.toString(16).padStart(24, '0')) },
+      { ids: ['a'.repeat(24)], extra: 1 },
+    ]) {
+      const response = await lookup(body);
+      expect(response.statusCode, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(response.json().error.code).toBe('invalid_request');
+    }
+    const anonymous = await auth.app.inject({
+      method: 'POST',
+      url: '/users/lookup',
+      payload: { ids: ['a'.repeat(24)] },
+    });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
+
 describe('/auth/me', () => {
   it('PATCH renames the caller, trimmed, and GET shows it', async () => {
     const account = await register(auth);

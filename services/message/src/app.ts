@@ -10,12 +10,14 @@ import {
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createUploadLookup } from './clients/upload-client.ts';
+import { createUserLookup } from './clients/user-lookup.ts';
 import type { MessageConfig } from './config.ts';
 import { createConversationAccess } from './domain/conversation-access.ts';
 import { createConversations } from './domain/conversations.ts';
 import { createMembership } from './domain/membership.ts';
 import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
 import { createMessages } from './domain/messages.ts';
+import { createPeople } from './domain/people.ts';
 import { createReceipts } from './domain/receipts.ts';
 import { createSendRateLimit } from './domain/send-rate-limit.ts';
 import { messageErrors } from './errors.ts';
@@ -23,6 +25,7 @@ import { consumeUploadEvents, createEventPublisher } from './events/message-even
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { createConversationStore } from './store/conversation-store.ts';
+import { createKnownUserStore } from './store/known-user-store.ts';
 import { createMembershipStore } from './store/membership-store.ts';
 import { createMessageStore } from './store/message-store.ts';
 import { createOutboxStore } from './store/outbox-store.ts';
@@ -41,6 +44,7 @@ export type MessageAppConfig = Pick<
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
   | 'UPLOAD_URL'
+  | 'AUTH_URL'
   | 'REDIS_PREFIX'
 >;
 
@@ -90,6 +94,8 @@ export async function buildMessageApp(
     memberships: createMembershipStore(deps.mongo),
   };
   const outbox = createOutboxStore(deps.mongo);
+  const knownUsers = createKnownUserStore(deps.mongo);
+  const people = createPeople({ knownUsers, lookupUsers: createUserLookup(config.AUTH_URL || undefined) });
   const publisher = createEventPublisher({ broker: deps.broker, ...stores, outbox, logger });
   const appender = createMessageAppender({
     ...stores,
@@ -102,8 +108,8 @@ export async function buildMessageApp(
   });
   const access = createConversationAccess(stores);
   const events = publisher.conversationEvents;
-  const conversations = createConversations({ ...stores, access, events });
-  const membership = createMembership({ ...stores, access, events, appender });
+  const conversations = createConversations({ ...stores, access, events, people });
+  const membership = createMembership({ ...stores, access, events, appender, people });
   const receipts = createReceipts({ ...stores, access, events });
   const messages = createMessages({
     ...stores,
@@ -128,6 +134,7 @@ export async function buildMessageApp(
     ...stores.conversations.models,
     ...stores.memberships.models,
     ...outbox.models,
+    ...knownUsers.models,
   ];
   await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({

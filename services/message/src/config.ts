@@ -35,6 +35,10 @@ export const messageConfigSpec = {
     default: 8,
     desc: 'A send not stored within this is refused (callers give up at 10 s)',
   }),
+  AUTH_URL: str({
+    default: '',
+    desc: 'Base URL of auth, asked whether new member ids are people (empty: member ids are trusted)',
+  }),
   UPLOAD_URL: str({
     default: '',
     desc: 'Base URL of the upload service, asked about uploads whose event has not arrived yet (empty: events only)',

@@ -7,6 +7,7 @@ export const messageErrors = {
   not_a_group: 400,
   cannot_message_self: 400,
   group_full: 400,
+  unknown_users: 400,
   client_message_id_reused: 409,
   message_deleted: 409,
 } as const satisfies ErrorCatalogue;

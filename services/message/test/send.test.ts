@@ -194,7 +194,7 @@ describe('POST /conversations/:id/messages', () => {
       const limited = answers.filter((a) => a.statusCode === 429);
       expect(limited.length).toBe(3);
       for (const answer of limited) {
-        expect(answer.json().error.code).toBe('rate_limited');
+        expect(answer.json().error?.code).toBe('rate_limited');
         expect(
           Number((answer as unknown as { headers: Record<string, string> }).headers['retry-after']),
         ).toBeGreaterThanOrEqual(1);

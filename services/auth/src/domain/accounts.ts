@@ -50,6 +50,11 @@ export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
       return toPublicUser(user);
     },
 
+    /** The profiles of those of `ids` who have an account; the others are simply absent. */
+    async lookup(ids: string[]): Promise<{ users: PublicUser[] }> {
+      return { users: (await users.findByIds(ids)).map(toPublicUser) };
+    },
+
     async search(query: { q?: string; limit?: number; cursor?: string }): Promise<UserPage> {
       const limit = query.limit ?? 20;
       const found = await users.search({

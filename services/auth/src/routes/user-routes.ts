@@ -1,4 +1,11 @@
-import { PublicUser, UserIdParams, UserPage, UserSearchQuery } from '@palaver/contracts';
+import {
+  PublicUser,
+  UserIdParams,
+  UserList,
+  UserLookupBody,
+  UserPage,
+  UserSearchQuery,
+} from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
@@ -23,6 +30,21 @@ export function userRoutes(
       },
     },
     async (request) => accounts.search(request.query),
+  );
+
+  app.post(
+    '/users/lookup',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Which of these ids are people: the profiles of those that exist',
+        security: [{ bearer: [] }],
+        body: UserLookupBody,
+        response: { 200: UserList, ...errors },
+      },
+    },
+    async (request) => accounts.lookup(request.body.ids),
   );
 
   app.get(

@@ -56,6 +56,11 @@ export function createUserStore(connection: Connection) {
 
     findById: (id: string) => User.findById(id).lean<UserRecord>().exec(),
 
+    findByIds: (ids: string[]) =>
+      User.find({ _id: { $in: ids } })
+        .lean<UserRecord[]>()
+        .exec(),
+
     updateDisplayName: (id: string, displayName: string) =>
       User.findByIdAndUpdate(
         id,

@@ -10,6 +10,7 @@ import {
   type ConversationStores,
   createViewAnnouncer,
 } from './conversation-access.ts';
+import type { People } from './people.ts';
 import { memberIdsOf, toConversation, toMessage } from './views.ts';
 
 export const canManage = (member: MembershipRecord | undefined | null) =>
@@ -30,9 +31,9 @@ export const newMembership = (
 
 /** Creating, listing, reading and renaming conversations. */
 export function createConversations(
-  deps: ConversationStores & { access: ConversationAccess; events: ConversationEvents },
+  deps: ConversationStores & { access: ConversationAccess; events: ConversationEvents; people: People },
 ) {
-  const { conversations, memberships, messages, access, events } = deps;
+  const { conversations, memberships, messages, access, events, people } = deps;
   const announce = createViewAnnouncer(access, events);
 
   /** Stores a new conversation, its head and its members, then announces it. */
@@ -77,11 +78,13 @@ export function createConversations(
   }
 
   return {
-    async create(callerId: string, input: CreateConversationBody) {
+    /** `onBehalfOf`: the caller's authorization, to ask auth whether member ids are people. */
+    async create(callerId: string, input: CreateConversationBody, onBehalfOf?: string) {
       const now = new Date();
       if (input.type === 'direct') {
         if (input.userId === callerId)
           throw new MessageError('cannot_message_self', 'A direct conversation needs another person');
+        await people.assertExist([input.userId], onBehalfOf);
         const uniqueKey = `direct:${[callerId, input.userId].sort().join(':')}`;
         const _id = new Types.ObjectId();
         const members = [callerId, input.userId].map((id) => newMembership(_id, id, 'member', now));
@@ -102,6 +105,7 @@ export function createConversations(
       }
       const _id = new Types.ObjectId();
       const memberIds = [...new Set(input.memberIds.filter((id) => id !== callerId))];
+      await people.assertExist(memberIds, onBehalfOf);
       // Listed members join in the order given (a millisecond apart), so "the longest-standing
       // member" — who inherits a group its owner leaves — is well defined.
       const joined = (i: number) => new Date(now.getTime() + i);

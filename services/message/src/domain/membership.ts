@@ -11,6 +11,7 @@ import {
 } from './conversation-access.ts';
 import { canManage, newMembership } from './conversations.ts';
 import type { MessageAppender } from './message-appender.ts';
+import type { People } from './people.ts';
 import { memberIdsOf, toConversation } from './views.ts';
 
 /**
@@ -23,9 +24,10 @@ export function createMembership(
     access: ConversationAccess;
     events: ConversationEvents;
     appender: MessageAppender;
+    people: People;
   },
 ) {
-  const { memberships, access, events, appender } = deps;
+  const { memberships, access, events, appender, people } = deps;
   const announce = createViewAnnouncer(access, events);
 
   /** Membership changes are visible in history as a system message. */
@@ -63,7 +65,8 @@ export function createMembership(
   }
 
   return {
-    async addMembers(id: string, callerId: string, userIds: string[]) {
+    /** `onBehalfOf`: the caller's authorization, to ask auth whether new ids are people. */
+    async addMembers(id: string, callerId: string, userIds: string[], onBehalfOf?: string) {
       const { conversation, membership } = await loadGroup(id, callerId, 'Members can be added');
       if (!canManage(membership)) {
         throw new MessageError('forbidden', 'Only the owner or an admin can add members');
@@ -74,6 +77,7 @@ export function createMembership(
       if (current.length + wanted.length > maxGroupMembers) {
         throw new MessageError('group_full', `A group has at most ${maxGroupMembers} members`);
       }
+      await people.assertExist(wanted, onBehalfOf);
       const now = new Date();
       // Only those this call really added are announced (a concurrent add may win some).
       const added = await memberships.add(

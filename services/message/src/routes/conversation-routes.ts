@@ -49,7 +49,11 @@ export function conversationRoutes(
       },
     },
     async (request, reply) => {
-      const { conversation, created } = await conversations.create(request.principal.userId, request.body);
+      const { conversation, created } = await conversations.create(
+        request.principal.userId,
+        request.body,
+        request.headers.authorization,
+      );
       return reply.status(created ? 201 : 200).send(conversation);
     },
   );
@@ -106,7 +110,12 @@ export function conversationRoutes(
       },
     },
     async (request) =>
-      membership.addMembers(request.params.id, request.principal.userId, request.body.userIds),
+      membership.addMembers(
+        request.params.id,
+        request.principal.userId,
+        request.body.userIds,
+        request.headers.authorization,
+      ),
   );
 
   app.delete(
