@@ -16,6 +16,7 @@ import { createOrphanSweeper, type OrphanSweeper } from './domain/orphan-sweeper
 import { createUrlSigner } from './domain/signed-urls.ts';
 import { createUploadAccess } from './domain/upload-access.ts';
 import { createUploadIntake } from './domain/upload-intake.ts';
+import { createUploadRateLimit } from './domain/upload-rate-limit.ts';
 import { createLinks } from './domain/views.ts';
 import { uploadErrors } from './errors.ts';
 import { consumeConversationEvents, createUploadEventPublisher } from './events/upload-events.ts';
@@ -33,6 +34,10 @@ export type UploadAppConfig = Pick<
   | 'RELAY_INTERVAL'
   | 'UPLOAD_MAX_FILE_SIZE'
   | 'UPLOAD_MAX_FILES'
+  | 'UPLOAD_QUOTA'
+  | 'UPLOAD_RATE_LIMIT'
+  | 'UPLOAD_RATE_WINDOW'
+  | 'REDIS_PREFIX'
   | 'UPLOAD_ALLOWED_TYPES'
   | 'UPLOAD_URL_SECRET'
   | 'UPLOAD_URL_TTL'
@@ -43,7 +48,7 @@ export type UploadAppConfig = Pick<
 
 export interface UploadDependencies {
   mongo: Connection;
-  /** Where ended sessions are listed (read by `verifyAccessToken`); checked for readiness. */
+  /** Upload rate counts; also where ended sessions are listed (read by `verifyAccessToken`). No keyPrefix. */
   redis: Redis;
   broker: Broker;
   blobs: BlobStore;
@@ -90,6 +95,7 @@ export async function buildUploadApp(config: UploadAppConfig, deps: UploadDepend
     blobs: deps.blobs,
     isAllowed: allowedTypes(config.UPLOAD_ALLOWED_TYPES),
     maxFileSize: config.UPLOAD_MAX_FILE_SIZE,
+    quotaBytes: config.UPLOAD_QUOTA,
     onStored: publisher.onStored,
     onBytesReceived: (bytes) => metrics.received.inc(bytes),
   });
@@ -102,6 +108,12 @@ export async function buildUploadApp(config: UploadAppConfig, deps: UploadDepend
     access,
     links,
     authenticate,
+    rateLimit: createUploadRateLimit({
+      redis: deps.redis,
+      keyPrefix: `${config.REDIS_PREFIX}upload-rate`,
+      maxRequests: config.UPLOAD_RATE_LIMIT,
+      windowSeconds: config.UPLOAD_RATE_WINDOW,
+    }),
     limits: { maxFileSize: config.UPLOAD_MAX_FILE_SIZE, maxFiles: config.UPLOAD_MAX_FILES },
   });
   downloadRoutes(app, { access, blobs: deps.blobs, metrics, authenticate });

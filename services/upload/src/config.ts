@@ -40,6 +40,9 @@ export const uploadConfigSpec = {
   UPLOAD_ROOT: str({ default: defaultRoot, desc: 'Folder of the file store (blobs and temp files)' }),
   UPLOAD_MAX_FILE_SIZE: num({ default: 25 * 1024 * 1024, desc: 'Largest file in bytes' }),
   UPLOAD_MAX_FILES: num({ default: 10, desc: 'Most files in one request' }),
+  UPLOAD_QUOTA: num({ default: 1024 ** 3, desc: "Bytes one user's uploads may take in all" }),
+  UPLOAD_RATE_LIMIT: num({ default: 30, desc: 'Upload requests one user may make per UPLOAD_RATE_WINDOW' }),
+  UPLOAD_RATE_WINDOW: duration({ default: 60, desc: 'Window of UPLOAD_RATE_LIMIT' }),
   UPLOAD_ALLOWED_TYPES: str({
     default: defaultAllowedTypes,
     desc: 'Comma-separated MIME types (detected from content); `type/*` allowed',

@@ -6,6 +6,7 @@ export const uploadErrors = {
   invalid_signature: 403,
   file_too_large: 413,
   too_many_files: 413,
+  quota_exceeded: 413,
   unsupported_type: 415,
   range_not_satisfiable: 416,
 } as const satisfies ErrorCatalogue;
@@ -15,7 +16,9 @@ export type UploadErrorCode =
   | 'not_found'
   | 'unauthorized'
   | 'invalid_request'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable';
 
 export class UploadError extends DomainError<UploadErrorCode> {}
 

@@ -41,6 +41,10 @@ function memoryUploads(options: { failInsert?: boolean } = {}) {
       records.delete(id.toHexString());
     },
     blobInUse: async (sha256: string) => [...records.values()].some((r) => blobsOf(r).includes(sha256)),
+    usageOf: async (uploaderId: string) =>
+      [...records.values()]
+        .filter((r) => r.uploaderId.toHexString() === uploaderId)
+        .reduce((total, r) => total + r.size, 0),
   };
   return { records, store: store as unknown as UploadStore };
 }
@@ -64,6 +68,7 @@ describe('a failed request releases what it wrote', () => {
       blobs: store,
       isAllowed: () => true,
       maxFileSize: 64 * 1024,
+      quotaBytes: 1024 ** 3,
       onStored: () => undefined,
     });
 

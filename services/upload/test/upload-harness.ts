@@ -108,6 +108,8 @@ export async function startUpload(
     UPLOAD_PUBLIC_PREFIX: '',
     RELAY_INTERVAL: '10m', // tests flush the relay themselves
     ORPHAN_SWEEP_INTERVAL: '1d', // tests sweep themselves
+    // Unlimited unless a test is about the upload rate.
+    UPLOAD_RATE_LIMIT: '1000000',
     ...options.env,
   });
   const logger = options.logger ?? createLogger('upload-test', 'silent');

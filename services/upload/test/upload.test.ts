@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { Types } from 'mongoose';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -52,7 +53,9 @@ describe('POST /uploads', () => {
     expect(response.statusCode).toBe(201);
     const [image, notes] = response.json().uploads;
     expect(image).toMatchObject({ name: 'picture.png', mime: 'image/png', width: 40, height: 30 });
-    expect(image?.thumbnailUrl).toMatch(/^\/uploads\/[0-9a-f]{24}\/thumbnail\?expires=\d+&sig=[\w-]+$/);
+    expect(image?.thumbnailUrl).toMatch(
+      /^\/uploads\/[0-9a-f]{24}\/thumbnail\?reader=[0-9a-f]{24}&expires=\d+&sig=[\w-]+$/,
+    );
     expect(notes).toMatchObject({
       name: 'notes.txt',
       mime: 'application/octet-stream',
@@ -61,7 +64,7 @@ describe('POST /uploads', () => {
     });
     expect(notes?.width).toBeUndefined();
     expect(notes?.thumbnailUrl).toBeUndefined();
-    expect(notes?.url).toMatch(/^\/uploads\/[0-9a-f]{24}\?expires=\d+&sig=[\w-]+$/);
+    expect(notes?.url).toMatch(/^\/uploads\/[0-9a-f]{24}\?reader=[0-9a-f]{24}&expires=\d+&sig=[\w-]+$/);
 
     const event = await events.waitFor(
       (e) =>
@@ -123,6 +126,62 @@ describe('POST /uploads', () => {
 
     const exact = await service.upload(ada, [{ name: 'exact.bin', content: Buffer.alloc(256 * 1024, 9) }]);
     expect(exact.statusCode).toBe(201);
+  });
+
+  it('keeps each user within UPLOAD_QUOTA: 413 quota_exceeded, nothing of the request kept, others unaffected', async () => {
+    const small = await startUpload('quota', { env: { UPLOAD_QUOTA: '3000' } });
+    try {
+      const [user, other] = await Promise.all([makeUser(), makeUser()]);
+      const bytes = (n: number, fill: number) => Buffer.alloc(n, fill);
+      expect((await small.upload(user, [{ name: 'a.bin', content: bytes(1000, 1) }])).statusCode).toBe(201);
+      // The second file of this request passes the quota: the first one goes too.
+      const over = await small.upload(user, [
+        { name: 'b.bin', content: bytes(1000, 2) },
+        { name: 'c.bin', content: bytes(1500, 3) },
+      ]);
+      expect(over.statusCode).toBe(413);
+      expect(over.json().error).toMatchObject({ code: 'quota_exceeded', details: { quotaBytes: 3000 } });
+      expect(
+        await small.mongo.collection('uploads').countDocuments({ name: { $in: ['b.bin', 'c.bin'] } }),
+      ).toBe(0);
+      // Concurrent requests cannot pass it together.
+      const racing = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          small.upload(user, [{ name: `r${i}.bin`, content: bytes(900, 10 + i) }]),
+        ),
+      );
+      expect(racing.filter((r) => r.statusCode === 201).length).toBeLessThanOrEqual(2);
+      const sizes = await small.mongo
+        .collection('uploads')
+        .find({ uploaderId: new Types.ObjectId(user.id) })
+        .toArray();
+      expect(sizes.reduce((total, upload) => total + (upload.size as number), 0)).toBeLessThanOrEqual(3000);
+      expect((await small.upload(other, [{ name: 'd.bin', content: bytes(2500, 4) }])).statusCode).toBe(201);
+      // Once full, a request is refused before its body is read.
+      expect((await small.upload(other, [{ name: 'e.bin', content: bytes(600, 5) }])).statusCode).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('limits upload requests per user: 429 with Retry-After past UPLOAD_RATE_LIMIT', async () => {
+    const narrow = await startUpload('rate', { env: { UPLOAD_RATE_LIMIT: '3', UPLOAD_RATE_WINDOW: '1m' } });
+    try {
+      const [user, other] = await Promise.all([makeUser(), makeUser()]);
+      const answers = [];
+      for (let i = 0; i < 5; i++) {
+        answers.push(await narrow.upload(user, [{ name: `${i}.txt`, content: Buffer.from(`n${i}`) }]));
+      }
+      expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 429, 429]);
+      const limited = answers[3] as (typeof answers)[0];
+      expect(limited.json().error?.code).toBe('rate_limited');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await narrow.upload(other, [{ name: 'x.txt', content: Buffer.from('x') }])).statusCode).toBe(
+        201,
+      );
+    } finally {
+      await narrow.close();
+    }
   });
 
   it('refuses more files than allowed with 413', async () => {

@@ -19,6 +19,8 @@ export interface UploadIntakeDeps {
   blobs: BlobStore;
   isAllowed: (mime: string) => boolean;
   maxFileSize: number;
+  /** Bytes each user's uploads may take in all. */
+  quotaBytes: number;
   /** Told once every file of a request is stored; publishes `upload.created`. */
   onStored: (records: UploadRecord[]) => void;
   onBytesReceived?: (bytes: number) => void;
@@ -97,13 +99,34 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
     await releaseWrites(deps, written);
   }
 
+  const overQuota = (usage: number) =>
+    new UploadError('quota_exceeded', `Your uploads may take at most ${deps.quotaBytes} bytes`, {
+      quotaBytes: deps.quotaBytes,
+      usedBytes: usage,
+    });
+
   return {
     /** Stores every file `files` yields; refuses an empty request. */
     accept: async (files: AsyncIterable<IncomingFile>, uploaderId: string): Promise<UploadRecord[]> => {
+      // Checked before any byte is read, after each file, and once all are stored: the last
+      // check sees concurrent requests of the same user, so together they cannot pass the
+      // quota (when two race past it, both are refused rather than one kept at random).
+      const before = await uploads.usageOf(uploaderId);
+      if (before >= deps.quotaBytes) throw overQuota(before);
       const stored: UploadRecord[] = [];
       const written: WrittenBlob[] = [];
       try {
-        for await (const file of files) stored.push(await acceptOne(file, uploaderId, written));
+        let added = 0;
+        for await (const file of files) {
+          const record = await acceptOne(file, uploaderId, written);
+          stored.push(record);
+          added += record.size;
+          if (before + added > deps.quotaBytes) throw overQuota(before + added);
+        }
+        if (stored.length > 0) {
+          const after = await uploads.usageOf(uploaderId);
+          if (after > deps.quotaBytes) throw overQuota(after);
+        }
       } catch (error) {
         await discard(stored, written).catch(() => undefined);
         throw error;

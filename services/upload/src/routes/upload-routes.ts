@@ -3,11 +3,12 @@ import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { UploadAccess } from '../domain/upload-access.ts';
 import type { IncomingFile, UploadIntake } from '../domain/upload-intake.ts';
+import type { UploadRateLimit } from '../domain/upload-rate-limit.ts';
 import { type Links, toUpload } from '../domain/views.ts';
 import { UploadError } from '../errors.ts';
 
 const errors = Object.fromEntries(
-  [400, 401, 403, 404, 413, 415, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
+  [400, 401, 403, 404, 413, 415, 429, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
 );
 const secured = { tags: ['uploads'], security: [{ bearer: [] }] };
 
@@ -61,6 +62,8 @@ export function uploadRoutes(
     access: UploadAccess;
     links: Links;
     authenticate: (request: FastifyRequest) => Promise<void>;
+    /** Upload requests per user; taken before the body is read. */
+    rateLimit: UploadRateLimit;
     limits: { maxFileSize: number; maxFiles: number };
   },
 ) {
@@ -71,7 +74,7 @@ export function uploadRoutes(
   app.post(
     '/uploads',
     {
-      onRequest,
+      onRequest: [onRequest, (request) => deps.rateLimit.take(request.principal.userId)],
       schema: {
         ...secured,
         summary: 'Upload one or more files (multipart/form-data); 201 with one entry per file',

@@ -24,6 +24,8 @@ const uploadSchema = new Schema(
   { collection: 'uploads', versionKey: false },
 );
 uploadSchema.index({ eventPending: 1 });
+// A user's storage in use is the sum over their uploads.
+uploadSchema.index({ uploaderId: 1 });
 // Blobs are shared by identical content: these find whether any upload still uses one.
 uploadSchema.index({ sha256: 1 });
 uploadSchema.index({ 'thumbnail.sha256': 1 });
@@ -184,6 +186,15 @@ export function createUploadStore(connection: Connection) {
     },
 
     /** True if `userId` is a member of a conversation in which this upload was sent. */
+    /** Bytes a user's uploads take, counted per upload (identical files stored once still count twice). */
+    usageOf: async (uploaderId: string) => {
+      const sizes = await Upload.find({ uploaderId: oid(uploaderId) })
+        .select({ size: 1, _id: 0 })
+        .lean<Array<{ size: number }>>()
+        .exec();
+      return sizes.reduce((total, upload) => total + upload.size, 0);
+    },
+
     readableBy: async (uploadId: Types.ObjectId, userId: string) => {
       const [attachments, memberships] = await Promise.all([
         Attachment.find({ uploadId })
