@@ -3,7 +3,8 @@
  * this machine, and every request here goes through the nginx edge on 127.0.0.1:8080 —
  * registration, login, websockets and long-polling on /socket.io/, a direct message between
  * users on different gateway replicas, an upload and its download, scaling the gateways
- * from 2 to 3 and back while clients stay connected, and `palaver down` leaving nothing behind.
+ * from 2 to 3 and back while clients stay connected, a bounded fuzz of every route and socket
+ * event, and `palaver down` leaving nothing behind.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,8 +13,10 @@ import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ClientToServerEvents, Message, ServerToClientEvents } from '@palaver/contracts';
+import fc from 'fast-check';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAnswer, checkSocketEvent, operationsOf, requestsFor, socketEvents } from './fuzz.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -425,6 +428,67 @@ describe('the stack through the edge', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await attempt()).status);
     expect(statuses).toContain(429);
+  });
+
+  // Late in the file: it logs in, registers and sends as much as the limits allow.
+  it('keeps the error contract under a bounded fuzz of every route and socket event, and stays healthy', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['fuzz']), 'fuzz.txt');
+    const uploaded = await edgeFetch(`${edge}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ada.token}` },
+      body: form,
+    });
+    const upload = ((await uploaded.json()) as { uploads: Array<{ id: string }> }).uploads[0]?.id as string;
+    // Ids worth hitting besides random ones: things that exist and belong to the caller.
+    const known = {
+      id: [chatId, upload],
+      conversationId: [chatId],
+      userId: [bob.id, ada.id],
+      memberIds: [bob.id],
+      userIds: [bob.id],
+      ids: [bob.id, ada.id],
+      uploadId: [upload],
+    };
+    const complaints: string[] = [];
+    let requests = 0;
+    for (const doc of ['/api/auth/docs/json', '/api/messages/docs/json', '/api/uploads/docs/json']) {
+      const spec = await api<Parameters<typeof operationsOf>[0]>('GET', doc);
+      // Logging out would end the session the rest of the run uses (revocation has its own test).
+      for (const operation of operationsOf(spec).filter((op) => op.path !== '/auth/logout')) {
+        const property = fc.asyncProperty(
+          requestsFor(operation, { prefix: '/api', tokens: [ada.token], known }),
+          async (request) => {
+            requests++;
+            const response = await edgeFetch(`${edge}${request.path}`, request);
+            const text = request.method === 'HEAD' ? '{}' : await response.text();
+            const complaint = checkAnswer(response.status, response.headers.get('content-type'), text);
+            if (complaint) complaints.push(`${request.method} ${request.path.slice(0, 120)}: ${complaint}`);
+          },
+        );
+        await fc.assert(property, { numRuns: 20 });
+      }
+    }
+    expect(requests).toBeGreaterThan(400);
+
+    const sockets = await Promise.all([connect(ada), connect(bob), connect(ada)]);
+    let events = 0;
+    await fc.assert(
+      fc.asyncProperty(socketEvents(known), async ({ event, payload }) => {
+        const complaint = await checkSocketEvent(sockets[events++ % sockets.length] as never, event, payload);
+        if (complaint) complaints.push(complaint);
+      }),
+      { numRuns: 150 },
+    );
+    expect(complaints).toEqual([]);
+
+    // Nothing it sent took a process down or left one unready.
+    for (const port of [4001, 4002, 4003, 4011, 4012]) {
+      for (const probe of ['healthz', 'readyz']) {
+        expect((await fetch(`http://127.0.0.1:${port}/${probe}`)).status, `${port}/${probe}`).toBe(200);
+      }
+    }
+    for (const socket of sockets) expect(socket.connected).toBe(true);
   });
 
   it('stops everything and leaves no process behind', async () => {

@@ -7,6 +7,7 @@ import { type Logger, loggerOptions } from '@palaver/logger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -66,6 +67,18 @@ export function serviceFastifyOptions(options: ServiceAppOptions): FastifyServer
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // What the router refuses before any route runs (a malformed URL, a path segment past
+    // maxParamLength) answers in the one error shape too, as the edge's own errors do.
+    frameworkErrors: (error, _request, reply) => {
+      const body: ErrorBody = {
+        error: {
+          code: 'invalid_request',
+          message:
+            error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long' : 'The URL is malformed',
+        },
+      };
+      (reply as FastifyReply).status(error.statusCode ?? 400).send(body);
+    },
   };
 }
 
