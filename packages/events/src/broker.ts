@@ -16,13 +16,19 @@ export interface ConsumerSpec {
   queue: string;
   /** Routing-key patterns bound to the queue. */
   bindings: string[];
-  /** Exclusive auto-delete queue (one per process) instead of a durable shared one. */
-  exclusive?: boolean;
+  /**
+   * A queue of this process's own rather than one shared by replicas: it outlives a lost
+   * connection, so events published while the process reconnects wait for it instead of
+   * being lost with an exclusive queue, and the broker deletes it once it has had no
+   * consumer for this long (the process is gone for good).
+   */
+  ownQueueExpiresAfterMs?: number;
   prefetch?: number;
   handle: (event: EventEnvelope, raw: ConsumeMessage) => Promise<void>;
 }
 
-const maxBackoffMs = 10_000;
+/** Reconnect attempts back off to this at most: a broker back after an outage is found within ~2 s. */
+const maxBackoffMs = 2000;
 
 /**
  * One AMQP connection that reconnects by itself, a confirm channel for publishing and
@@ -90,7 +96,9 @@ export class Broker {
     const connection = this.connection;
     if (!connection) return undefined;
     // A throwaway channel: checkQueue on a missing queue closes the channel it runs on.
-    const channel = await connection.createChannel();
+    // Opening it fails too when the connection is going down: that is "unknown", not an error.
+    const channel = await connection.createChannel().catch(() => undefined);
+    if (!channel) return undefined;
     channel.on('error', () => undefined);
     try {
       return (await channel.checkQueue(queue)).messageCount;
@@ -146,7 +154,8 @@ export class Broker {
 
   private scheduleReconnect() {
     if (this.closing) return;
-    const delay = Math.min(maxBackoffMs, 250 * 2 ** this.attempt++);
+    // Jittered, so the replicas of every service do not all knock at the same instant.
+    const delay = Math.round(Math.min(maxBackoffMs, 250 * 2 ** this.attempt++) * (0.5 + Math.random() / 2));
     setTimeout(() => {
       if (this.closing || this.connection) return;
       this.connect().catch((err) => {
@@ -161,12 +170,13 @@ export class Broker {
     const channel = await connection.createChannel();
     this.consumeChannels.push(channel);
     await channel.prefetch(spec.prefetch ?? 50);
-    await channel.assertQueue(
-      spec.queue,
-      spec.exclusive
-        ? { exclusive: true, autoDelete: true, durable: false }
-        : { durable: true, arguments: { 'x-queue-type': 'quorum' } },
-    );
+    await channel.assertQueue(spec.queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        ...(spec.ownQueueExpiresAfterMs ? { 'x-expires': spec.ownQueueExpiresAfterMs } : {}),
+      },
+    });
     for (const key of spec.bindings) await channel.bindQueue(spec.queue, exchange, key);
     await channel.consume(spec.queue, (message) => {
       if (!message) return;

@@ -25,6 +25,7 @@ export type GatewayAppConfig = Pick<
   | 'ADAPTER_CHANNEL_PREFIX'
   | 'QUEUE_PREFIX'
   | 'FANOUT'
+  | 'REPLICA_QUEUE_EXPIRY'
   | 'CORS_ORIGIN'
   | 'MAX_PAYLOAD_BYTES'
   | 'EVENT_RATE'
@@ -154,7 +155,9 @@ export async function buildGatewayApp(
   await deps.broker.consume({
     queue,
     bindings: fanoutBindings,
-    exclusive: fanoutMode === 'replica-queue',
+    // A replica's own queue survives a dropped broker connection (what was published while
+    // it reconnected is delivered after), and goes once the replica has been gone a while.
+    ...(fanoutMode === 'replica-queue' ? { ownQueueExpiresAfterMs: config.REPLICA_QUEUE_EXPIRY * 1000 } : {}),
     prefetch: 500,
     handle: fanout.handle,
   });

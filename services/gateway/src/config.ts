@@ -49,6 +49,10 @@ export const gatewayConfigSpec = {
   TYPING_TTL: duration({ default: 6, desc: 'Typing stops by itself after this long without a renewal' }),
   TYPING_THROTTLE_MS: num({ default: 2000, desc: 'Least time between relayed typing:true per conversation' }),
   SYNC_PAGE: num({ default: 100, desc: 'Most messages sync returns per conversation before hasMore' }),
+  REPLICA_QUEUE_EXPIRY: duration({
+    default: 60,
+    desc: "With FANOUT=replica-queue: how long the broker keeps a replica's queue without a consumer",
+  }),
   DRAIN_TIMEOUT: duration({
     default: 10,
     desc: 'On SIGTERM, time given to clients to move to other replicas',

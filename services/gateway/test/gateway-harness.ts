@@ -42,6 +42,8 @@ export interface GatewayReplica {
   app?: GatewayApp;
   /** Replicas run as processes (for SIGKILL and SIGTERM). */
   process?: ServiceProcess;
+  /** In-process replicas only: its broker connection, to cut as a network failure would. */
+  broker?: Broker;
   close: () => Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
         url: `http://127.0.0.1:${port}`,
         replicaId,
         app,
+        broker: gatewayBroker,
         close: async () => {
           await app.app.close();
           await gatewayBroker.close();
@@ -233,6 +236,15 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       await revocations.close();
     },
   };
+}
+
+/** Cuts a broker's TCP connection under it, as a network failure would; it reconnects by itself. */
+export function dropConnection(broker: Broker) {
+  const model = (
+    broker as unknown as { connection?: { connection: { stream: { destroy(error: Error): void } } } }
+  ).connection;
+  if (!model) throw new Error('the broker is not connected');
+  model.connection.stream.destroy(new Error('network cut (test)'));
 }
 
 /** Sends a client event and waits for its ack. */
