@@ -95,6 +95,7 @@ describe('operability', () => {
       '/auth/refresh',
       '/auth/register',
       '/users',
+      '/users/lookup',
       '/users/{id}',
     ]);
     expect(
