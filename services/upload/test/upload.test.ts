@@ -175,7 +175,9 @@ describe('POST /uploads', () => {
       expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 429, 429]);
       const limited = answers[3] as (typeof answers)[0];
       expect(limited.json().error?.code).toBe('rate_limited');
-      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(
+        Number((limited as unknown as { headers: Record<string, string> }).headers['retry-after']),
+      ).toBeGreaterThan(0);
       expect((await narrow.upload(other, [{ name: 'x.txt', content: Buffer.from('x') }])).statusCode).toBe(
         201,
       );
