@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { EventCatalogue, type EventData, type EventEnvelope, type EventType } from '@palaver/contracts';
 import type { Logger } from '@palaver/logger';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
@@ -115,7 +116,11 @@ export class Broker {
     const connection = this.connection;
     this.connection = undefined;
     this.publishChannel = undefined;
-    await connection?.close().catch(() => undefined);
+    if (!connection) return;
+    // amqplib resolves close() only on the broker's CloseOk; when the socket ends first
+    // that never comes, and with no handle left the process would exit mid-shutdown.
+    // The connection's 'close' event comes either way.
+    await Promise.race([connection.close(), once(connection, 'close')]).catch(() => undefined);
   }
 
   private connect(): Promise<void> {
