@@ -1,3 +1,4 @@
+export * from './documented-config.ts';
 export * from './event-recorder.ts';
 export * from './hot-queries.ts';
 export * from './index-walks.ts';

@@ -1,5 +1,6 @@
+import { documentedVariables } from '@palaver/testing';
 import { describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from './config.ts';
+import { gatewayConfigSpec, loadGatewayConfig } from './config.ts';
 
 const required = {
   REDIS_URL: 'redis://127.0.0.1:6379',
@@ -20,5 +21,11 @@ describe('gateway config', () => {
     expect(() =>
       loadGatewayConfig({ ...required, PRESENCE_HEARTBEAT: '30s', PRESENCE_TIMEOUT: '10s' }),
     ).toThrow(/PRESENCE_TIMEOUT must be longer than PRESENCE_HEARTBEAT/);
+  });
+
+  it('is documented variable for variable in the README', async () => {
+    expect(await documentedVariables('README.md', '### gateway')).toEqual(
+      Object.keys(gatewayConfigSpec).sort(),
+    );
   });
 });
