@@ -6,6 +6,8 @@ export interface RelayOptions<T> {
   pending: () => Promise<T[]>;
   /** Publishes one item and marks it published; throws to retry it on the next pass. */
   publish: (item: T) => Promise<void>;
+  /** Names an item, so a pass can tell a new batch from one it could not clear. */
+  key: (item: T) => string;
   intervalMs: number;
   logger: Logger;
 }
@@ -16,9 +18,15 @@ export interface Relay {
   stop: () => Promise<void>;
 }
 
+/** Batches one pass may take: a bound, so a pass over a huge backlog still ends. */
+const maxBatchesPerPass = 100;
+
 /**
  * Republishes whatever was stored but not yet published: the durable half of
- * "nothing acknowledged is lost" when the broker was down at write time.
+ * "nothing acknowledged is lost" when the broker was down at write time. A pass drains the
+ * backlog batch after batch, oldest first and one at a time (so events keep their order),
+ * until it is empty or a batch clears nothing new — not one batch per interval, which made
+ * a large backlog after an outage take minutes.
  */
 export function startRelay<T>(options: RelayOptions<T>): Relay {
   let stopped = false;
@@ -28,10 +36,17 @@ export function startRelay<T>(options: RelayOptions<T>): Relay {
     failure: 'relay pass failed; will retry',
     run: async () => {
       let published = 0;
-      for (const item of await options.pending()) {
-        if (stopped) break;
-        await options.publish(item);
-        published++;
+      let previous = new Set<string>();
+      for (let batch = 0; batch < maxBatchesPerPass && !stopped; batch++) {
+        const items = await options.pending();
+        // Empty, or the same items again (kept back on purpose, e.g. while the broker is down).
+        if (items.length === 0 || items.every((item) => previous.has(options.key(item)))) break;
+        for (const item of items) {
+          if (stopped) break;
+          await options.publish(item);
+          published++;
+        }
+        previous = new Set(items.map(options.key));
       }
       return published;
     },

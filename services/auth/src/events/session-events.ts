@@ -45,6 +45,7 @@ export function startRevocationRelay(deps: RevocationDeps & { intervalMs: number
     intervalMs: deps.intervalMs,
     logger: deps.logger,
     pending: () => deps.store.unpublishedRevocations(100),
+    key: (session) => session._id,
     publish: async (session) => {
       const revoked = {
         sessionId: session._id,

@@ -161,6 +161,7 @@ export function createEventPublisher(deps: {
       logger,
       pending: async () => (broker.connected ? outbox.pending(200) : []),
       publish: replay,
+      key: (entry) => entry._id,
     });
   }
 

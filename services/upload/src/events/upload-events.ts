@@ -46,6 +46,7 @@ export function createUploadEventPublisher(deps: { broker: Broker; uploads: Uplo
       logger,
       pending: async () => (broker.connected ? uploads.withPendingEvents(100) : []),
       publish,
+      key: (record) => record._id.toHexString(),
     });
 
   return { onStored, startEventRelay };
