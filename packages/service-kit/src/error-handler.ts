@@ -25,6 +25,15 @@ const unavailableErrorNames = new Set([
   'MongoTopologyClosedError',
 ]);
 
+/**
+ * FerretDB answers every command with InternalError (code 1) while its PostgreSQL or
+ * SQLite backend is unreachable; only the message tells that from a real bug.
+ */
+const storeBackendDown = (error: FastifyError & { code?: unknown }) =>
+  error.name === 'MongoServerError' &&
+  (error.code as unknown) === 1 &&
+  /failed to connect|dial error|connection refused/i.test(error.message);
+
 function send(reply: FastifyReply, status: number, error: ErrorBody['error']) {
   return reply.status(status).send({ error } satisfies ErrorBody);
 }
@@ -64,7 +73,7 @@ export function installErrorHandling(app: FastifyInstance, catalogue: ErrorCatal
     // Mongoose reports a closed or never-opened connection as a plain MongooseError.
     const mongooseDisconnected =
       error.name === 'MongooseError' && /connection|buffering timed out/i.test(error.message);
-    if (unavailableErrorNames.has(error.name) || mongooseDisconnected) {
+    if (unavailableErrorNames.has(error.name) || mongooseDisconnected || storeBackendDown(error)) {
       request.log.warn({ err: error }, 'dependency unavailable');
       reply.header('retry-after', '1');
       return send(reply, 503, {

@@ -10,6 +10,16 @@ beforeAll(async () => {
   });
   kit.app.get('/things/:id', async (request) => ({ id: (request.params as { id: string }).id }));
   kit.app.post('/things', async (request) => request.body as object);
+  kit.app.get('/store-down', async () => {
+    // What FerretDB answers while its PostgreSQL backend is down (seen by stopping it).
+    throw Object.assign(
+      new Error('[msg_insert.go:168] failed to connect to `user=postgres database=ferretdb`: dial error'),
+      { name: 'MongoServerError', code: 1, codeName: 'InternalError' },
+    );
+  });
+  kit.app.get('/bug', async () => {
+    throw Object.assign(new Error('something else went wrong'), { name: 'MongoServerError', code: 1 });
+  });
   await kit.app.ready();
 });
 afterAll(() => kit.app.close());
@@ -29,6 +39,16 @@ describe('the service app', () => {
     const unknown = await kit.app.inject({ method: 'GET', url: '/nothing-here' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it("answers 503 with Retry-After when the store's backend is down, and 500 for other store errors", async () => {
+    const down = await kit.app.inject({ method: 'GET', url: '/store-down' });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('1');
+    expect(down.json()).toMatchObject({ error: { code: 'unavailable' } });
+    const bug = await kit.app.inject({ method: 'GET', url: '/bug' });
+    expect(bug.statusCode).toBe(500);
+    expect(bug.json()).toMatchObject({ error: { code: 'internal' } });
   });
 
   it('refuses bodies that are not JSON with 415 and broken JSON with 400, in the same shape', async () => {
