@@ -52,28 +52,15 @@ describe('the service app', () => {
   });
 
   it('refuses bodies that are not JSON with 415 and broken JSON with 400, in the same shape', async () => {
-    const text = await kit.app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'text/plain' },
-      payload: '{"a":1}',
-    });
+    const post = (contentType: string, payload: string) =>
+      kit.app.inject({ method: 'POST', url: '/things', headers: { 'content-type': contentType }, payload });
+    const text = await post('text/plain', '{"a":1}');
     expect(text.statusCode).toBe(415);
     expect(text.json()).toMatchObject(errorShape);
-    const broken = await kit.app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"a":',
-    });
+    const broken = await post('application/json', '{"a":');
     expect(broken.statusCode).toBe(400);
     expect(broken.json()).toMatchObject({ error: { code: 'invalid_request' } });
-    const poisoned = await kit.app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"__proto__":{"admin":true}}',
-    });
+    const poisoned = await post('application/json', '{"__proto__":{"admin":true}}');
     expect(poisoned.statusCode).toBe(400);
     expect(poisoned.json()).toMatchObject(errorShape);
   });
