@@ -164,6 +164,32 @@ describe('POST /uploads', () => {
     }
   });
 
+  it('never lets racing uploads of one user pass UPLOAD_QUOTA, round after round, and keeps exactly what it accepted', async () => {
+    const small = await startUpload('quota-race', { env: { UPLOAD_QUOTA: '3000' } });
+    try {
+      for (let round = 0; round < 10; round++) {
+        const user = await makeUser();
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            small.upload(user, [{ name: `r${round}-${i}.bin`, content: Buffer.alloc(900, round * 8 + i) }]),
+          ),
+        );
+        const accepted = answers.filter((a) => a.statusCode === 201);
+        expect(accepted.length + answers.filter((a) => a.statusCode === 413).length, `round ${round}`).toBe(
+          6,
+        );
+        const stored = await small.mongo
+          .collection('uploads')
+          .find({ uploaderId: new Types.ObjectId(user.id) })
+          .toArray();
+        expect(stored.length, `round ${round}`).toBe(accepted.length);
+        expect(stored.length * 900, `round ${round}`).toBeLessThanOrEqual(3000);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('limits upload requests per user: 429 with Retry-After past UPLOAD_RATE_LIMIT', async () => {
     const narrow = await startUpload('rate', { env: { UPLOAD_RATE_LIMIT: '3', UPLOAD_RATE_WINDOW: '1m' } });
     try {

@@ -179,7 +179,7 @@ export async function consumeUploadEvents(deps: {
     bindings: ['upload.created'],
     handle: async (event) => {
       const { upload } = event.data as EventData<'upload.created'>;
-      // Upsert by id of immutable facts: a redelivered event changes nothing.
+      // Inserted under its id, facts that never change: a redelivered event changes nothing.
       await deps.messages.rememberUpload({
         _id: new Types.ObjectId(upload.uploadId),
         uploaderId: new Types.ObjectId(upload.uploaderId),

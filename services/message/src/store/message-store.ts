@@ -185,8 +185,18 @@ export function createMessageStore(connection: Connection) {
     change: (id: Types.ObjectId, set: Partial<MessageRecord>) =>
       Message.findByIdAndUpdate(id, { $set: set }, { new: true }).lean<MessageRecord>().exec(),
 
-    rememberUpload: (upload: KnownUploadRecord) =>
-      KnownUpload.updateOne({ _id: upload._id }, { $set: upload }, { upsert: true }).exec(),
+    /**
+     * An insert under the upload's id: what an upload is never changes, so whoever stores it
+     * first (its event, or a send that asked the upload service) is right. Two upserts racing
+     * there could both try the insert, and one failed with a duplicate key (a 500 on a send).
+     */
+    rememberUpload: async (upload: KnownUploadRecord) => {
+      try {
+        await KnownUpload.create(upload);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    },
 
     /** Uploads by id that `uploaderId` made (lookups by id). */
     uploadsOf: async (uploaderId: string, uploadIds: string[]) =>
