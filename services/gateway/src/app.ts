@@ -12,6 +12,7 @@ import { createGatewayMetrics } from './gateway-metrics.ts';
 import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
 import { startPresenceKeeper } from './presence/presence-keeper.ts';
 import { createPresenceRegistry } from './presence/presence-registry.ts';
+import { createReplicaPresence } from './presence/replica-presence.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
 import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
@@ -113,6 +114,15 @@ export async function buildGatewayApp(
     timeoutMs: config.PRESENCE_TIMEOUT * 1000,
   });
   const announcer = createPresenceAnnouncer(io, metrics);
+  const replicaPresence = createReplicaPresence({
+    registry: presence,
+    announcer,
+    localSockets: function* () {
+      for (const socket of io.of('/').sockets.values())
+        yield { userId: socket.data.userId, socketId: socket.id };
+    },
+    logger,
+  });
   // Membership changes refresh the cache on the replicas that see the event: all of them
   // with a queue per replica, only one with a shared queue — so there it is not cached.
   const members = createMemberDirectory(deps.messageApi, config.FANOUT === 'replica-queue' ? 60_000 : 0);
@@ -127,7 +137,7 @@ export async function buildGatewayApp(
   handleConnections({
     io,
     presence,
-    announcer,
+    replicaPresence,
     members,
     messageApi: deps.messageApi,
     verifyAccessToken: deps.verifyAccessToken,
@@ -164,17 +174,13 @@ export async function buildGatewayApp(
 
   const keeper = startPresenceKeeper({
     registry: presence,
+    replica: replicaPresence,
     announcer,
     intervalMs: config.PRESENCE_HEARTBEAT * 1000,
     logger,
-    async reregisterLocalSockets() {
-      for (const socket of io.of('/').sockets.values()) {
-        if ((await presence.connect(socket.data.userId, socket.id)) === 1) {
-          announcer.announce(socket.data.userId, 'online');
-        }
-      }
-    },
   });
+  // Redis came back after a dropped connection (perhaps restarted, perhaps empty).
+  deps.redis.on('ready', () => replicaPresence.markStale());
 
   async function drain(timeoutMs: number) {
     health.draining = true;

@@ -44,6 +44,8 @@ export interface GatewayReplica {
   process?: ServiceProcess;
   /** In-process replicas only: its broker connection, to cut as a network failure would. */
   broker?: Broker;
+  /** In-process replicas only: its presence Redis connection (keys under `gateway:`). */
+  redis?: Redis;
   close: () => Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
         replicaId,
         app,
         broker: gatewayBroker,
+        redis,
         close: async () => {
           await app.app.close();
           await gatewayBroker.close();

@@ -11,8 +11,10 @@ export function connectGateway(token: () => string): GatewaySocket {
   return io({
     path: '/socket.io',
     auth: (send) => send({ token: token() }),
-    // Websocket first; polling (sticky through the edge) only when websockets are blocked.
-    transports: ['websocket', 'polling'],
+    // Polling first, then the upgrade: the edge times out a polling handshake to a replica
+    // that does not answer (frozen) and tries the next one, which it cannot do for a
+    // websocket handshake without also cutting idle websockets (docs/operations.md).
+    transports: ['polling', 'websocket'],
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
     autoConnect: false,

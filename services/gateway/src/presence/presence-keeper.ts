@@ -1,38 +1,43 @@
 import type { Logger } from '@palaver/logger';
 import type { PresenceAnnouncer } from './presence-announcer.ts';
 import type { PresenceRegistry } from './presence-registry.ts';
+import type { ReplicaPresence } from './replica-presence.ts';
 
 /**
  * The replica's presence duties on a timer: renew its heartbeat, and reap replicas that
- * stopped beating (crashed, killed, partitioned) so their users do not stay online. A
- * replica that finds its own heartbeat reaped (it was paused past the timeout) registers
- * its live sockets again.
+ * stopped beating (crashed, killed, partitioned) so their users do not stay online. After
+ * a Redis failure, or on finding its own heartbeat gone (it was paused past the timeout,
+ * or Redis restarted empty), the replica reconciles its sockets with the registry.
  */
 export function startPresenceKeeper(options: {
   registry: PresenceRegistry;
+  replica: ReplicaPresence;
   announcer: PresenceAnnouncer;
   intervalMs: number;
-  reregisterLocalSockets: () => Promise<void>;
   logger: Logger;
 }) {
-  const { registry, announcer, logger } = options;
+  const { registry, replica, announcer, logger } = options;
   let registered = false;
   let running: Promise<void> | undefined;
 
   async function tick() {
     const wasReaped = await registry.heartbeat();
     if (wasReaped && registered) {
-      logger.warn('this replica was presumed dead; registering its sockets again');
-      await options.reregisterLocalSockets();
+      logger.warn('this replica was presumed dead or Redis lost its data; registering its sockets again');
+      replica.markStale();
     }
     registered = true;
+    if (replica.stale) await replica.reconcile();
     for (const userId of await registry.reapSilentReplicas()) announcer.announce(userId, 'offline');
   }
 
   const run = () => {
     if (running) return;
     running = tick()
-      .catch((err) => logger.warn({ err }, 'presence heartbeat failed'))
+      .catch((err) => {
+        replica.markStale();
+        logger.warn({ err }, 'presence heartbeat failed');
+      })
       .finally(() => {
         running = undefined;
       });

@@ -21,7 +21,10 @@ export interface UserPresence {
 export interface PresenceRegistry {
   /** Records a live socket; returns the user's live sockets now (1: they came online). */
   connect(userId: string, socketId: string): Promise<number>;
-  /** Forgets a socket; true when it was the user's last one (they went offline). */
+  /**
+   * Forgets a socket; true when the user has no live socket left. That holds too when the
+   * socket was not registered (Redis lost it), so the caller can say they went offline.
+   */
   disconnect(userId: string, socketId: string): Promise<boolean>;
   statusOf(userIds: string[]): Promise<UserPresence[]>;
   /** The user's live sockets on every replica (a dead replica's count until it is reaped). */
@@ -35,6 +38,8 @@ export interface PresenceRegistry {
   reapSilentReplicas(): Promise<string[]>;
   /** Forgets every socket a replica registered; returns the users now offline. */
   forgetReplica(replicaId: string): Promise<string[]>;
+  /** The sockets this replica has registered, as `{ userId, socketId }`. */
+  ownSockets(): Promise<{ userId: string; socketId: string }[]>;
 }
 
 const connectScript = `
@@ -42,9 +47,9 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[2])
 return redis.call('HLEN', KEYS[1])`;
 
-// -1: the socket was not registered (already forgotten), so no transition to report.
+// The user's sockets left, whether or not this one was still registered.
 const disconnectScript = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end
+redis.call('HDEL', KEYS[1], ARGV[1])
 local left = redis.call('HLEN', KEYS[1])
 if left == 0 then redis.call('SET', KEYS[2], ARGV[2]) end
 return left`;
@@ -119,16 +124,26 @@ export function createPresenceRegistry(options: {
 
     async forgetReplica(dead) {
       const offline: string[] = [];
-      const stream = redis.sscanStream(replicaKey(dead), { count: 500 });
-      for await (const entries of stream as AsyncIterable<string[]>) {
-        for (const entry of entries) {
-          const [userId, socketId] = entry.split('/') as [string, string];
-          if (await removeSocket(userId, field(socketId, dead))) offline.push(userId);
-        }
+      for (const { userId, socketId } of await socketsOf(dead)) {
+        if (await removeSocket(userId, field(socketId, dead))) offline.push(userId);
       }
       await redis.multi().del(replicaKey(dead)).zrem(replicasKey, dead).exec();
       return [...new Set(offline)];
     },
+
+    ownSockets: () => socketsOf(replicaId),
   };
+
+  async function socketsOf(replica: string) {
+    const sockets: { userId: string; socketId: string }[] = [];
+    const stream = redis.sscanStream(replicaKey(replica), { count: 500 });
+    for await (const entries of stream as AsyncIterable<string[]>) {
+      for (const entry of entries) {
+        const [userId, socketId] = entry.split('/') as [string, string];
+        sockets.push({ userId, socketId });
+      }
+    }
+    return sockets;
+  }
   return registry;
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '@palaver/logger';
 import type { MessageApi } from '../clients/message-api.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
-import type { PresenceAnnouncer } from '../presence/presence-announcer.ts';
 import type { PresenceRegistry } from '../presence/presence-registry.ts';
+import type { ReplicaPresence } from '../presence/replica-presence.ts';
 import { type ClientEventDeps, registerClientEvents } from './client-events.ts';
 import type { MemberDirectory } from './member-directory.ts';
 import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom, watchRoom } from './rooms.ts';
@@ -11,7 +11,7 @@ import { createTypingTracker } from './typing-tracker.ts';
 export interface ConnectionDeps extends ClientEventDeps {
   io: GatewayServer;
   presence: PresenceRegistry;
-  announcer: PresenceAnnouncer;
+  replicaPresence: ReplicaPresence;
   members: MemberDirectory;
   messageApi: MessageApi;
   typingTtlMs: number;
@@ -39,7 +39,7 @@ export function handleConnections(deps: ConnectionDeps) {
 }
 
 async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
-  const { io, presence, announcer, logger } = deps;
+  const { io, presence, replicaPresence } = deps;
   const user = socket.data;
   socket.join([userRoom(user.userId), sessionRoom(user.sessionId)]);
 
@@ -95,19 +95,16 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     clearTimeout(expiry);
     typing.stopAll();
     if (deps.isDraining()) return;
-    presence
-      .disconnect(user.userId, socket.id)
-      .then((wentOffline) => wentOffline && announcer.announce(user.userId, 'offline'))
-      .catch((err) => logger.warn({ err, userId: user.userId }, 'presence update failed on disconnect'));
+    void replicaPresence.disconnect(user.userId, socket.id);
   });
 
-  const sockets = await presence.connect(user.userId, socket.id);
-  if (sockets === 1) announcer.announce(user.userId, 'online');
+  // Undefined when Redis failed: the keeper registers the socket once it answers.
+  const sockets = await replicaPresence.connect(user.userId, socket.id);
   // Handshakes that raced past the cap together: whichever registered above it leaves.
-  if (sockets > deps.maxSocketsPerUser) socket.disconnect(true);
+  if (sockets !== undefined && sockets > deps.maxSocketsPerUser) socket.disconnect(true);
   if (!socket.connected) {
     // Gone while we registered it: the disconnect handler may have run first.
-    if (await presence.disconnect(user.userId, socket.id)) announcer.announce(user.userId, 'offline');
+    await replicaPresence.disconnect(user.userId, socket.id);
     return;
   }
   const { userIds: contacts } = await deps.messageApi.contacts(user.token, deps.presenceMaxGroup);

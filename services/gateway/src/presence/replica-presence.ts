@@ -1,0 +1,91 @@
+import type { Logger } from '@palaver/logger';
+import type { PresenceAnnouncer } from './presence-announcer.ts';
+import type { PresenceRegistry } from './presence-registry.ts';
+
+export interface LocalSocket {
+  userId: string;
+  socketId: string;
+}
+
+/**
+ * This replica's sockets in the shared registry, kept true through Redis failures. A
+ * socket that comes or goes while Redis cannot be reached is remembered; once Redis
+ * answers again (or turns out to have lost its data) `reconcile` makes the registry match
+ * the sockets this replica really holds, and tells contacts who went offline meanwhile.
+ */
+export function createReplicaPresence(options: {
+  registry: PresenceRegistry;
+  announcer: PresenceAnnouncer;
+  /** The sockets connected to this replica now. */
+  localSockets: () => Iterable<LocalSocket>;
+  logger: Logger;
+}) {
+  const { registry, announcer, logger } = options;
+  /** Sockets gone while Redis could not be told, by socket id. */
+  const departed = new Map<string, string>();
+  let stale = false;
+
+  const leave = async (userId: string, socketId: string) => {
+    if (await registry.disconnect(userId, socketId)) announcer.announce(userId, 'offline');
+  };
+
+  return {
+    /** Whether the registry may disagree with this replica (a Redis failure since the last reconcile). */
+    get stale() {
+      return stale;
+    },
+    markStale() {
+      stale = true;
+    },
+
+    /** Registers a socket; returns the user's live sockets, or undefined when Redis failed. */
+    async connect(userId: string, socketId: string): Promise<number | undefined> {
+      try {
+        const sockets = await registry.connect(userId, socketId);
+        if (sockets === 1) announcer.announce(userId, 'online');
+        return sockets;
+      } catch (err) {
+        stale = true;
+        logger.warn({ err, userId }, 'presence not registered; retried when Redis answers');
+        return undefined;
+      }
+    },
+
+    async disconnect(userId: string, socketId: string) {
+      try {
+        await leave(userId, socketId);
+      } catch (err) {
+        departed.set(socketId, userId);
+        stale = true;
+        logger.warn({ err, userId }, 'presence not updated on disconnect; retried when Redis answers');
+      }
+    },
+
+    /** Makes the registry match this replica's sockets; throws (staying stale) if Redis fails. */
+    async reconcile() {
+      stale = false;
+      try {
+        for (const [socketId, userId] of departed) {
+          await leave(userId, socketId);
+          departed.delete(socketId);
+        }
+        const local = new Map([...options.localSockets()].map((s) => [s.socketId, s.userId]));
+        const registered = new Set<string>();
+        for (const { userId, socketId } of await registry.ownSockets()) {
+          registered.add(socketId);
+          // Registered but gone: e.g. Redis came back from a snapshot taken before it left.
+          if (!local.has(socketId)) await leave(userId, socketId);
+        }
+        for (const [socketId, userId] of local) {
+          if (registered.has(socketId)) continue;
+          if ((await registry.connect(userId, socketId)) === 1) announcer.announce(userId, 'online');
+        }
+      } catch (err) {
+        stale = true;
+        throw err;
+      }
+    },
+  };
+}
+
+export type ReplicaPresence = ReturnType<typeof createReplicaPresence>;
