@@ -6,101 +6,31 @@
  * from 2 to 3 and back while clients stay connected, a bounded fuzz of every route and socket
  * event, and `palaver down` leaving nothing behind.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, readlink } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import type { ClientToServerEvents, Message, ServerToClientEvents } from '@palaver/contracts';
+import type { Message } from '@palaver/contracts';
 import fc from 'fast-check';
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnswer, checkSocketEvent, operationsOf, requestsFor, socketEvents } from './fuzz.ts';
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const palaver = `${root}infra/local/palaver`;
-const edge = 'http://127.0.0.1:8080';
-const gatewayPorts = [4011, 4012, 4013];
-// The edge, services, gateways, the store and its PostgreSQL, Redis, RabbitMQ and its epmd.
-const stackPorts = [8080, 4001, 4002, 4003, ...gatewayPorts, 27017, 15432, 6379, 5672, 4369];
-const run = promisify(execFile);
-
-const portOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
-async function palaverCommand(...args: string[]) {
-  const { stdout, stderr } = await run(palaver, args, { cwd: root, timeout: 600_000 });
-  return `${stdout}${stderr}`;
-}
-
-/**
- * fetch through the edge, retried once when a kept-alive connection was closed before any
- * answer: `palaver scale` reloads nginx, whose old workers close their idle connections,
- * and a request can race that close — browsers retry such a request the same way.
- */
-async function edgeFetch(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
-    return fetch(url, init);
-  }
-}
-
-async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const response = await edgeFetch(`${edge}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-interface Person {
-  id: string;
-  token: string;
-}
-
-async function register(): Promise<Person> {
-  const username = `smoke_${randomBytes(5).toString('hex')}`;
-  const password = 'correct horse battery staple';
-  await api('POST', '/api/auth/register', { username, password, displayName: 'Smoke Test' });
-  // Log in as well: the second way to a token.
-  const login = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/login', {
-    username,
-    password,
-  });
-  return { id: login.user.id, token: login.accessToken };
-}
-
-/** Live sockets per replica, from each replica's own metrics. */
-async function socketsPerReplica(): Promise<Record<number, number>> {
-  const counts: Record<number, number> = {};
-  for (const port of gatewayPorts) {
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-      (response) => response.text(),
-      () => '',
-    );
-    const match = /^gateway_connected_sockets\{[^}]*\} (\d+)/m.exec(metrics);
-    if (match) counts[port] = Number(match[1]);
-  }
-  return counts;
-}
+import {
+  api,
+  assertStackPortsFree,
+  type Client,
+  edge,
+  edgeFetch,
+  eventually,
+  gatewayPorts,
+  type Person,
+  palaverCommand,
+  portOpen,
+  register,
+  root,
+  run,
+  socketsPerReplica,
+  stackPorts,
+} from './stack-client.ts';
 
 const clients: Client[] = [];
 function connect(person: Person, transport: 'websocket' | 'polling' = 'websocket'): Promise<Client> {
@@ -132,14 +62,6 @@ async function connectElsewhere(person: Person, avoid: number): Promise<{ socket
   throw new Error('every connection landed on the same replica');
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 let ada: Person;
 let bob: Person;
 let chatId: string;
@@ -147,17 +69,7 @@ let startedHere = false;
 
 beforeAll(async () => {
   // From nothing: this file checks that `up` starts everything and `down` leaves nothing.
-  for (const port of stackPorts) {
-    if (await portOpen(port)) {
-      const holder = await run('ss', ['-ltnpH', `sport = :${port}`]).then(
-        (r) => r.stdout.trim(),
-        () => '',
-      );
-      throw new Error(
-        `port ${port} is in use (${holder}): stop the running stack (infra/local/palaver down) first`,
-      );
-    }
-  }
+  await assertStackPortsFree();
   startedHere = true;
   const output = await palaverCommand('up', '--detach', '--gateways', '2');
   expect(output).toContain('Palaver is up: http://127.0.0.1:8080');
@@ -295,7 +207,7 @@ describe('the stack through the edge', () => {
         '/api/auth/login',
         { username, password },
       );
-      const person = { id: pair.user.id, token: pair.accessToken };
+      const person = { id: pair.user.id, username, token: pair.accessToken };
       const live = await connect(person);
       const closed = new Promise<void>((resolve) => live.once('disconnect', () => resolve()));
       // The token works before: a conversation to reach afterwards.

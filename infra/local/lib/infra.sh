@@ -89,6 +89,8 @@ start_mongo() {
   case $(mongo_mode) in
     external) say "mongo: using MONGO_URL"; return 0 ;;
   esac
+  # Its PostgreSQL first: it may have stopped while FerretDB kept running.
+  [[ $(mongo_mode) == ferretdb && $FERRETDB_HANDLER == postgresql ]] && start_postgres
   pid_alive mongo && return 0
   claim_port mongo "$MONGO_PORT"
   mkdir -p "$DATA_DIR/mongo"
@@ -99,7 +101,6 @@ start_mongo() {
     local backend
     case $FERRETDB_HANDLER in
       postgresql)
-        start_postgres
         backend=(--handler=postgresql
           "--postgresql-url=postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=$FERRETDB_PG_POOL") ;;
       sqlite) backend=(--handler=sqlite "--sqlite-url=file:$DATA_DIR/mongo/") ;;

@@ -236,3 +236,25 @@ stack_status() {
   done
   [[ -n $(running_gateways) ]] || printf '%-10s down\n' gateway
 }
+
+# Starts or stops one part, leaving the rest as it is (fault tests, or restarting one piece).
+part_command() { # start|stop name
+  local action=$1 name=${2:-}
+  case $name in
+    auth | message | upload) if [[ $action == start ]]; then "start_$name"; else stop_pid "$name"; fi ;;
+    gateway-[1-9] | gateway-1[0-6]) if [[ $action == start ]]; then start_gateway "${name#gateway-}"; else stop_pid "$name" 15; fi ;;
+    edge) if [[ $action == start ]]; then start_edge; else stop_pid edge; fi ;;
+    mongo | postgres | redis | rabbitmq)
+      if [[ $action == start ]]; then (exec 9>"$RUN_DIR/infra.lock" && flock 9 && "start_$name")
+      elif [[ $name == postgres || $name == rabbitmq ]]; then "stop_$name"
+      else stop_pid "$name"; fi ;;
+    *) die "unknown part '$name': auth, message, upload, gateway-N, edge, mongo, postgres, redis or rabbitmq" ;;
+  esac
+}
+
+# Sends a signal to one part's process group (KILL, STOP, CONT: the fault tests).
+part_signal() { # name signal
+  local f=$RUN_DIR/${1:-}.pid
+  [[ -f $f ]] && pid_alive "$1" || die "${1:-(no part named)} is not running"
+  kill "-${2:?a signal, e.g. KILL}" -- "-$(cat "$f")"
+}
