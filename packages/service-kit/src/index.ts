@@ -5,6 +5,7 @@ export * from './health.ts';
 export * from './in-flight-limit.ts';
 export * from './lifecycle.ts';
 export * from './periodic-task.ts';
+export * from './queue-time-limit.ts';
 export * from './redis-commands.ts';
 export * from './revocation-list.ts';
 export * from './service-app.ts';

@@ -40,6 +40,7 @@ export type MessageAppConfig = Pick<
   | 'SEND_BATCH_WINDOW_MS'
   | 'SEND_QUEUE_MAX'
   | 'SEND_IN_FLIGHT_MAX'
+  | 'SEND_QUEUE_TIME_MAX_MS'
   | 'SEND_DEADLINE'
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
@@ -127,7 +128,13 @@ export async function buildMessageApp(
     perSecond: config.SEND_RATE,
     burst: config.SEND_BURST,
   });
-  messageRoutes(app, { messages, authenticate, sendRate, maxSendsInFlight: config.SEND_IN_FLIGHT_MAX });
+  messageRoutes(app, {
+    messages,
+    authenticate,
+    sendRate,
+    maxSendsInFlight: config.SEND_IN_FLIGHT_MAX,
+    maxQueueTimeMs: config.SEND_QUEUE_TIME_MAX_MS,
+  });
 
   const models: Array<{ init: () => Promise<unknown> }> = [
     ...stores.messages.models,

@@ -31,6 +31,10 @@ export const messageConfigSpec = {
     default: 256,
     desc: 'Send requests worked on at once; more get 503 with Retry-After before any work',
   }),
+  SEND_QUEUE_TIME_MAX_MS: num({
+    default: 1000,
+    desc: 'A send that waited longer than this since its X-Request-Start stamp (edge, gateway) gets 503 with Retry-After before any work; 0: off',
+  }),
   SEND_DEADLINE: duration({
     default: 8,
     desc: 'A send not stored within this is refused (callers give up at 10 s)',

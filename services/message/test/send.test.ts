@@ -1,3 +1,4 @@
+import { requestStartHeader } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
@@ -174,6 +175,24 @@ describe('POST /conversations/:id/messages', () => {
     } finally {
       await narrow.close();
     }
+  });
+
+  it('refuses a send that queued past SEND_QUEUE_TIME_MAX_MS behind the edge, before storing it', async () => {
+    const stamped = (clientMessageId: string, age: number) =>
+      service.app.inject({
+        method: 'POST',
+        url: `/conversations/${conversationId}/messages`,
+        headers: { ...ada.headers, 'x-request-start': requestStartHeader(Date.now() - age) },
+        payload: { clientMessageId, body: 'stamped' },
+      });
+    const stale = clientId();
+    const refused = await stamped(stale, 5_000);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.code).toBe('unavailable');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(await service.mongo.collection('messages').findOne({ clientMessageId: stale })).toBeNull();
+    // Fresh, the same send is stored.
+    expect((await stamped(stale, 10)).statusCode).toBe(201);
   });
 
   it("meters each user's sends across replicas: 429 with Retry-After past SEND_BURST, others unaffected, then recovers", async () => {

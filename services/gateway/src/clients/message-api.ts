@@ -1,5 +1,5 @@
 import type { ContactList, Conversation, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
-import { DomainError } from '@palaver/service-kit';
+import { DomainError, requestStartHeader } from '@palaver/service-kit';
 
 /**
  * The gateway's view of the message service: its internal HTTP API, called with the
@@ -27,6 +27,8 @@ export function createMessageApi(baseUrl: string): MessageApi {
         method,
         headers: {
           authorization: `Bearer ${token}`,
+          // When the event reached this gateway: the message service drops it if it waited too long.
+          'x-request-start': requestStartHeader(),
           ...(body ? { 'content-type': 'application/json' } : {}),
         },
         ...(body ? { body: JSON.stringify(body) } : {}),

@@ -7,7 +7,7 @@ import {
   MessageParams,
   SendMessageBody,
 } from '@palaver/contracts';
-import { inFlightLimit, type ServiceApp } from '@palaver/service-kit';
+import { inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
 import type { SendRateLimit } from '../domain/send-rate-limit.ts';
@@ -26,10 +26,13 @@ export function messageRoutes(
     sendRate: SendRateLimit;
     /** Most sends worked on at once; more are refused with 503 before any work. */
     maxSendsInFlight: number;
+    /** Sends stamped longer ago than this are refused with 503 before any work. */
+    maxQueueTimeMs: number;
   },
 ) {
   const { messages } = deps;
   const sendLimit = inFlightLimit(deps.maxSendsInFlight);
+  const sendQueueTime = queueTimeLimit(deps.maxQueueTimeMs);
   // Before the body is read or validated: an unauthenticated caller costs no parsing and learns nothing.
   const onRequest = deps.authenticate;
 
@@ -52,7 +55,12 @@ export function messageRoutes(
     {
       // Shedding first: a refused send costs no token check either; then who is sending,
       // then their budget — all before the body is read.
-      onRequest: [sendLimit.onRequest, onRequest, (request) => deps.sendRate.take(request.principal.userId)],
+      onRequest: [
+        sendQueueTime,
+        sendLimit.onRequest,
+        onRequest,
+        (request) => deps.sendRate.take(request.principal.userId),
+      ],
       schema: {
         ...secured,
         summary: 'Send; answers once stored. A retried clientMessageId returns the original (200)',
