@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { conversation, id, me, message, users } from '../test-support/fixtures.ts';
-import { ChatClient, maxSyncConversations } from './chat-client.ts';
+import { ChatClient, maxSyncConversations, outboxBackoff } from './chat-client.ts';
 
 type Cursors = Record<string, number>;
 type SyncAnswer = (cursors: Cursors) => unknown;
@@ -151,5 +151,14 @@ describe('chat client sync', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(socket.syncs.map((cursors) => Object.keys(cursors).length)).toEqual([200, 200, 50]);
     client.stop();
+  });
+});
+
+describe('outbox backoff', () => {
+  it('doubles from 1 s to at most 30 s, with the upper half random', () => {
+    const low = [0, 1, 2, 3, 4, 5, 10].map((attempt) => outboxBackoff(attempt, () => 0));
+    const high = [0, 1, 2, 3, 4, 5, 10].map((attempt) => outboxBackoff(attempt, () => 1));
+    expect(low).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
+    expect(high).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
   });
 });

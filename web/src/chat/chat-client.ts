@@ -43,6 +43,16 @@ function syncBackoff(attempt: number): number {
   return Math.min(8_000, 1_000 * 2 ** attempt) + Math.random() * 250;
 }
 
+/**
+ * The wait before the outbox tries again after an overload answer or a lost ack: doubling
+ * from 1 s up to 30 s, half of it random, so clients refused together do not come back
+ * together and pile onto a service that is shedding load.
+ */
+export function outboxBackoff(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(30_000, 1_000 * 2 ** attempt);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -59,6 +69,9 @@ export class ChatClient {
   private readonly loadingHistory = new Set<string>();
   private readonly fillingGap = new Set<string>();
   private flushing = false;
+  /** Overload answers or lost acks in a row, for the outbox's backoff. */
+  private outboxFailures = 0;
+  private outboxRetry: ReturnType<typeof setTimeout> | undefined;
   private typingSent = new Map<string, number>();
   private readonly cleanup: (() => void)[] = [];
   private stopped = false;
@@ -117,6 +130,7 @@ export class ChatClient {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.outboxRetry);
     for (const undo of this.cleanup.splice(0)) undo();
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
@@ -314,6 +328,11 @@ export class ChatClient {
     this.saveOutbox();
   }
 
+  private retryOutboxLater(): void {
+    clearTimeout(this.outboxRetry);
+    this.outboxRetry = setTimeout(() => void this.flushOutbox(), outboxBackoff(this.outboxFailures++));
+  }
+
   /** Send queued messages one at a time, in order, while connected. */
   private async flushOutbox(): Promise<void> {
     if (this.flushing) return;
@@ -334,16 +353,17 @@ export class ChatClient {
               : {}),
           });
         } catch {
-          // No ack in time: the same clientMessageId goes again after the next (re)connect.
-          if (socket.connected) setTimeout(() => void this.flushOutbox(), 1000);
+          // No ack in time: the same clientMessageId goes again, after a backoff or the next connect.
+          if (socket.connected) this.retryOutboxLater();
           return;
         }
         if (ack.ok) {
+          this.outboxFailures = 0;
           this.receive([ack.message], true);
           continue;
         }
         if (['rate_limited', 'unavailable', 'internal'].includes(ack.error.code)) {
-          setTimeout(() => void this.flushOutbox(), 1500);
+          this.retryOutboxLater();
           return;
         }
         const error = describeError(new ApiError(ack.error.code, ack.error.message, 0));
