@@ -311,4 +311,73 @@ describe('web client through the edge', () => {
 
     for (const context of contexts) await context.close();
   }, 170_000);
+
+  it('keeps the unread badge beside a long preview, opens deep links without a false "not available", and clears the outbox at logout', async () => {
+    const dave = { username: `dave_${run}`, displayName: `Dave ${run}` };
+    const erin = { username: `erin_${run}`, displayName: `Erin ${run}` };
+    const d = await open();
+    const e = await open();
+    await register(d.page, dave);
+    await register(e.page, erin);
+    await d.page.getByRole('button', { name: 'New chat' }).click();
+    await pick(d.page, 'Find a person', erin);
+    await d.page.getByRole('heading', { name: erin.displayName, level: 2 }).waitFor(wait);
+    const chatUrl = d.page.url();
+    for (const text of [
+      'one',
+      'two',
+      'three',
+      'See https://example.com/a/rather/long/path?with=query&and=more for the details',
+    ])
+      await send(d.page, text);
+
+    // The row's time and badge stay inside the row, however long the preview.
+    const row = conversationButton(e.page, dave.displayName);
+    await expect.poll(() => row.getByTestId('unread-badge').textContent(), wait).toBe('4');
+    const rowBox = await row.boundingBox();
+    const badgeBox = await row.getByTestId('unread-badge').boundingBox();
+    expect(rowBox && badgeBox && badgeBox.x + badgeBox.width <= rowBox.x + rowBox.width).toBe(true);
+    expect(await row.locator('.conversation-time').textContent()).toMatch(/\d{1,2}:\d{2}/);
+    await e.page.screenshot({ path: join(screenshots, 'long-preview.png') });
+
+    // A deep link shows loading until the list is known, never "not available" meanwhile.
+    const deep = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
+    contexts.push(deep);
+    await deep.addInitScript(() => {
+      new MutationObserver(() => {
+        if (document.body?.textContent?.includes('not available'))
+          (window as unknown as { sawUnavailable: boolean }).sawUnavailable = true;
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const session = await d.page.evaluate(() => localStorage.getItem('palaver.session'));
+    await deep.addInitScript((value) => localStorage.setItem('palaver.session', value ?? ''), session);
+    const linked = await deep.newPage();
+    await linked.goto(chatUrl);
+    await linked.getByRole('heading', { name: erin.displayName, level: 2 }).waitFor(wait);
+    expect(
+      await linked.evaluate(() => (window as unknown as { sawUnavailable?: boolean }).sawUnavailable),
+    ).toBeFalsy();
+
+    // Text written offline waits in the outbox; logging out warns (accepted here) and drops it.
+    await row.click();
+    await e.context.setOffline(true);
+    await e.page.getByRole('status').getByText('You are offline').waitFor(wait);
+    await send(e.page, 'Never to be sent');
+    await expect
+      .poll(() => mine(e.page, 'Never to be sent').getAttribute('data-status'), wait)
+      .toBe('pending');
+    const warnings: string[] = [];
+    e.page.on('dialog', (dialog) => warnings.push(dialog.message()));
+    await e.page.getByRole('button', { name: 'Log out' }).click();
+    await e.page.getByRole('button', { name: 'Create an account' }).waitFor(wait);
+    expect(warnings).toEqual(['One message has not been sent yet and will be discarded. Log out anyway?']);
+    const outboxes = await e.page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((key) => key.startsWith('palaver.outbox.'))
+        .map((key) => localStorage.getItem(key)),
+    );
+    expect(outboxes.filter((value) => value !== '[]')).toEqual([]);
+    await e.context.setOffline(false);
+    for (const context of [d.context, e.context, deep]) await context.close();
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { conversation, id, me, message, users } from '../test-support/fixtures.ts';
-import { ChatClient, maxSyncConversations, outboxBackoff } from './chat-client.ts';
+import { ChatClient, maxSyncConversations, retryBackoff } from './chat-client.ts';
 
 type Cursors = Record<string, number>;
 type SyncAnswer = (cursors: Cursors) => unknown;
@@ -73,8 +73,8 @@ function summaries(count: number): ConversationSummary[] {
   }));
 }
 
-function chatClient(list: ConversationSummary[]): ChatClient {
-  const auth = {
+function testAuth(): AuthSession {
+  return {
     session: {
       user: users[me],
       accessToken: 'token',
@@ -84,11 +84,14 @@ function chatClient(list: ConversationSummary[]): ChatClient {
     subscribe: () => () => {},
     refresh: async () => {},
   } as unknown as AuthSession;
+}
+
+function chatClient(list: ConversationSummary[]): ChatClient {
   const api = {
     conversations: async () => ({ conversations: list, nextCursor: null }),
     user: async (userId: string) => users[userId] ?? Promise.reject(new Error('unknown')),
   } as unknown as PalaverApi;
-  return new ChatClient(auth, api);
+  return new ChatClient(testAuth(), api);
 }
 
 describe('chat client sync', () => {
@@ -154,11 +157,68 @@ describe('chat client sync', () => {
   });
 });
 
-describe('outbox backoff', () => {
+describe('retry backoff', () => {
   it('doubles from 1 s to at most 30 s, with the upper half random', () => {
-    const low = [0, 1, 2, 3, 4, 5, 10].map((attempt) => outboxBackoff(attempt, () => 0));
-    const high = [0, 1, 2, 3, 4, 5, 10].map((attempt) => outboxBackoff(attempt, () => 1));
+    const low = [0, 1, 2, 3, 4, 5, 10].map((attempt) => retryBackoff(attempt, () => 0));
+    const high = [0, 1, 2, 3, 4, 5, 10].map((attempt) => retryBackoff(attempt, () => 1));
     expect(low).toEqual([500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000]);
     expect(high).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  });
+});
+
+describe('chat client list', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    socket = new FakeSocket();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('loads the list again by itself after the APIs were unreachable, and on the first connect', async () => {
+    const list = summaries(2);
+    let down = true;
+    const api = {
+      conversations: async () => {
+        if (down) throw new Error('unreachable');
+        return { conversations: list, nextCursor: null };
+      },
+      user: async (userId: string) => users[userId] ?? Promise.reject(new Error('unknown')),
+    } as unknown as PalaverApi;
+    const client = new ChatClient(testAuth(), api);
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.store.get().listStatus).toBe('error');
+    await vi.advanceTimersByTimeAsync(1_000); // the first retry, still down
+    expect(client.store.get().listStatus).toBe('error');
+
+    down = false;
+    socket.open(); // the gateway is back before the next retry: its connect loads the list
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.store.get().listStatus).toBe('ready');
+    expect(Object.keys(client.store.get().conversations)).toHaveLength(2);
+    client.stop();
+  });
+});
+
+describe('chat client outbox', () => {
+  beforeEach(() => {
+    socket = new FakeSocket();
+    localStorage.clear();
+  });
+
+  it('forgets every unsent message at logout, in memory and in storage', async () => {
+    const list = summaries(1);
+    const client = chatClient(list);
+    client.start();
+    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    client.send(list[0]?.id ?? '', 'typed while offline'); // not connected: it waits in the outbox
+    expect(client.store.get().pending).toHaveLength(1);
+    expect(localStorage.getItem(`palaver.outbox.${me}`)).toContain('typed while offline');
+
+    client.clearOutbox();
+    expect(client.store.get().pending).toEqual([]);
+    expect(localStorage.getItem(`palaver.outbox.${me}`)).toBeNull();
+    client.stop();
   });
 });

@@ -44,11 +44,12 @@ function syncBackoff(attempt: number): number {
 }
 
 /**
- * The wait before the outbox tries again after an overload answer or a lost ack: doubling
+ * The wait before the outbox sends again after an overload answer or a lost ack, or the
+ * conversation list loads again after a failure: doubling
  * from 1 s up to 30 s, half of it random, so clients refused together do not come back
  * together and pile onto a service that is shedding load.
  */
-export function outboxBackoff(attempt: number, random = Math.random): number {
+export function retryBackoff(attempt: number, random = Math.random): number {
   const ceiling = Math.min(30_000, 1_000 * 2 ** attempt);
   return ceiling / 2 + random() * (ceiling / 2);
 }
@@ -72,6 +73,9 @@ export class ChatClient {
   /** Overload answers or lost acks in a row, for the outbox's backoff. */
   private outboxFailures = 0;
   private outboxRetry: ReturnType<typeof setTimeout> | undefined;
+  /** Failed list loads in a row, for the list's own retry backoff. */
+  private listFailures = 0;
+  private listRetry: ReturnType<typeof setTimeout> | undefined;
   private typingSent = new Map<string, number>();
   private readonly cleanup: (() => void)[] = [];
   private stopped = false;
@@ -131,6 +135,7 @@ export class ChatClient {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.outboxRetry);
+    clearTimeout(this.listRetry);
     for (const undo of this.cleanup.splice(0)) undo();
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
@@ -138,7 +143,9 @@ export class ChatClient {
 
   // ---- conversations ------------------------------------------------------------------
 
+  /** Loads the whole list; on failure tries again by itself, backing off, until it loads. */
   async loadConversations(): Promise<void> {
+    clearTimeout(this.listRetry);
     try {
       const summaries: ConversationSummary[] = [];
       let cursor: string | undefined;
@@ -154,12 +161,15 @@ export class ChatClient {
         }
         return { ...state, conversations, listStatus: 'ready' };
       });
+      this.listFailures = 0;
       void this.ensureUsers(summaries.flatMap((summary) => summary.members.map((member) => member.userId)));
     } catch {
       this.store.update((state) => ({
         ...state,
         listStatus: state.listStatus === 'ready' ? 'ready' : 'error',
       }));
+      if (!this.stopped)
+        this.listRetry = setTimeout(() => void this.loadConversations(), retryBackoff(this.listFailures++));
     }
   }
 
@@ -320,6 +330,17 @@ export class ChatClient {
     void this.flushOutbox();
   }
 
+  /** Forgets every unsent message (at logout), so none is sent at the next sign-in. */
+  clearOutbox(): void {
+    clearTimeout(this.outboxRetry);
+    this.store.update((state) => ({ ...state, pending: [] }));
+    try {
+      localStorage.removeItem(outboxKey(this.me));
+    } catch {
+      // Storage denied: nothing was kept there either.
+    }
+  }
+
   discard(clientMessageId: string): void {
     this.store.update((state) => ({
       ...state,
@@ -330,7 +351,7 @@ export class ChatClient {
 
   private retryOutboxLater(): void {
     clearTimeout(this.outboxRetry);
-    this.outboxRetry = setTimeout(() => void this.flushOutbox(), outboxBackoff(this.outboxFailures++));
+    this.outboxRetry = setTimeout(() => void this.flushOutbox(), retryBackoff(this.outboxFailures++));
   }
 
   /** Send queued messages one at a time, in order, while connected. */
@@ -553,7 +574,8 @@ export class ChatClient {
 
   /** After a reconnect: new conversations, then everything after our last seq, then the outbox. */
   private async catchUp(reconnect: boolean): Promise<void> {
-    if (reconnect) {
+    // A first connect after the list failed to load (the APIs were down) loads it too.
+    if (reconnect || this.store.get().listStatus === 'error') {
       await this.loadConversations();
       // Receipts sent while away are not replayed: read the marks of open conversations again.
       const loaded = Object.values(this.store.get().conversations).filter((state) => state.loaded);

@@ -79,6 +79,7 @@ function ImageViewer({ attachment, onClose }: { attachment: Attachment; onClose:
 
 function FileAttachment({ attachment }: { attachment: Attachment }) {
   const links = useUploadLinks(attachment.uploadId);
+  const resolve = useContext(UploadLinksContext);
   const label = (
     <>
       <FileIcon />
@@ -88,11 +89,29 @@ function FileAttachment({ attachment }: { attachment: Attachment }) {
   );
   if (links && links !== 'error') {
     return (
-      <a className="file-attachment" href={links.url} download={attachment.name}>
+      <a
+        className="file-attachment"
+        href={links.url}
+        download={attachment.name}
+        onClick={(event) => {
+          // The rendered link may have expired (links live ~5 minutes): fetch a fresh one.
+          event.preventDefault();
+          void resolve(attachment.uploadId).then((fresh) => download(fresh.url, attachment.name));
+        }}
+      >
         {label}
         <span className="visually-hidden">, download</span>
       </a>
     );
   }
   return <span className="file-attachment">{label}</span>;
+}
+
+function download(url: string, name: string) {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
 }

@@ -54,6 +54,9 @@ export function ChatScreen({
   );
 }
 
+export const unsentWarning = (count: number) =>
+  `${count === 1 ? 'One message has' : `${count} messages have`} not been sent yet and will be discarded. Log out anyway?`;
+
 function ChatLayout(props: {
   api: PalaverApi;
   client: ChatClient;
@@ -84,7 +87,16 @@ function ChatLayout(props: {
           <h1 className="sidebar-title">
             Palaver<span className="visually-hidden">, signed in as {meName}</span>
           </h1>
-          <button type="button" className="link" onClick={props.onLogout}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              const unsent = state.pending.length;
+              if (unsent > 0 && !window.confirm(unsentWarning(unsent))) return;
+              client.clearOutbox();
+              props.onLogout();
+            }}
+          >
             Log out
           </button>
         </header>

@@ -48,6 +48,14 @@ export function ConversationView(props: {
     return () => document.removeEventListener('visibilitychange', mark);
   }, [client, conversationId, lastSeq]);
 
+  if (!held && state.listStatus !== 'ready') {
+    // Not known yet (a deep link opened before the list arrived, or during an outage).
+    return (
+      <section className="conversation-empty" role="status">
+        <p>Loading the conversation…</p>
+      </section>
+    );
+  }
   if (!held) {
     return (
       <section className="conversation-empty">
