@@ -6,14 +6,16 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { MessageApi } from './clients/message-api.ts';
 import type { GatewayConfig } from './config.ts';
+import { deliveryQueue } from './delivery/delivery-queue.ts';
 import { localEventClaims, sharedEventClaims } from './delivery/event-claims.ts';
-import { createEventFanout, type FanoutMode, fanoutBindings } from './delivery/event-fanout.ts';
+import { createEventFanout, type FanoutMode } from './delivery/event-fanout.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
 import { startPresenceKeeper } from './presence/presence-keeper.ts';
 import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { createReplicaPresence } from './presence/replica-presence.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
+import { closeSocketsGradually } from './realtime/drain.ts';
 import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
 import type { GatewayServer } from './realtime/rooms.ts';
@@ -100,13 +102,15 @@ export async function buildGatewayApp(
   });
 
   const fanoutMode = config.FANOUT as FanoutMode;
-  const queue =
-    fanoutMode === 'replica-queue'
-      ? `${config.QUEUE_PREFIX}.replica.${config.REPLICA_ID}`
-      : `${config.QUEUE_PREFIX}.deliveries`;
+  const queue = deliveryQueue({
+    mode: fanoutMode,
+    queuePrefix: config.QUEUE_PREFIX,
+    replicaId: config.REPLICA_ID,
+    expiryMs: config.REPLICA_QUEUE_EXPIRY * 1000,
+  });
   const metrics = createGatewayMetrics(kit.metrics, {
     connectedSockets: () => io.of('/').sockets.size,
-    queueDepth: () => deps.broker.queueDepth(queue),
+    queueDepth: () => deps.broker.queueDepth(queue.name),
   });
   const presence = createPresenceRegistry({
     redis: deps.redis,
@@ -162,15 +166,7 @@ export async function buildGatewayApp(
     presenceMaxGroup: config.PRESENCE_MAX_GROUP,
     logger,
   });
-  await deps.broker.consume({
-    queue,
-    bindings: fanoutBindings,
-    // A replica's own queue survives a dropped broker connection (what was published while
-    // it reconnected is delivered after), and goes once the replica has been gone a while.
-    ...(fanoutMode === 'replica-queue' ? { ownQueueExpiresAfterMs: config.REPLICA_QUEUE_EXPIRY * 1000 } : {}),
-    prefetch: 500,
-    handle: fanout.handle,
-  });
+  await queue.consume(deps.broker, fanout.handle);
 
   const keeper = startPresenceKeeper({
     registry: presence,
@@ -186,17 +182,7 @@ export async function buildGatewayApp(
     health.draining = true;
     // No more heartbeats: a tick after forgetReplica below would register the sockets again.
     await keeper.stop();
-    const sockets = [...io.of('/').sockets.values()];
-    // Spread over the first half of the window, so other replicas are not hit all at once.
-    const spacingMs = sockets.length > 0 ? timeoutMs / 2 / sockets.length : 0;
-    for (const socket of sockets) {
-      socket.conn.close(); // a transport close, which clients answer by reconnecting
-      if (spacingMs >= 1) await new Promise((resolve) => setTimeout(resolve, spacingMs));
-    }
-    const deadline = Date.now() + timeoutMs / 2;
-    while (io.of('/').sockets.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await closeSocketsGradually(io, timeoutMs);
     // Users whose sockets did not come back on another replica go offline now.
     for (const userId of await presence.forgetReplica(config.REPLICA_ID)) {
       announcer.announce(userId, 'offline');

@@ -151,6 +151,17 @@ export async function createGroup(base: string, owner: TestUser, members: TestUs
   return ((await response.json()) as { id: string }).id;
 }
 
+/** The send benchmarks' workload: 20 senders in pairs, each pair a group of its own. */
+export async function sendersInPairs(base: string, mint: () => Promise<TestUser>) {
+  const users = await Promise.all(Array.from({ length: 20 }, () => mint()));
+  const conversations: string[] = [];
+  for (let c = 0; c < 10; c++)
+    conversations.push(
+      await createGroup(base, users[c * 2] as TestUser, [users[c * 2 + 1] as TestUser], `bench ${c}`),
+    );
+  return { base, users, conversations };
+}
+
 /**
  * Stores `count` more messages, spread over `conversationIds` round-robin, as the service
  * would have stored them (ids, seqs, blocks, heads): history without the time to send it.

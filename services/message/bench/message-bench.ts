@@ -21,6 +21,7 @@ import {
   createGroup,
   preloadMessages,
   type Store,
+  sendersInPairs,
   startMessageService,
 } from './bench-stores.ts';
 
@@ -159,19 +160,8 @@ try {
     const database = benchDatabase(store, 'messages');
     const service = await startMessageService(database, backends, jwks.url);
     try {
-      const users = await Promise.all(Array.from({ length: 20 }, () => issuer.mint()));
-      const conversations: string[] = [];
-      for (let c = 0; c < 10; c++) {
-        conversations.push(
-          await createGroup(
-            service.url,
-            users[c * 2] as TestUser,
-            [users[c * 2 + 1] as TestUser],
-            `bench ${c}`,
-          ),
-        );
-      }
-      const setup = { base: service.url, users, conversations };
+      const setup = await sendersInPairs(service.url, () => issuer.mint());
+      const { users, conversations } = setup;
       console.log(`[${store.name}] empty store`);
       const empty = await sweep(setup);
       const others: string[] = [];

@@ -15,7 +15,7 @@ import { requestStartHeader } from '@palaver/service-kit';
 import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { percentile } from '@palaver/testing/process-tools';
 import { createTestTokenIssuer, type TestUser } from '@palaver/testing/test-tokens';
-import { benchDatabase, benchStores, createGroup, startMessageService } from './bench-stores.ts';
+import { benchDatabase, benchStores, sendersInPairs, startMessageService } from './bench-stores.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const ramp = (process.env.BENCH_RAMP ?? '100,200,300,400,500,600').split(',').map(Number);
@@ -163,18 +163,7 @@ if (!store) throw new Error('no store to benchmark');
 const database = benchDatabase(store, 'overload');
 const service = await startMessageService(database, backends, jwks.url);
 try {
-  const users = await Promise.all(Array.from({ length: 20 }, () => issuer.mint()));
-  const conversations: string[] = [];
-  for (let c = 0; c < 10; c++)
-    conversations.push(
-      await createGroup(
-        service.url,
-        users[c * 2] as TestUser,
-        [users[c * 2 + 1] as TestUser],
-        `overload ${c}`,
-      ),
-    );
-  const setup = { base: service.url, users, conversations };
+  const setup = await sendersInPairs(service.url, () => issuer.mint());
 
   let sustainable = Number(process.env.BENCH_SUSTAINABLE ?? 0);
   let normalP99 = 0;

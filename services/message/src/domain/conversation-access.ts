@@ -43,7 +43,7 @@ export interface ConversationStores {
  * the view they answer with. A non-member and a missing conversation look the same.
  */
 export function createConversationAccess(stores: ConversationStores) {
-  const { conversations, memberships } = stores;
+  const { conversations, memberships, messages } = stores;
 
   /** The caller's membership (one lookup by id): all a send needs to know. */
   async function membershipOf(id: string, userId: string): Promise<MembershipRecord> {
@@ -70,7 +70,10 @@ export function createConversationAccess(stores: ConversationStores) {
       memberships.ofConversation(conversation._id),
       memberships.marksOf(conversation._id),
     ]);
-    return { conversation, head, members, marks };
+    // Two replicas advancing the head at once can leave it a seq behind (updates are not
+    // isolated on FerretDB): one view reads past it, one indexed lookup when it is exact.
+    const lastSeq = await messages.highestSeqFrom(conversation._id, head.lastSeq);
+    return { conversation, head: lastSeq > head.lastSeq ? { ...head, lastSeq } : head, members, marks };
   }
 
   return {
