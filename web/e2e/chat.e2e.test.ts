@@ -303,7 +303,10 @@ describe('web client through the edge', () => {
     // The group's owner removes Carol: the group leaves her list, and a system line says so.
     await conversationButton(a.page, `Trio ${run}`).click();
     await a.page.getByRole('button', { name: 'Members' }).click();
+    const asked: string[] = [];
+    a.page.on('dialog', (dialog) => asked.push(dialog.message()));
     await a.page.getByRole('button', { name: `Remove ${carol.displayName}` }).click();
+    await expect.poll(() => asked, wait).toEqual([`Remove ${carol.displayName} from this group?`]);
     await a.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await a.page.locator('.system-message', { hasText: `You removed ${carol.displayName}` }).waitFor(wait);
     await conversationButton(c.page, `Trio ${run}`).waitFor({ state: 'detached', ...wait });
@@ -358,6 +361,25 @@ describe('web client through the edge', () => {
       await linked.evaluate(() => (window as unknown as { sawUnavailable?: boolean }).sawUnavailable),
     ).toBeFalsy();
 
+    // Keyboard and focus: the skip link reaches the composer on a desktop; the New chat
+    // dialog starts in its search box; on a phone, focus follows into a conversation and back.
+    const isFocused = (locator: ReturnType<Page['getByLabel']>) =>
+      locator.evaluate((element) => element === document.activeElement);
+    await d.page.getByRole('button', { name: 'Skip to conversation' }).focus();
+    await d.page.keyboard.press('Enter');
+    await expect.poll(() => isFocused(d.page.getByRole('textbox', { name: 'Message' })), wait).toBe(true);
+    await d.page.getByRole('button', { name: 'New chat' }).click();
+    await expect.poll(() => isFocused(d.page.getByLabel('Find a person')), wait).toBe(true);
+    await d.page.keyboard.press('Escape');
+    const phone = await deep.newPage();
+    await phone.setViewportSize({ width: 390, height: 780 });
+    await phone.goto('/');
+    await conversationButton(phone, erin.displayName).click();
+    const heading = phone.getByRole('heading', { name: erin.displayName, level: 2 });
+    await expect.poll(() => isFocused(heading), wait).toBe(true);
+    await phone.getByRole('button', { name: 'Back to conversations' }).click();
+    await expect.poll(() => isFocused(conversationButton(phone, erin.displayName)), wait).toBe(true);
+
     // Text written offline waits in the outbox; logging out warns (accepted here) and drops it.
     await row.click();
     await e.context.setOffline(true);
@@ -370,7 +392,9 @@ describe('web client through the edge', () => {
     e.page.on('dialog', (dialog) => warnings.push(dialog.message()));
     await e.page.getByRole('button', { name: 'Log out' }).click();
     await e.page.getByRole('button', { name: 'Create an account' }).waitFor(wait);
-    expect(warnings).toEqual(['One message has not been sent yet and will be discarded. Log out anyway?']);
+    await expect
+      .poll(() => warnings, wait)
+      .toEqual(['One message has not been sent yet and will be discarded. Log out anyway?']);
     const outboxes = await e.page.evaluate(() =>
       Object.keys(localStorage)
         .filter((key) => key.startsWith('palaver.outbox.'))

@@ -220,10 +220,21 @@ export function typingUsers(state: ChatState, conversationId: string, now: numbe
 }
 
 /** One-line preview of a message for the conversation list. */
-export function previewText(message: Message | null, me: string, users: Record<string, PublicUser>): string {
+/** The list's one-line preview; in a group it names who wrote it. */
+export function previewText(
+  message: Message | null,
+  me: string,
+  users: Record<string, PublicUser>,
+  inGroup = false,
+): string {
   if (!message) return 'No messages yet';
   if (message.deletedAt) return 'Message deleted';
-  const who = message.senderId === me ? 'You: ' : '';
+  const who =
+    message.senderId === me
+      ? 'You: '
+      : inGroup
+        ? `${users[message.senderId]?.displayName ?? 'Someone'}: `
+        : '';
   if (message.kind === 'system') return systemText(message, me, users);
   if (message.body) return who + message.body.replace(/\s+/g, ' ');
   const [first] = message.attachments;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { ChatClient } from '../chat/chat-client.ts';
@@ -54,7 +54,28 @@ export function ChatScreen({
   );
 }
 
-export const unsentWarning = (count: number) =>
+/** The first match that is rendered (the phone-only Back button is not, on a desktop). */
+const firstVisible = (selector: string) =>
+  [...document.querySelectorAll<HTMLElement>(selector)].find(
+    (element) => element.getClientRects().length > 0,
+  );
+
+/**
+ * Focus follows the view, which matters most on a phone where the other pane is gone:
+ * opening a conversation focuses its heading; going back focuses the row it came from.
+ */
+function useFocusFollowsSelection(selected: string | null) {
+  const previous = useRef(selected);
+  useEffect(() => {
+    const was = previous.current;
+    previous.current = selected;
+    if (selected === was) return;
+    if (selected) document.querySelector<HTMLElement>('#conversation-title')?.focus();
+    else if (was) document.querySelector<HTMLElement>(`[data-conversation-id="${was}"]`)?.focus();
+  }, [selected]);
+}
+
+const unsentWarning = (count: number) =>
   `${count === 1 ? 'One message has' : `${count} messages have`} not been sent yet and will be discarded. Log out anyway?`;
 
 function ChatLayout(props: {
@@ -70,13 +91,14 @@ function ChatLayout(props: {
   const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
   const meName = state.users[state.me]?.displayName ?? 'You';
   const selectedState = selected ? state.conversations[selected] : undefined;
+  useFocusFollowsSelection(selected);
 
   return (
     <div className={`chat-layout${selected ? ' has-selection' : ''}`}>
       <button
         type="button"
         className="skip-link"
-        onClick={() => document.querySelector<HTMLElement>('.composer-input, .main-pane button')?.focus()}
+        onClick={() => (firstVisible('.composer-input') ?? firstVisible('.main-pane button'))?.focus()}
       >
         Skip to conversation
       </button>

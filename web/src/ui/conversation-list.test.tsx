@@ -46,6 +46,18 @@ describe('ConversationList', () => {
     expect(props.onSelect).toHaveBeenCalledWith(id(200));
   });
 
+  it("names the sender in a group's preview, not in a direct chat's", () => {
+    const direct = conversationState([message(1, { body: 'hi there' })]);
+    const group = conversationState(
+      [message(1, { conversationId: id(300), body: 'lunch at one?' })],
+      {},
+      conversation({ id: id(300), type: 'group', title: 'Lunch' }),
+    );
+    setup({ conversations: [direct, group] });
+    expect(screen.getByText('hi there')).toBeTruthy();
+    expect(screen.getByText('Olga: lunch at one?')).toBeTruthy();
+  });
+
   it('marks the open conversation and hides its badge', () => {
     const direct = conversationState([message(1)]);
     setup({ conversations: [direct], selectedId: direct.conversation.id });

@@ -67,6 +67,7 @@ export function ConversationList(props: ConversationListProps) {
             <button
               type="button"
               className="conversation-item"
+              data-conversation-id={conversation.id}
               aria-current={conversation.id === selectedId ? 'true' : undefined}
               aria-label={label}
               onClick={() => onSelect(conversation.id)}
@@ -80,7 +81,9 @@ export function ConversationList(props: ConversationListProps) {
                   </time>
                 </span>
                 <span className="conversation-bottom">
-                  <span className="conversation-preview">{previewText(state.lastMessage, me, users)}</span>
+                  <span className="conversation-preview">
+                    {previewText(state.lastMessage, me, users, conversation.type === 'group')}
+                  </span>
                   {unread > 0 && (
                     <span className="unread-badge" data-testid="unread-badge">
                       {unread > 99 ? '99+' : unread}

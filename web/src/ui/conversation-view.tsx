@@ -4,7 +4,7 @@ import { uploadFiles } from '../api/upload-files.ts';
 import { conversationTitle, otherMember, typingUsers } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { Composer, type ComposerHandle } from './composer.tsx';
-import { timeOfDay } from './format.ts';
+import { lastSeen } from './format.ts';
 import { MessageList } from './message-list.tsx';
 import { useChatClient, useChatState } from './use-chat.ts';
 
@@ -74,7 +74,7 @@ export function ConversationView(props: {
     ? presence?.status === 'online'
       ? 'online'
       : presence?.lastSeenAt
-        ? `last seen ${timeOfDay(presence.lastSeenAt)}`
+        ? lastSeen(presence.lastSeenAt)
         : presence
           ? 'offline'
           : ''
@@ -105,7 +105,9 @@ export function ConversationView(props: {
         </button>
         <Avatar name={title} online={presence ? presence.status === 'online' : undefined} />
         <div className="conversation-heading">
-          <h2 id="conversation-title">{title}</h2>
+          <h2 id="conversation-title" tabIndex={-1}>
+            {title}
+          </h2>
           <p className="conversation-subtitle" data-testid="presence">
             {subtitle}
           </p>

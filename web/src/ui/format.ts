@@ -1,7 +1,24 @@
 /** Display formats, in the person's own locale. */
 
+/** "2:59 PM" or "14:59" as the locale writes it, without a leading zero on the hour. */
 export function timeOfDay(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
+}
+
+/** "last seen today at 2:59 PM", "… yesterday at …", or with the date when older. */
+export function lastSeen(iso: string, now = new Date()): string {
+  const days = Math.round((startOfDay(now) - startOfDay(new Date(iso))) / 86_400_000);
+  const when =
+    days === 0
+      ? 'today'
+      : days === 1
+        ? 'yesterday'
+        : `on ${new Date(iso).toLocaleDateString(undefined, {
+            day: 'numeric',
+            month: 'short',
+            year: new Date(iso).getFullYear() === now.getFullYear() ? undefined : 'numeric',
+          })}`;
+  return `last seen ${when} at ${timeOfDay(iso)}`;
 }
 
 /** "Today", "Yesterday", or a date, for day separators. */

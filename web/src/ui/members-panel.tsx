@@ -51,7 +51,10 @@ export function MembersPanel(props: {
                 <button
                   type="button"
                   aria-label={`Remove ${name}`}
-                  onClick={() => void run(() => client.removeMember(conversation.id, member.userId))}
+                  onClick={() => {
+                    if (window.confirm(`Remove ${name} from this group?`))
+                      void run(() => client.removeMember(conversation.id, member.userId));
+                  }}
                 >
                   Remove
                 </button>
@@ -78,12 +81,13 @@ export function MembersPanel(props: {
         <button
           type="button"
           className="danger"
-          onClick={() =>
+          onClick={() => {
+            if (!window.confirm('Leave this group? You will stop receiving its messages.')) return;
             void run(async () => {
               await client.removeMember(conversation.id, me);
               props.onLeft();
-            })
-          }
+            });
+          }}
         >
           Leave group
         </button>

@@ -1,11 +1,16 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 
-/** A native modal dialog: focus moves in and is trapped, Escape closes, focus returns after. */
+/**
+ * A native modal dialog: focus moves in (to its first field, else its first button) and is
+ * trapped, Escape closes, focus returns after.
+ */
 export function ModalDialog(props: { title: string; onClose: () => void; children: ReactNode }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     dialog.current?.showModal?.();
+    // showModal focuses the first focusable element, the close button; a field comes first.
+    dialog.current?.querySelector<HTMLElement>('input, textarea, select')?.focus();
     return () => opener?.focus?.();
   }, []);
   return (
