@@ -380,8 +380,16 @@ describe('web client through the edge', () => {
     await phone.getByRole('button', { name: 'Back to conversations' }).click();
     await expect.poll(() => isFocused(conversationButton(phone, erin.displayName)), wait).toBe(true);
 
-    // Text written offline waits in the outbox; logging out warns (accepted here) and drops it.
+    // Addresses in messages are links, opened without opener or referrer.
     await row.click();
+    const link = e.page.getByRole('link', {
+      name: 'https://example.com/a/rather/long/path?with=query&and=more',
+    });
+    await link.waitFor(wait);
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('target')).toBe('_blank');
+
+    // Text written offline waits in the outbox; logging out warns (accepted here) and drops it.
     await e.context.setOffline(true);
     await e.page.getByRole('status').getByText('You are offline').waitFor(wait);
     await send(e.page, 'Never to be sent');

@@ -10,6 +10,7 @@ import {
 import { AttachmentView } from './attachment-view.tsx';
 import { dayKey, dayLabel, timeOfDay } from './format.ts';
 import { ClockIcon } from './icons.tsx';
+import { MessageText } from './message-text.tsx';
 
 export interface MessageListProps {
   state: ConversationState;
@@ -244,7 +245,11 @@ function MessageRow({
                 ))}
               </div>
             )}
-            {body && <p className="message-body">{body}</p>}
+            {body && (
+              <p className="message-body">
+                <MessageText text={body} />
+              </p>
+            )}
           </>
         )}
         <div className="message-meta">
