@@ -341,7 +341,6 @@ describe('web client through the edge', () => {
     const badgeBox = await row.getByTestId('unread-badge').boundingBox();
     expect(rowBox && badgeBox && badgeBox.x + badgeBox.width <= rowBox.x + rowBox.width).toBe(true);
     expect(await row.locator('.conversation-time').textContent()).toMatch(/\d{1,2}:\d{2}/);
-    await e.page.screenshot({ path: join(screenshots, 'long-preview.png') });
 
     // A deep link shows loading until the list is known, never "not available" meanwhile.
     const deep = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
