@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { ChatClient } from '../chat/chat-client.ts';
-import { byActivity } from '../chat/chat-state.ts';
+import { byActivity, unreadCount } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { ConversationList } from './conversation-list.tsx';
@@ -92,6 +92,14 @@ function ChatLayout(props: {
   const meName = state.users[state.me]?.displayName ?? 'You';
   const selectedState = selected ? state.conversations[selected] : undefined;
   useFocusFollowsSelection(selected);
+  const unread = ordered.reduce((sum, conversation) => sum + unreadCount(conversation, state.me), 0);
+  useEffect(() => {
+    // The tab says how much is waiting, like every chat app's.
+    document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) Palaver` : 'Palaver';
+    return () => {
+      document.title = 'Palaver';
+    };
+  }, [unread]);
 
   return (
     <div className={`chat-layout${selected ? ' has-selection' : ''}`}>

@@ -75,13 +75,15 @@ export function ConversationList(props: ConversationListProps) {
               <Avatar name={title} online={online} />
               <span className="conversation-text">
                 <span className="conversation-top">
-                  <span className="conversation-title">{title}</span>
+                  <span className="conversation-title" dir="auto">
+                    {title}
+                  </span>
                   <time className="conversation-time" dateTime={at}>
                     {listTime(at)}
                   </time>
                 </span>
                 <span className="conversation-bottom">
-                  <span className="conversation-preview">
+                  <span className="conversation-preview" dir="auto">
                     {previewText(state.lastMessage, me, users, conversation.type === 'group')}
                   </span>
                   {unread > 0 && (

@@ -246,7 +246,7 @@ function MessageRow({
               </div>
             )}
             {body && (
-              <p className="message-body">
+              <p className="message-body" dir="auto">
                 <MessageText text={body} />
               </p>
             )}
