@@ -392,6 +392,24 @@ describe('web client through the edge', () => {
     await phone.getByRole('button', { name: 'Back to conversations' }).click();
     await expect.poll(() => isFocused(conversationButton(phone, erin.displayName)), wait).toBe(true);
 
+    // Dark mode follows the system, and the header's toggle overrides it (and is remembered).
+    const background = () =>
+      d.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const light = await background();
+    await d.page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(background, wait).not.toBe(light);
+    const dark = await background();
+    await d.page.screenshot({ path: join(screenshots, 'dark.png') });
+    await d.page.getByRole('button', { name: /^Colour scheme: system/ }).click(); // → light
+    await expect.poll(background, wait).toBe(light);
+    await d.page.reload();
+    await expect.poll(background, wait).toBe(light);
+    await d.page.getByRole('button', { name: /^Colour scheme: light/ }).click(); // → dark
+    await expect.poll(background, wait).toBe(dark);
+    await d.page.getByRole('button', { name: /^Colour scheme: dark/ }).click(); // → system (dark here)
+    await d.page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(background, wait).toBe(light);
+
     // Addresses in messages are links, opened without opener or referrer.
     await row.click();
     const link = e.page.getByRole('link', {

@@ -9,6 +9,7 @@ import { ConversationList } from './conversation-list.tsx';
 import { ConversationView } from './conversation-view.tsx';
 import { MembersPanel } from './members-panel.tsx';
 import { NewConversationDialog } from './new-conversation-dialog.tsx';
+import { ThemeToggle } from './theme.tsx';
 import { createLinkCache, UploadLinksContext } from './upload-links.ts';
 import { ChatClientContext, useChatState } from './use-chat.ts';
 
@@ -117,6 +118,7 @@ function ChatLayout(props: {
           <h1 className="sidebar-title">
             Palaver<span className="visually-hidden">, signed in as {meName}</span>
           </h1>
+          <ThemeToggle />
           <button
             type="button"
             className="link"
