@@ -336,15 +336,19 @@ describe('web client through the edge', () => {
 
     // The row's time and badge stay inside the row, however long the preview.
     const row = conversationButton(e.page, dave.displayName);
-    await expect.poll(() => row.getByTestId('unread-badge').textContent(), wait).toBe('4');
+    await expect.poll(() => row.getByTestId('unread-badge').textContent(), wait).toBe('4 unread');
     await expect.poll(() => e.page.title(), wait).toBe('(4) Palaver');
+    // A screen reader hears the whole row: who, presence, time, the preview, the count.
+    await e.page
+      .getByRole('button', { name: new RegExp(`^${dave.displayName} online .+ for the details 4 unread$`) })
+      .waitFor(wait);
     const rowBox = await row.boundingBox();
     const badgeBox = await row.getByTestId('unread-badge').boundingBox();
     expect(rowBox && badgeBox && badgeBox.x + badgeBox.width <= rowBox.x + rowBox.width).toBe(true);
     expect(await row.locator('.conversation-time').textContent()).toMatch(/\d{1,2}:\d{2}/);
     // Right-to-left text runs right to left and stays inside its row too.
     await send(d.page, 'مرحبا بكم جميعا، هذه رسالة طويلة بعض الشيء لتجربة الاتجاه من اليمين إلى اليسار');
-    await expect.poll(() => row.getByTestId('unread-badge').textContent(), wait).toBe('5');
+    await expect.poll(() => row.getByTestId('unread-badge').textContent(), wait).toBe('5 unread');
     const preview = row.locator('.conversation-preview');
     expect(await preview.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
     const previewBox = await preview.boundingBox();

@@ -36,11 +36,14 @@ describe('ConversationList', () => {
       presence: { [other]: { status: 'online', lastSeenAt: null } },
     });
 
-    const items = screen.getAllByRole('button');
-    expect(items.map((item) => item.getAttribute('aria-label'))).toEqual(['Olga, online, 2 unread', 'Team']);
+    // Each row is read whole: who, presence, time, the last message and the unread count.
+    expect(screen.getAllByRole('button')).toEqual([
+      screen.getByRole('button', { name: /^Olga ?online.*see you soon.*2 ?unread$/ }),
+      screen.getByRole('button', { name: /^Team.*You: hello team$/ }),
+    ]);
     expect(screen.getByText('see you soon')).toBeTruthy();
     expect(screen.getByText('You: hello team')).toBeTruthy();
-    expect(screen.getByTestId('unread-badge').textContent).toBe('2');
+    expect(screen.getByTestId('unread-badge').textContent).toBe('2 unread');
 
     await userEvent.click(screen.getByRole('button', { name: /^Team/ }));
     expect(props.onSelect).toHaveBeenCalledWith(id(200));

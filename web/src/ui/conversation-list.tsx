@@ -55,13 +55,6 @@ export function ConversationList(props: ConversationListProps) {
         const online = known ? known.status === 'online' : undefined;
         const unread = conversation.id === selectedId ? 0 : unreadCount(state, me);
         const at = conversation.lastMessageAt ?? conversation.createdAt;
-        const label = [
-          title,
-          online === undefined ? null : online ? 'online' : 'offline',
-          unread ? `${unread} unread` : null,
-        ]
-          .filter(Boolean)
-          .join(', ');
         return (
           <li key={conversation.id}>
             <button
@@ -69,7 +62,6 @@ export function ConversationList(props: ConversationListProps) {
               className="conversation-item"
               data-conversation-id={conversation.id}
               aria-current={conversation.id === selectedId ? 'true' : undefined}
-              aria-label={label}
               onClick={() => onSelect(conversation.id)}
             >
               <Avatar name={title} online={online} />
@@ -77,6 +69,10 @@ export function ConversationList(props: ConversationListProps) {
                 <span className="conversation-top">
                   <span className="conversation-title" dir="auto">
                     {title}
+                    {/* Read out with the rest of the row: the dot alone says nothing to a screen reader. */}
+                    {online !== undefined && (
+                      <span className="visually-hidden">{online ? 'online' : 'offline'}</span>
+                    )}
                   </span>
                   <time className="conversation-time" dateTime={at}>
                     {listTime(at)}
@@ -89,6 +85,7 @@ export function ConversationList(props: ConversationListProps) {
                   {unread > 0 && (
                     <span className="unread-badge" data-testid="unread-badge">
                       {unread > 99 ? '99+' : unread}
+                      <span className="visually-hidden"> unread</span>
                     </span>
                   )}
                 </span>

@@ -157,9 +157,10 @@ export function MessageList(props: MessageListProps) {
       ) : rows.length === 0 ? (
         <p className="list-state">No messages yet. Write the first one below.</p>
       ) : null}
-      <ol className="message-list" aria-label="Messages" role="log" aria-live="polite">
-        {items}
-      </ol>
+      {/* The log around the list, not on it: a role on <ol> would hide that it is a list. */}
+      <div role="log" aria-label="Messages" aria-live="polite">
+        <ol className="message-list">{items}</ol>
+      </div>
     </div>
   );
 }
