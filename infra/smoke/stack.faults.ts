@@ -460,7 +460,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the stack under faults', () => {
-  it('stores a burst of 250 concurrent sends with 20 immediate retries gaplessly, refusing none', async () => {
+  it('stores a burst of 250 concurrent sends with 20 immediate retries gaplessly; what it sheds succeeds when retried', async () => {
     // Ten people, 25 sends each (within the send budget's burst of 30), two of them retries.
     const owner = await register('burst');
     const others = await Promise.all(Array.from({ length: 9 }, () => register('burst')));
@@ -478,20 +478,29 @@ describe('the stack under faults', () => {
         clientMessageId: `burst-${p}-${i < 23 ? i : i - 23}`,
       })),
     );
+    // What the service sheds (503, 429) is retried after Retry-After, as clients do; a send it
+    // stored must never be among them (the old "Could not allocate a sequence number").
+    const refusals: string[] = [];
     const answers = await Promise.all(
       sends.map(async ({ person, clientMessageId }) => {
-        const response = await fetch(`${edge}/api/conversations/${burst}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${person.token}` },
-          body: JSON.stringify({ clientMessageId, body: clientMessageId }),
-        });
-        return {
-          status: response.status,
-          key: `${person.id}/${clientMessageId}`,
-          body: await response.json(),
-        };
+        for (let attempt = 0; ; attempt++) {
+          const response = await fetch(`${edge}/api/conversations/${burst}/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${person.token}` },
+            body: JSON.stringify({ clientMessageId, body: clientMessageId }),
+          });
+          const body = (await response.json()) as Message & { error?: { message: string } };
+          if ((response.status === 503 || response.status === 429) && attempt < 20) {
+            refusals.push(body.error?.message ?? '');
+            const waitMs = Number(response.headers.get('retry-after') ?? 1) * 1000;
+            await sleep(waitMs / 2 + Math.random() * waitMs);
+            continue;
+          }
+          return { status: response.status, key: `${person.id}/${clientMessageId}`, body };
+        }
       }),
     );
+    expect(refusals.filter((message) => /sequence/i.test(message))).toEqual([]);
     expect(answers.filter((a) => a.status !== 201 && a.status !== 200).map((a) => a.status)).toEqual([]);
     const idOf = new Map<string, string>();
     for (const answer of answers) {
