@@ -62,6 +62,14 @@ describe('MessageList', () => {
     });
     const labels = screen.getAllByRole('img').map((img) => img.getAttribute('aria-label'));
     expect(labels).toEqual(['Read', 'Delivered', 'Sent', 'Sending']);
+    // Said on hover too, and read marks are drawn apart from delivered ones, not by colour alone.
+    expect(screen.getAllByRole('img').map((img) => img.getAttribute('title'))).toEqual(labels);
+    expect(screen.getAllByRole('img').map((img) => img.className)).toEqual([
+      'status status-read',
+      'status status-delivered',
+      'status status-sent',
+      'status status-pending',
+    ]);
     expect(screen.getByText('on its way')).toBeTruthy();
   });
 

@@ -257,7 +257,12 @@ function MessageRow({
           {message?.editedAt && !deleted && <span className="edited">edited</span>}
           <time dateTime={row.createdAt}>{timeOfDay(row.createdAt)}</time>
           {mine && !deleted && (
-            <span className={`status status-${status}`} role="img" aria-label={statusLabels[status]}>
+            <span
+              className={`status status-${status}`}
+              role="img"
+              aria-label={statusLabels[status]}
+              title={statusLabels[status]}
+            >
               {statusMarks[status]}
             </span>
           )}
