@@ -125,6 +125,7 @@ export async function buildGatewayApp(
       for (const socket of io.of('/').sockets.values())
         yield { userId: socket.data.userId, socketId: socket.id };
     },
+    canAnnounce: () => deps.adapterPub.status === 'ready' && deps.adapterSub.status === 'ready',
     logger,
   });
   // Membership changes refresh the cache on the replicas that see the event: all of them

@@ -1,4 +1,5 @@
 import type { Logger } from '@palaver/logger';
+import { redisCheckTimeoutMs, withTimeout } from '@palaver/service-kit';
 import type { PresenceAnnouncer } from './presence-announcer.ts';
 import type { PresenceRegistry } from './presence-registry.ts';
 
@@ -18,6 +19,11 @@ export function createReplicaPresence(options: {
   announcer: PresenceAnnouncer;
   /** The sockets connected to this replica now. */
   localSockets: () => Iterable<LocalSocket>;
+  /**
+   * Whether announcements reach other replicas now (the adapter's Redis connections are
+   * up): reconciling waits for it, or the offline news of who left would be lost.
+   */
+  canAnnounce: () => boolean;
   logger: Logger;
 }) {
   const { registry, announcer, logger } = options;
@@ -53,7 +59,8 @@ export function createReplicaPresence(options: {
 
     async disconnect(userId: string, socketId: string) {
       try {
-        await leave(userId, socketId);
+        // Fails fast while Redis is away (a queued command would run, unannounced, on its return).
+        await withTimeout(leave(userId, socketId), redisCheckTimeoutMs);
       } catch (err) {
         departed.set(socketId, userId);
         stale = true;
@@ -63,6 +70,7 @@ export function createReplicaPresence(options: {
 
     /** Makes the registry match this replica's sockets; throws (staying stale) if Redis fails. */
     async reconcile() {
+      if (!options.canAnnounce()) throw new Error('the adapter is not connected to Redis yet');
       stale = false;
       try {
         for (const [socketId, userId] of departed) {
