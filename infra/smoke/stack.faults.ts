@@ -8,7 +8,7 @@
  * - every member holds every message (delivered live, or recovered by `sync` on reconnect or
  *   on seeing a gap), proved by a fence message each member must reach;
  * - presence: everyone connected is online to everyone else, nobody flapped offline, and
- *   whether someone who left during a Redis outage is announced offline after it is recorded;
+ *   someone who left during a Redis outage is announced offline after it;
  * - sends and deliveries recover within stated bounds after the part is back.
  * Figures per fault are printed at the end.
  */
@@ -578,30 +578,26 @@ describe('the stack under faults', () => {
     });
   });
 
-  it('loses nothing when Redis restarts empty (and records whether who left meanwhile is announced)', async () => {
+  it('loses nothing when Redis restarts empty, and tells who left meanwhile', async () => {
     const eveClient = new Member('eve', eve, () => [eveChat]);
     await eveClient.connect();
     await eventually(() => ada.statuses.get(eve.id) === 'online', 10_000);
-    await underFault('Redis stopped 5 s, restarted empty', {
+    // Longer than ioredis' default 20 reconnect attempts (~10 s), after which commands queued
+    // for Redis are rejected: none may crash a process.
+    await underFault('Redis stopped 12 s, restarted empty', {
       inject: palaver('stop', 'redis'),
       during: async () => {
         eveClient.close(); // she leaves while presence cannot be written
-        await sleep(5_000);
+        await sleep(12_000);
         return undefined;
       },
       restore: async () => {
         await palaverCommand('start', 'redis');
         const back = Date.now();
-        // Recorded, not asserted: under the whole stack this announcement is still lost at
-        // times (an open gap of presence after a Redis restart; the gateway's
-        // presence-recovery tests assert each path on its own).
-        const announced = await eventually(() => ada.statuses.get(eve.id) === 'offline', 15_000).then(
-          () => true,
-          () => false,
-        );
-        return announced
-          ? `eve (left during the outage) announced offline ${Date.now() - back} ms after Redis was back`
-          : 'eve (left during the outage) NOT announced offline within 15 s of Redis being back';
+        await eventually(() => ada.statuses.get(eve.id) === 'offline', 15_000).catch(() => {
+          throw new Error('eve, who left during the outage, was not announced offline within 15 s');
+        });
+        return `eve (left during the outage) announced offline ${Date.now() - back} ms after Redis was back`;
       },
     });
   });

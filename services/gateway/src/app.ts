@@ -18,7 +18,7 @@ import { handleConnections } from './realtime/connection-lifecycle.ts';
 import { closeSocketsGradually } from './realtime/drain.ts';
 import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
-import type { GatewayServer } from './realtime/rooms.ts';
+import { type GatewayServer, watchedUser } from './realtime/rooms.ts';
 
 export type GatewayAppConfig = Pick<
   GatewayConfig,
@@ -126,6 +126,12 @@ export async function buildGatewayApp(
         yield { userId: socket.data.userId, socketId: socket.id };
     },
     canAnnounce: () => deps.adapterPub.status === 'ready' && deps.adapterSub.status === 'ready',
+    watchedUsers: function* () {
+      for (const room of io.of('/').adapter.rooms.keys()) {
+        const userId = watchedUser(room);
+        if (userId) yield userId;
+      }
+    },
     logger,
   });
   // Membership changes refresh the cache on the replicas that see the event: all of them
@@ -176,8 +182,9 @@ export async function buildGatewayApp(
     intervalMs: config.PRESENCE_HEARTBEAT * 1000,
     logger,
   });
-  // Redis came back after a dropped connection (perhaps restarted, perhaps empty).
-  deps.redis.on('ready', () => replicaPresence.markStale());
+  // Redis came back after a dropped connection (perhaps restarted, perhaps empty), or the
+  // adapter's subscriptions did, having missed what other replicas announced meanwhile.
+  for (const client of [deps.redis, deps.adapterSub]) client.on('ready', () => replicaPresence.markStale());
 
   async function drain(timeoutMs: number) {
     health.draining = true;

@@ -16,7 +16,10 @@ async function main() {
     lazyConnect: true,
   });
   const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
-  const adapterSub = adapterPub.duplicate();
+  // The adapter neither awaits nor catches its (un)subscribes: one rejected after the
+  // default 20 reconnect attempts (a Redis outage of ~10 s) would crash the process. They
+  // wait for Redis instead, as the resubscription on reconnect does.
+  const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null });
   for (const client of [redis, adapterPub, adapterSub]) {
     client.on('error', (err) => logger.warn({ err }, 'redis error'));
   }

@@ -46,6 +46,8 @@ export interface GatewayReplica {
   broker?: Broker;
   /** In-process replicas only: its presence Redis connection (keys under `gateway:`). */
   redis?: Redis;
+  /** In-process replicas only: the adapter's subscriber connection. */
+  adapterSub?: Redis;
   close: () => Promise<void>;
 }
 
@@ -142,7 +144,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
         lazyConnect: true,
       });
       const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
-      const adapterSub = adapterPub.duplicate();
+      const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null }); // as server.ts
       await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
       const gatewayBroker = new Broker({
         url: config.AMQP_URL,
@@ -173,6 +175,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
         app,
         broker: gatewayBroker,
         redis,
+        adapterSub,
         close: async () => {
           await app.app.close();
           await gatewayBroker.close();

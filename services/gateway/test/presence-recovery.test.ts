@@ -87,6 +87,29 @@ describe('presence after a Redis failure', () => {
     expect(lastStatus(sees, carol.id)).toBe('online');
   });
 
+  it('tells its watchers what they missed while their own subscriptions were down', async () => {
+    const erin = await stack.user();
+    const { sees } = await watcher([erin]);
+    const erinSocket = await stack.connect(first(), erin);
+    await eventually(() => lastStatus(sees, erin.id) === 'online');
+
+    // The watcher's replica stops hearing other replicas (as when its adapter reconnects
+    // to a restarted Redis later than theirs); erin's replica announces her leaving meanwhile.
+    const subscriber = second().adapterSub as Redis;
+    const { retryStrategy } = subscriber.options;
+    subscriber.options.retryStrategy = () => {
+      subscriber.options.retryStrategy = retryStrategy;
+      return 2_000; // down for 2 s, then back with what ioredis resubscribes
+    };
+    subscriber.disconnect(true);
+    erinSocket.disconnect();
+    await eventually(async () => (await snapshotOf(erin.id)) === 'offline');
+    expect(subscriber.status).not.toBe('ready');
+    expect(lastStatus(sees, erin.id)).toBe('online'); // the announcement did not reach it
+
+    await eventually(() => lastStatus(sees, erin.id) === 'offline', 6_000);
+  });
+
   it('forgets sockets that Redis brought back from an older snapshot', async () => {
     const dave = await stack.user();
     // What a restore would hold: a socket dave closed after the snapshot was taken.

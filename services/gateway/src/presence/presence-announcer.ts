@@ -1,9 +1,12 @@
 import type { PresenceStatus } from '@palaver/contracts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import { type GatewayServer, watchRoom } from '../realtime/rooms.ts';
+import type { UserPresence } from './presence-registry.ts';
 
 export interface PresenceAnnouncer {
   announce(userId: string, status: PresenceStatus): void;
+  /** Tells this replica's own watchers the given statuses again (no broadcast to other replicas). */
+  replay(presences: UserPresence[]): void;
 }
 
 /**
@@ -16,6 +19,10 @@ export function createPresenceAnnouncer(io: GatewayServer, metrics: GatewayMetri
     announce(userId, status) {
       io.to(watchRoom(userId)).emit('user:status', { userId, status, lastSeenAt: new Date().toISOString() });
       metrics.eventsOut.inc({ event: 'user:status' });
+    },
+    replay(presences) {
+      for (const presence of presences) io.local.to(watchRoom(presence.userId)).emit('user:status', presence);
+      metrics.eventsOut.inc({ event: 'user:status' }, presences.length);
     },
   };
 }

@@ -27,6 +27,8 @@ export function startPresenceKeeper(options: {
       replica.markStale();
     }
     registered = true;
+    // Before reconciling: a replay is due one tick after the reconcile that scheduled it.
+    await replica.replayIfDue();
     if (replica.stale) await replica.reconcile();
     for (const userId of await registry.reapSilentReplicas()) announcer.announce(userId, 'offline');
   }

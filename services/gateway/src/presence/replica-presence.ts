@@ -8,11 +8,19 @@ export interface LocalSocket {
   socketId: string;
 }
 
+/** Users whose statuses are read from the registry in one round trip when replaying. */
+const replayBatch = 500;
+
 /**
  * This replica's sockets in the shared registry, kept true through Redis failures. A
  * socket that comes or goes while Redis cannot be reached is remembered; once Redis
  * answers again (or turns out to have lost its data) `reconcile` makes the registry match
  * the sockets this replica really holds, and tells contacts who went offline meanwhile.
+ *
+ * Those announcements are Redis pub/sub: a replica whose own adapter reconnects later
+ * than the announcing one misses them. So one heartbeat after reconciling — when every
+ * live replica has re-registered its sockets too — `replayIfDue` tells this replica's own
+ * watchers the registry's statuses of everyone they watch.
  */
 export function createReplicaPresence(options: {
   registry: PresenceRegistry;
@@ -24,12 +32,15 @@ export function createReplicaPresence(options: {
    * up): reconciling waits for it, or the offline news of who left would be lost.
    */
   canAnnounce: () => boolean;
+  /** The users this replica's sockets watch (their `watch:<user>` rooms). */
+  watchedUsers: () => Iterable<string>;
   logger: Logger;
 }) {
   const { registry, announcer, logger } = options;
   /** Sockets gone while Redis could not be told, by socket id. */
   const departed = new Map<string, string>();
   let stale = false;
+  let replayDue = false;
 
   const leave = async (userId: string, socketId: string) => {
     if (await registry.disconnect(userId, socketId)) announcer.announce(userId, 'offline');
@@ -68,10 +79,21 @@ export function createReplicaPresence(options: {
       }
     },
 
+    /** After a reconcile, tells this replica's watchers what they may have missed; throws if Redis fails. */
+    async replayIfDue() {
+      if (!replayDue || stale) return;
+      const watched = [...options.watchedUsers()];
+      for (let i = 0; i < watched.length; i += replayBatch) {
+        announcer.replay(await registry.statusOf(watched.slice(i, i + replayBatch)));
+      }
+      replayDue = false;
+    },
+
     /** Makes the registry match this replica's sockets; throws (staying stale) if Redis fails. */
     async reconcile() {
       if (!options.canAnnounce()) throw new Error('the adapter is not connected to Redis yet');
       stale = false;
+      replayDue = true;
       try {
         for (const [socketId, userId] of departed) {
           await leave(userId, socketId);

@@ -20,3 +20,6 @@ export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 /** Sockets of users who share a conversation with `userId`: its presence goes here. */
 export const watchRoom = (userId: string) => `watch:${userId}`;
+/** The user a room watches, if it is a `watchRoom`. */
+export const watchedUser = (room: string) =>
+  room.startsWith('watch:') ? room.slice('watch:'.length) : undefined;
