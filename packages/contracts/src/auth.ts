@@ -78,9 +78,19 @@ export const UserIdParams = Type.Object({ id: ObjectIdString }, { additionalProp
 /** As many ids as a group can hold, so one call checks a whole member list. */
 export const maxUserLookup = 1000;
 
+/** Most usernames one lookup resolves (the mentions of one message). */
+export const maxUsernameLookup = 20;
+
 export const UserLookupBody = Type.Object(
-  { ids: Type.Array(ObjectIdString, { minItems: 1, maxItems: maxUserLookup, uniqueItems: true }) },
-  { additionalProperties: false },
+  {
+    ids: Type.Optional(
+      Type.Array(ObjectIdString, { minItems: 1, maxItems: maxUserLookup, uniqueItems: true }),
+    ),
+    usernames: Type.Optional(
+      Type.Array(Username, { minItems: 1, maxItems: maxUsernameLookup, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 export type UserLookupBody = Static<typeof UserLookupBody>;
 

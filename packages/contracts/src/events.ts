@@ -74,6 +74,42 @@ export const EventCatalogue = {
       ...Audience,
     }),
   },
+  'message.reaction': {
+    version: 1,
+    data: Type.Object({
+      conversationId: ObjectIdString,
+      messageId: ObjectIdString,
+      seq: Type.Integer({ minimum: 1 }),
+      emoji: Type.String(),
+      userId: ObjectIdString,
+      /** True: the user added this reaction; false: took it back. */
+      reacted: Type.Boolean(),
+      ...Audience,
+    }),
+  },
+  'conversation.muted': {
+    version: 1,
+    data: Type.Object({
+      conversationId: ObjectIdString,
+      userId: ObjectIdString,
+      muted: Type.Boolean(),
+      /** Only the user who muted it (their other devices). */
+      ...Audience,
+    }),
+  },
+  'user.blocked': {
+    version: 1,
+    data: Type.Object({
+      blockerId: ObjectIdString,
+      blockedId: ObjectIdString,
+      /** True: blocked; false: unblocked. */
+      blocked: Type.Boolean(),
+      /** On unblocking: the member count of the smallest conversation they share (presence resumes up to a size). */
+      sharedSize: Type.Optional(Type.Integer({ minimum: 2 })),
+      /** Only the blocker (their other devices); the blocked user is not told. */
+      ...Audience,
+    }),
+  },
   'upload.created': { version: 1, data: UploadCreated },
 } as const satisfies Record<string, { version: number; data: TSchema }>;
 

@@ -79,6 +79,27 @@ export const Attachment = Type.Object({
 });
 export type Attachment = Static<typeof Attachment>;
 
+/** Most distinct emoji one message can carry (a bounded set, as in Slack). */
+export const maxReactionKinds = 20;
+
+/**
+ * One emoji: a pictograph with its modifiers (skin tone, variation selector, ZWJ joins,
+ * tag sequences), a flag (two regional indicators) or a keycap.
+ */
+export const Emoji = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: String.raw`^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|[\u{E0020}-\u{E007F}])*(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})*)*)$`,
+  description: 'One emoji, e.g. 👍, 👍🏽, 🇫🇷 or 👩‍💻',
+});
+
+export const Reaction = Type.Object({
+  emoji: Type.String(),
+  /** Everyone who reacted with it, first reaction first. */
+  userIds: Type.Array(ObjectIdString, { minItems: 1 }),
+});
+export type Reaction = Static<typeof Reaction>;
+
 export const MessageKind = Type.Union([
   Type.Literal('text'),
   Type.Literal('image'),
@@ -100,6 +121,10 @@ export const Message = Type.Object(
     createdAt: IsoDateTime,
     editedAt: Type.Union([IsoDateTime, Type.Null()]),
     deletedAt: Type.Union([IsoDateTime, Type.Null()]),
+    /** Members an `@username` in the body named, resolved when it was sent or edited. */
+    mentions: Type.Array(ObjectIdString),
+    /** By emoji, in the order each was first used. */
+    reactions: Type.Array(Reaction),
   },
   { $id: 'Message' },
 );
@@ -109,6 +134,10 @@ export const ConversationSummary = Type.Intersect([
   Conversation,
   Type.Object({
     unreadCount: Type.Integer({ minimum: 0 }),
+    /** Unread messages that mention the caller. */
+    unreadMentions: Type.Integer({ minimum: 0 }),
+    /** The caller muted it: unread still counts, notifications do not. */
+    muted: Type.Boolean(),
     lastMessage: Type.Union([Message, Type.Null()]),
   }),
 ]);
@@ -165,6 +194,11 @@ export const MessageParams = Type.Object(
   { additionalProperties: false },
 );
 
+export const ReactionParams = Type.Object(
+  { id: ObjectIdString, seq: Type.Integer({ minimum: 1 }), emoji: Emoji },
+  { additionalProperties: false },
+);
+
 export const HistoryQuery = Type.Object(
   {
     conversationId: ObjectIdString,
@@ -210,3 +244,11 @@ export const ContactListQuery = Type.Object(
 /** Users who share at least one conversation with the caller: the audience of their presence. */
 export const ContactList = Type.Object({ userIds: Type.Array(ObjectIdString) });
 export type ContactList = Static<typeof ContactList>;
+
+export const BlockParams = Type.Object({ userId: ObjectIdString }, { additionalProperties: false });
+
+/** Whom the caller blocked, latest first. */
+export const BlockList = Type.Object({
+  blocks: Type.Array(Type.Object({ userId: ObjectIdString, blockedAt: IsoDateTime })),
+});
+export type BlockList = Static<typeof BlockList>;

@@ -119,6 +119,19 @@ export interface ServerToClientEvents {
   'user:status': (payload: { userId: string; status: PresenceStatus; lastSeenAt: string | null }) => void;
   typing: (payload: { conversationId: string; userId: string; isTyping: boolean }) => void;
   'conversation:updated': (payload: { conversation: Conversation; removedUserIds?: string[] }) => void;
+  /** Someone added (`reacted`) or took back a reaction: apply it to the message's reactions. */
+  'message:reaction': (payload: {
+    conversationId: string;
+    messageId: string;
+    seq: number;
+    emoji: string;
+    userId: string;
+    reacted: boolean;
+  }) => void;
+  /** You muted or unmuted a conversation (on another device too). */
+  'conversation:muted': (payload: { conversationId: string; muted: boolean }) => void;
+  /** You blocked or unblocked someone (on another device too). */
+  'user:blocked': (payload: { userId: string; blocked: boolean }) => void;
   /** The access token expired without an `auth:refresh`; the socket closes right after. */
   'auth:expired': (payload: { expiredAt: string }) => void;
 }

@@ -120,9 +120,28 @@ describe('POST /users/lookup', () => {
     expect(response.json().users[0]).not.toHaveProperty('passwordHash');
   });
 
+  it('resolves usernames case-insensitively (the mentions of a message), leaving unknown ones out', async () => {
+    const [{ user: grace }, { user: linus }] = [await register(auth), await register(auth)];
+    const response = await lookup({
+      usernames: [grace.username.toUpperCase(), 'nobody_here'],
+      ids: [linus.id],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(
+      response
+        .json()
+        .users.map((u: { id: string }) => u.id)
+        .sort(),
+    ).toEqual([grace.id, linus.id].sort());
+  });
+
   it('refuses malformed, empty, repeated, oversized or injected id lists, and callers without a token', async () => {
     for (const body of [
       {},
+      { usernames: [] },
+      { usernames: ['a b'] },
+      { usernames: [{ $ne: '' }] },
+      { usernames: Array.from({ length: 21 }, (_, i) => `user${i}`) },
       { ids: [] },
       { ids: ['nope'] },
       { ids: [{ $gt: '' }] },

@@ -12,23 +12,30 @@ import type { Connection } from 'mongoose';
 import { createUploadLookup } from './clients/upload-client.ts';
 import { createUserLookup } from './clients/user-lookup.ts';
 import type { MessageConfig } from './config.ts';
+import { createBlocks } from './domain/blocks.ts';
 import { createConversationAccess } from './domain/conversation-access.ts';
 import { createConversations } from './domain/conversations.ts';
 import { createMembership } from './domain/membership.ts';
+import { createMentionResolver } from './domain/mentions.ts';
 import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
 import { createMessages } from './domain/messages.ts';
 import { createPeople } from './domain/people.ts';
+import { createReactions } from './domain/reactions.ts';
 import { createReceipts } from './domain/receipts.ts';
 import { createSendRateLimit } from './domain/send-rate-limit.ts';
 import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
+import { blockRoutes } from './routes/block-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
+import { createBlockStore } from './store/block-store.ts';
 import { createConversationStore } from './store/conversation-store.ts';
 import { createKnownUserStore } from './store/known-user-store.ts';
 import { createMembershipStore } from './store/membership-store.ts';
+import { createMentionStore } from './store/mention-store.ts';
 import { createMessageStore } from './store/message-store.ts';
 import { createOutboxStore } from './store/outbox-store.ts';
+import { createReactionStore } from './store/reaction-store.ts';
 
 export type MessageAppConfig = Pick<
   MessageConfig,
@@ -94,10 +101,19 @@ export async function buildMessageApp(
     conversations: createConversationStore(deps.mongo),
     memberships: createMembershipStore(deps.mongo),
   };
+  const reactionStore = createReactionStore(deps.mongo);
+  const mentionStore = createMentionStore(deps.mongo);
+  const blockStore = createBlockStore(deps.mongo);
   const outbox = createOutboxStore(deps.mongo);
   const knownUsers = createKnownUserStore(deps.mongo);
-  const people = createPeople({ knownUsers, lookupUsers: createUserLookup(config.AUTH_URL || undefined) });
-  const publisher = createEventPublisher({ broker: deps.broker, ...stores, outbox, logger });
+  const people = createPeople({ knownUsers, lookup: createUserLookup(config.AUTH_URL || undefined) });
+  const publisher = createEventPublisher({
+    broker: deps.broker,
+    ...stores,
+    reactions: reactionStore,
+    outbox,
+    logger,
+  });
   const appender = createMessageAppender({
     ...stores,
     outbox,
@@ -109,19 +125,35 @@ export async function buildMessageApp(
   });
   const access = createConversationAccess(stores);
   const events = publisher.conversationEvents;
-  const conversations = createConversations({ ...stores, access, events, people });
-  const membership = createMembership({ ...stores, access, events, appender, people });
-  const receipts = createReceipts({ ...stores, access, events });
+  const blocks = createBlocks({ blocks: blockStore, memberships: stores.memberships, events, people });
+  const conversations = createConversations({
+    ...stores,
+    mentions: mentionStore,
+    reactions: reactionStore,
+    access,
+    events,
+    people,
+    blocks,
+  });
+  const membership = createMembership({ ...stores, access, events, appender, people, blocks });
+  const receipts = createReceipts({ ...stores, mentions: mentionStore, access, events });
+  const reactions = createReactions({ ...stores, reactions: reactionStore, access, events });
   const messages = createMessages({
     ...stores,
+    reactions: reactionStore,
+    mentions: mentionStore,
+    resolveMentions: createMentionResolver({ people, memberships: stores.memberships }),
+    blocks,
     access,
     appender,
     events: publisher.messageEvents,
     lookupUploads: createUploadLookup(config.UPLOAD_URL || undefined),
+    readBySending: receipts.readBySending,
   });
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
+  blockRoutes(app, { blocks, authenticate });
   const sendRate = createSendRateLimit({
     redis: deps.redis,
     prefix: config.REDIS_PREFIX,
@@ -130,6 +162,7 @@ export async function buildMessageApp(
   });
   messageRoutes(app, {
     messages,
+    reactions,
     authenticate,
     sendRate,
     maxSendsInFlight: config.SEND_IN_FLIGHT_MAX,
@@ -142,6 +175,9 @@ export async function buildMessageApp(
     ...stores.memberships.models,
     ...outbox.models,
     ...knownUsers.models,
+    ...reactionStore.models,
+    ...mentionStore.models,
+    ...blockStore.models,
   ];
   await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({

@@ -10,6 +10,9 @@ export const messageErrors = {
   unknown_users: 400,
   client_message_id_reused: 409,
   message_deleted: 409,
+  too_many_reactions: 409,
+  blocked: 403,
+  cannot_block_self: 400,
 } as const satisfies ErrorCatalogue;
 
 export type MessageErrorCode =

@@ -69,6 +69,8 @@ function summaries(count: number): ConversationSummary[] {
   return Array.from({ length: count }, (_, i) => ({
     ...conversation({ id: id(0x10000 + i) }),
     unreadCount: 0,
+    unreadMentions: 0,
+    muted: false,
     lastMessage: null,
   }));
 }

@@ -94,10 +94,18 @@ export function withMessages(state: ConversationState, messages: Message[]): Con
   const lastSeq = Math.max(state.conversation.lastSeq, newest.seq);
   const lastMessageAt =
     lastMessage && lastSeq === lastMessage.seq ? lastMessage.createdAt : state.conversation.lastMessageAt;
+  // Sending a message reads the conversation up to it (the server moves the sender's mark).
+  let conversation: Conversation = { ...state.conversation, lastSeq, lastMessageAt };
+  for (const message of messages) {
+    const sender = conversation.members.find((member) => member.userId === message.senderId);
+    if (message.kind !== 'system' && sender && sender.lastReadSeq < message.seq) {
+      conversation = withMarks(conversation, message.senderId, { readSeq: message.seq });
+    }
+  }
   return {
     ...state,
     lastMessage,
-    conversation: { ...state.conversation, lastSeq, lastMessageAt },
+    conversation,
     messages: state.loaded ? mergeContiguous(state.messages, messages) : state.messages,
   };
 }
@@ -152,24 +160,25 @@ export function withReceipt(
   userId: string,
   marks: { readSeq?: number; deliveredSeq?: number },
 ): ConversationState {
+  return { ...state, conversation: withMarks(state.conversation, userId, marks) };
+}
+
+function withMarks(
+  conversation: Conversation,
+  userId: string,
+  marks: { readSeq?: number; deliveredSeq?: number },
+): Conversation {
   return {
-    ...state,
-    conversation: {
-      ...state.conversation,
-      members: state.conversation.members.map((member) =>
-        member.userId === userId
-          ? {
-              ...member,
-              lastReadSeq: Math.max(member.lastReadSeq, marks.readSeq ?? 0),
-              lastDeliveredSeq: Math.max(
-                member.lastDeliveredSeq,
-                marks.deliveredSeq ?? 0,
-                marks.readSeq ?? 0,
-              ),
-            }
-          : member,
-      ),
-    },
+    ...conversation,
+    members: conversation.members.map((member) =>
+      member.userId === userId
+        ? {
+            ...member,
+            lastReadSeq: Math.max(member.lastReadSeq, marks.readSeq ?? 0),
+            lastDeliveredSeq: Math.max(member.lastDeliveredSeq, marks.deliveredSeq ?? 0, marks.readSeq ?? 0),
+          }
+        : member,
+    ),
   };
 }
 

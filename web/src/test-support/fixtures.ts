@@ -25,6 +25,8 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     createdAt: new Date(Date.UTC(2026, 10, 25, 10, seq)).toISOString(),
     editedAt: null,
     deletedAt: null,
+    mentions: [],
+    reactions: [],
     ...overrides,
   };
 }

@@ -51,8 +51,15 @@ export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
     },
 
     /** The profiles of those of `ids` who have an account; the others are simply absent. */
-    async lookup(ids: string[]): Promise<{ users: PublicUser[] }> {
-      return { users: (await users.findByIds(ids)).map(toPublicUser) };
+    async lookup(ids: string[], usernames: string[] = []): Promise<{ users: PublicUser[] }> {
+      const [byId, byName] = await Promise.all([
+        ids.length > 0 ? users.findByIds(ids) : [],
+        Promise.all(usernames.map((username) => users.findByUsername(username.toLowerCase()))),
+      ]);
+      const found = new Map(
+        [...byId, ...byName].filter((user) => user !== null).map((user) => [user._id.toHexString(), user]),
+      );
+      return { users: [...found.values()].map(toPublicUser) };
     },
 
     async search(query: { q?: string; limit?: number; cursor?: string }): Promise<UserPage> {

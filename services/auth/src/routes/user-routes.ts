@@ -38,13 +38,13 @@ export function userRoutes(
       onRequest: authenticate,
       schema: {
         tags: ['users'],
-        summary: 'Which of these ids are people: the profiles of those that exist',
+        summary: 'Which of these ids (or usernames) are people: the profiles of those that exist',
         security: [{ bearer: [] }],
         body: UserLookupBody,
         response: { 200: UserList, ...errors },
       },
     },
-    async (request) => accounts.lookup(request.body.ids),
+    async (request) => accounts.lookup(request.body.ids ?? [], request.body.usernames ?? []),
   );
 
   app.get(

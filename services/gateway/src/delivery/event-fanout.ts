@@ -14,7 +14,7 @@ import type { EventClaims } from './event-claims.ts';
  */
 export type FanoutMode = 'replica-queue' | 'shared-queue';
 
-export const fanoutBindings = ['message.*', 'conversation.*', 'auth.session.revoked'];
+export const fanoutBindings = ['message.*', 'conversation.*', 'user.blocked', 'auth.session.revoked'];
 
 export function createEventFanout(deps: {
   io: GatewayServer;
@@ -138,6 +138,29 @@ export function createEventFanout(deps: {
         removedUserIds: [userId],
       });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
+    },
+    'message.reaction': ({ memberIds, ...reaction }) => {
+      toMembers(memberIds).emit('message:reaction', reaction);
+      metrics.eventsOut.inc({ event: 'message:reaction' });
+    },
+    'conversation.muted': ({ conversationId, muted, memberIds }) => {
+      toMembers(memberIds).emit('conversation:muted', { conversationId, muted });
+      metrics.eventsOut.inc({ event: 'conversation:muted' });
+    },
+    'user.blocked': async ({ blockerId, blockedId, blocked, sharedSize, memberIds }) => {
+      toMembers(memberIds).emit('user:blocked', { userId: blockedId, blocked });
+      metrics.eventsOut.inc({ event: 'user:blocked' });
+      if (blocked) {
+        // No presence either way from now on; each is shown the other as offline.
+        scope.in(userRoom(blockerId)).socketsLeave(watchRoom(blockedId));
+        scope.in(userRoom(blockedId)).socketsLeave(watchRoom(blockerId));
+        const offline = (userId: string) => ({ userId, status: 'offline' as const, lastSeenAt: null });
+        scope.to(userRoom(blockerId)).emit('user:status', offline(blockedId));
+        scope.to(userRoom(blockedId)).emit('user:status', offline(blockerId));
+        metrics.eventsOut.inc({ event: 'user:status' }, 2);
+      } else if (sharedSize !== undefined && sharedSize <= deps.presenceMaxGroup) {
+        await watchEachOther([blockerId, blockedId], [blockerId, blockedId]).catch(presenceFailed);
+      }
     },
     // Auth has already listed the session as ended, so its tokens open nothing new; this
     // closes the sockets it still has open.

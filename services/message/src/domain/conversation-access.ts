@@ -10,8 +10,12 @@ export interface ConversationEvent {
     | 'conversation.created'
     | 'conversation.updated'
     | 'conversation.member_added'
-    | 'conversation.member_removed';
-  conversationId: Types.ObjectId;
+    | 'conversation.member_removed'
+    | 'conversation.muted'
+    | 'message.reaction'
+    | 'user.blocked';
+  /** Null for events about users rather than a conversation (blocks). */
+  conversationId: Types.ObjectId | null;
   data: object;
 }
 
@@ -25,6 +29,8 @@ export interface ConversationEvents {
   record: (events: ConversationEvent[]) => Promise<RecordedEvent[]>;
   /** Publishes recorded events now; failures are left to the relay. */
   publish: (events: RecordedEvent[]) => void;
+  /** Forgets recorded events whose change did not happen. */
+  discard: (events: RecordedEvent[]) => Promise<void>;
   /** Publishes a receipt; receipts are state marks, so a lost one is superseded by the next. */
   receipt: (
     type: 'conversation.read' | 'message.delivered',

@@ -4,6 +4,9 @@ import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
 import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
 import { type MembershipRecord, membershipId } from '../store/membership-store.ts';
+import type { MentionStore } from '../store/mention-store.ts';
+import type { ReactionStore } from '../store/reaction-store.ts';
+import type { Blocks } from './blocks.ts';
 import {
   type ConversationAccess,
   type ConversationEvents,
@@ -31,9 +34,16 @@ export const newMembership = (
 
 /** Creating, listing, reading and renaming conversations. */
 export function createConversations(
-  deps: ConversationStores & { access: ConversationAccess; events: ConversationEvents; people: People },
+  deps: ConversationStores & {
+    mentions: MentionStore;
+    reactions: ReactionStore;
+    access: ConversationAccess;
+    events: ConversationEvents;
+    people: People;
+    blocks: Blocks;
+  },
 ) {
-  const { conversations, memberships, messages, access, events, people } = deps;
+  const { conversations, memberships, messages, mentions, reactions, access, events, people } = deps;
   const announce = createViewAnnouncer(access, events);
 
   /** Stores a new conversation, its head and its members, then announces it. */
@@ -85,6 +95,7 @@ export function createConversations(
         if (input.userId === callerId)
           throw new MessageError('cannot_message_self', 'A direct conversation needs another person');
         await people.assertExist([input.userId], onBehalfOf);
+        await deps.blocks.assertNeither(callerId, input.userId);
         const uniqueKey = `direct:${[callerId, input.userId].sort().join(':')}`;
         const _id = new Types.ObjectId();
         const members = [callerId, input.userId].map((id) => newMembership(_id, id, 'member', now));
@@ -106,6 +117,7 @@ export function createConversations(
       const _id = new Types.ObjectId();
       const memberIds = [...new Set(input.memberIds.filter((id) => id !== callerId))];
       await people.assertExist(memberIds, onBehalfOf);
+      await deps.blocks.assertNotBlockedBy(callerId, memberIds);
       // Listed members join in the order given (a millisecond apart), so "the longest-standing
       // member" — who inherits a group its owner leaves — is well defined.
       const joined = (i: number) => new Date(now.getTime() + i);
@@ -162,12 +174,17 @@ export function createConversations(
           )
         : rows;
       const shown = start.slice(0, limit);
-      const [members, myMarks, lastMessages] = await Promise.all([
+      const [members, myMarks, lastMessages, myMentions, muted] = await Promise.all([
         Promise.all(shown.map((r) => memberships.ofConversation(r.conversation._id))),
         memberships.marksOfUser(callerId),
         messages.lastOf(shown.map((r) => r.head)),
+        mentions.countsOf(callerId),
+        memberships.mutedBy(callerId),
       ]);
-      const lastByConversation = new Map(lastMessages.map((m) => [m.conversationId.toHexString(), m]));
+      const lastReactions = await Promise.all(lastMessages.map((m) => reactions.ofMessage(m._id)));
+      const lastByConversation = new Map(
+        lastMessages.map((m, i) => [m.conversationId.toHexString(), toMessage(m, lastReactions[i])]),
+      );
       const summaries: ConversationSummary[] = shown.map((row, i) => {
         const marks = myMarks.filter((mark) => mark.conversationId.equals(row.conversation._id));
         const view = toConversation({ ...row, members: members[i] ?? [], marks });
@@ -177,7 +194,9 @@ export function createConversations(
           ...view,
           // From counters, never from scanning messages.
           unreadCount: Math.max(0, row.head.lastSeq - read),
-          lastMessage: last ? toMessage(last) : null,
+          unreadMentions: (myMentions.get(view.id) ?? []).filter((mention) => mention.seq > read).length,
+          muted: muted.has(view.id),
+          lastMessage: last ?? null,
         };
       });
       const tail = shown.at(-1);
@@ -206,15 +225,33 @@ export function createConversations(
       return announce('conversation.updated', { ...conversation, title: title.trim(), updatedAt: now });
     },
 
-    /** Everyone who shares a conversation of at most `maxGroupSize` members with the caller. */
+    /** Mutes or unmutes the conversation for the caller; their other devices are told. */
+    async setMuted(id: string, callerId: string, muted: boolean) {
+      const membership = await access.membershipOf(id, callerId);
+      const recorded = await events.record([
+        {
+          type: 'conversation.muted',
+          conversationId: membership.conversationId,
+          data: { conversationId: id, userId: callerId, muted, memberIds: [callerId] },
+        },
+      ]);
+      if (await memberships.setMuted(membership.conversationId, callerId, muted)) events.publish(recorded);
+      else await events.discard(recorded);
+    },
+
+    /** Everyone who shares a conversation of at most `maxGroupSize` members with the caller, blocks aside. */
     async contactsOf(callerId: string, maxGroupSize: number) {
-      const own = await memberships.ofUser(callerId);
+      const [own, blocked] = await Promise.all([
+        memberships.ofUser(callerId),
+        deps.blocks.relationsOf(callerId),
+      ]);
       const lists = await Promise.all(own.map((m) => memberships.ofConversation(m.conversationId)));
       const ids = new Set(
         lists.filter((members) => members.length <= maxGroupSize).flatMap((members) => memberIdsOf(members)),
       );
       ids.delete(callerId);
-      return { userIds: [...ids] };
+      // No presence either way between people in a block.
+      return { userIds: [...ids].filter((id) => !blocked.has(id)) };
     },
   };
 }

@@ -3,6 +3,7 @@ import { type MemberRole, maxGroupMembers } from '@palaver/contracts';
 import type { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
 import type { MembershipRecord } from '../store/membership-store.ts';
+import type { Blocks } from './blocks.ts';
 import {
   type ConversationAccess,
   type ConversationEvents,
@@ -25,6 +26,7 @@ export function createMembership(
     events: ConversationEvents;
     appender: MessageAppender;
     people: People;
+    blocks: Blocks;
   },
 ) {
   const { memberships, access, events, appender, people } = deps;
@@ -39,6 +41,7 @@ export function createMembership(
       kind: 'system',
       body: JSON.stringify(body),
       attachments: [],
+      mentions: [],
     });
 
   /**
@@ -78,6 +81,7 @@ export function createMembership(
         throw new MessageError('group_full', `A group has at most ${maxGroupMembers} members`);
       }
       await people.assertExist(wanted, onBehalfOf);
+      await deps.blocks.assertNotBlockedBy(callerId, wanted);
       const now = new Date();
       // Only those this call really added are announced (a concurrent add may win some).
       const added = await memberships.add(

@@ -97,6 +97,7 @@ const send = (conversationId: Types.ObjectId, senderId: string, clientMessageId:
   kind: 'text',
   body: clientMessageId,
   attachments: [],
+  mentions: [],
 });
 const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 

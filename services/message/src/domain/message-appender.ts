@@ -17,6 +17,7 @@ export interface NewMessage {
   kind: MessageRecord['kind'];
   body: string | null;
   attachments: MessageRecord['attachments'];
+  mentions: MessageRecord['mentions'];
 }
 
 export interface Appended {
@@ -206,6 +207,7 @@ export function createMessageAppender(options: AppenderOptions) {
           kind: pending.kind,
           body: pending.body,
           attachments: pending.attachments,
+          mentions: pending.mentions,
           createdAt: new Date(),
           editedAt: null,
           deletedAt: null,

@@ -1,8 +1,12 @@
 import type { HistoryQuery, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
 import { MessageError } from '../errors.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
+import type { MentionStore } from '../store/mention-store.ts';
 import type { KnownUploadRecord, MessageRecord, MessageStore } from '../store/message-store.ts';
+import type { ReactionStore } from '../store/reaction-store.ts';
+import type { Blocks } from './blocks.ts';
 import type { ConversationAccess } from './conversation-access.ts';
+import type { MentionResolver } from './mentions.ts';
 import type { MessageAppender } from './message-appender.ts';
 import { toMessage } from './views.ts';
 
@@ -47,12 +51,21 @@ const kindFor = (attachments: MessageRecord['attachments']): MessageRecord['kind
 export function createMessages(deps: {
   messages: MessageStore;
   conversations: ConversationStore;
+  reactions: ReactionStore;
+  mentions: MentionStore;
+  resolveMentions: MentionResolver;
+  blocks: Blocks;
   access: ConversationAccess;
   appender: MessageAppender;
   events: MessageEvents;
   lookupUploads: UploadLookup;
+  /** Moves the sender's read mark to the message they sent. */
+  readBySending: (conversationId: string, senderId: string, seq: number) => Promise<void>;
 }) {
-  const { messages, conversations, access, appender, events } = deps;
+  const { messages, conversations, reactions, mentions, access, appender, events } = deps;
+  /** Everyone a message mentions but its sender: their unread mentions. */
+  const othersMentioned = (message: MessageRecord) =>
+    (message.mentions ?? []).map(String).filter((id) => id !== message.senderId.toHexString());
 
   async function ownMessage(conversationId: string, callerId: string, seq: number) {
     await access.membershipOf(conversationId, callerId);
@@ -62,6 +75,14 @@ export function createMessages(deps: {
       throw new MessageError('forbidden', 'Only the sender can change a message');
     if (message.deletedAt) throw new MessageError('message_deleted', 'The message was deleted');
     return message;
+  }
+
+  /** Nothing goes into a direct conversation while either person blocks the other. */
+  async function assertNotBlocked(conversationId: MessageRecord['conversationId'], senderId: string) {
+    const kind = await conversations.kindOf(conversationId);
+    if (kind?.type !== 'direct') return;
+    const other = deps.blocks.otherOfDirect(kind.uniqueKey, senderId);
+    if (other) await deps.blocks.assertNeither(senderId, other);
   }
 
   /** Attachments the sender uploaded, from the read model or else from the upload service. */
@@ -103,20 +124,29 @@ export function createMessages(deps: {
       }
       appender.admit(); // shed overload before spending a lookup on it
       const membership = await access.membershipOf(conversationId, senderId);
+      await assertNotBlocked(membership.conversationId, senderId);
       const attachments = await attachmentsOf(
         senderId,
         input.attachments?.map((a) => a.uploadId) ?? [],
         onBehalfOf,
       );
+      const body = input.body ?? null;
       const { message, created } = await appender.append({
         ...(signal ? { signal } : {}),
         conversationId: membership.conversationId,
         senderId,
         clientMessageId: input.clientMessageId,
         kind: kindFor(attachments),
-        body: input.body ?? null,
+        body,
         attachments,
+        mentions: await deps.resolveMentions(membership.conversationId, body, onBehalfOf),
       });
+      if (created) {
+        await Promise.all([
+          deps.readBySending(message.conversationId.toHexString(), senderId, message.seq),
+          mentions.add(message, othersMentioned(message)),
+        ]);
+      }
       return { message: toMessage(message), created };
     },
 
@@ -127,23 +157,31 @@ export function createMessages(deps: {
       const { conversationId: id } = await access.membershipOf(query.conversationId, callerId);
       const limit = query.limit ?? 50;
       // Seqs are gapless from 1, so a page's seqs are known before it is read.
+      const page = async (from: number, to: number) => {
+        const [found, reacted] = await Promise.all([
+          messages.range(id, from, to),
+          reactions.range(id, from, to),
+        ]);
+        return found.map((message) => toMessage(message, reacted));
+      };
       if (query.after !== undefined) {
         const from = query.after + 1;
-        const found = await messages.range(id, from, from + limit);
-        return { messages: found.slice(0, limit).map(toMessage), hasMore: found.length > limit };
+        const found = await page(from, from + limit);
+        return { messages: found.slice(0, limit), hasMore: found.length > limit };
       }
       // The head is a hint that can trail a concurrent replica's send: probe past it.
       const before =
         query.before ?? (await messages.highestSeqFrom(id, await conversations.lastSeqOf(id))) + 1;
       const from = Math.max(1, before - limit);
-      const found = await messages.range(id, from, before - 1);
-      return { messages: found.reverse().map(toMessage), hasMore: from > 1 };
+      const found = await page(from, before - 1);
+      return { messages: found.reverse(), hasMore: from > 1 };
     },
 
-    async edit(conversationId: string, callerId: string, seq: number, body: string) {
+    async edit(conversationId: string, callerId: string, seq: number, body: string, onBehalfOf?: string) {
       const message = await ownMessage(conversationId, callerId, seq);
+      const mentioned = await deps.resolveMentions(message.conversationId, body, onBehalfOf);
       const eventId = await events.record('message.updated', message);
-      const updated = await messages.change(message._id, { body, editedAt: new Date() });
+      const updated = await messages.change(message._id, { body, mentions: mentioned, editedAt: new Date() });
       if (!updated) throw new MessageError('not_found', 'No such message');
       if (await messages.wasDeleted(message._id)) {
         // A delete raced this edit and may have been overwritten by it: the delete wins (it
@@ -152,8 +190,16 @@ export function createMessages(deps: {
         await events.discard(eventId);
         throw new MessageError('message_deleted', 'The message was deleted');
       }
+      const [reacted] = await Promise.all([
+        reactions.ofMessage(updated._id),
+        mentions.add(updated, othersMentioned(updated)),
+        mentions.remove(
+          updated._id,
+          othersMentioned(message).filter((id) => !othersMentioned(updated).includes(id)),
+        ),
+      ]);
       events.publish('message.updated', eventId, updated);
-      return toMessage(updated);
+      return toMessage(updated, reacted);
     },
 
     /** Leaves a tombstone: the row and its seq stay, the content goes; a racing edit cannot bring it back. */

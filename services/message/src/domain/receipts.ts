@@ -1,3 +1,4 @@
+import type { MentionStore } from '../store/mention-store.ts';
 import type { ConversationAccess, ConversationEvents, ConversationStores } from './conversation-access.ts';
 import { memberIdsOf } from './views.ts';
 
@@ -8,15 +9,24 @@ const receiptEvents = { read: 'conversation.read', delivered: 'message.delivered
  * conversation's last seq. Reading up to a seq also means it was delivered.
  */
 export function createReceipts(
-  deps: ConversationStores & { access: ConversationAccess; events: ConversationEvents },
+  deps: ConversationStores & {
+    mentions: MentionStore;
+    access: ConversationAccess;
+    events: ConversationEvents;
+  },
 ) {
-  const { conversations, memberships, access, events } = deps;
+  const { conversations, memberships, mentions, access, events } = deps;
 
   async function advance(id: string, callerId: string, seq: number, kind: 'read' | 'delivered') {
     const { conversation } = await access.loadForMember(id, callerId);
     const target = Math.min(seq, await conversations.lastSeqOf(conversation._id));
     if (await memberships.advanceMark(id, callerId, kind, target)) {
-      if (kind === 'read') await memberships.advanceMark(id, callerId, 'delivered', target);
+      if (kind === 'read') {
+        await Promise.all([
+          memberships.advanceMark(id, callerId, 'delivered', target),
+          mentions.readUpTo(id, callerId, target),
+        ]);
+      }
       events.receipt(receiptEvents[kind], {
         conversationId: id,
         userId: callerId,
@@ -28,6 +38,20 @@ export function createReceipts(
   }
 
   return {
+    /**
+     * A sender has read their conversation up to the message they sent, so their own messages
+     * never count as unread (as in Slack, Mattermost and Telegram). No receipt event: the
+     * message event itself tells members where its sender has read up to.
+     */
+    readBySending: async (conversationId: string, senderId: string, seq: number) => {
+      await Promise.all([
+        ...(['read', 'delivered'] as const).map((kind) =>
+          memberships.advanceMark(conversationId, senderId, kind, seq),
+        ),
+        mentions.readUpTo(conversationId, senderId, seq),
+      ]);
+    },
+
     markRead: async (id: string, callerId: string, seq: number) => ({
       conversationId: id,
       userId: callerId,

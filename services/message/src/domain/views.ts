@@ -1,10 +1,22 @@
-import type { Conversation, Message } from '@palaver/contracts';
+import type { Conversation, Message, Reaction } from '@palaver/contracts';
 import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
 import type { MarkRecord, MembershipRecord } from '../store/membership-store.ts';
 import type { MessageRecord } from '../store/message-store.ts';
+import type { ReactionRecord } from '../store/reaction-store.ts';
 
-/** The public shape of a stored message (drops storage-only fields). */
-export function toMessage(record: MessageRecord): Message {
+/** A message's reactions by emoji, each emoji and each of its users in the order they came. */
+export function toReactions(records: ReactionRecord[]): Reaction[] {
+  const byEmoji = new Map<string, string[]>();
+  for (const record of [...records].sort(
+    (a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id),
+  )) {
+    byEmoji.set(record.emoji, [...(byEmoji.get(record.emoji) ?? []), record.userId.toHexString()]);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
+}
+
+/** The public shape of a stored message (drops storage-only fields), with its reactions. */
+export function toMessage(record: MessageRecord, reactions: ReactionRecord[] = []): Message {
   return {
     id: record._id.toHexString(),
     conversationId: record.conversationId.toHexString(),
@@ -24,6 +36,9 @@ export function toMessage(record: MessageRecord): Message {
     createdAt: record.createdAt.toISOString(),
     editedAt: record.editedAt?.toISOString() ?? null,
     deletedAt: record.deletedAt?.toISOString() ?? null,
+    mentions: (record.mentions ?? []).map((id) => id.toHexString()),
+    // A deleted message keeps no content, reactions included.
+    reactions: record.deletedAt ? [] : toReactions(reactions.filter((r) => r.messageId.equals(record._id))),
   };
 }
 

@@ -9,6 +9,7 @@ import { memberIdsOf, toMessage } from '../domain/views.ts';
 import type { MembershipStore } from '../store/membership-store.ts';
 import type { MessageRecord, MessageStore } from '../store/message-store.ts';
 import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
+import type { ReactionStore } from '../store/reaction-store.ts';
 
 /** A `message.created` entry whose message is not stored after this long was never stored. */
 const unstoredAfterMs = 5 * 60_000;
@@ -23,10 +24,11 @@ export function createEventPublisher(deps: {
   broker: Broker;
   messages: MessageStore;
   memberships: MembershipStore;
+  reactions: ReactionStore;
   outbox: OutboxStore;
   logger: Logger;
 }) {
-  const { broker, messages, memberships, outbox, logger } = deps;
+  const { broker, messages, memberships, reactions, outbox, logger } = deps;
 
   const publish = <T extends EventType>(type: T, data: EventData<T>, id: string) =>
     broker.publish(type, data, id);
@@ -48,11 +50,17 @@ export function createEventPublisher(deps: {
       }
       return audience;
     };
+    // An edited message is shown with its reactions as they are now; a new one has none yet.
+    const reactionsOf = (message: MessageRecord) =>
+      type === 'message.updated' ? reactions.ofMessage(message._id) : [];
     await Promise.all(
       items.map(async ({ eventId, message }) =>
         publish(
           type,
-          { message: toMessage(message), memberIds: await audienceOf(message.conversationId) },
+          {
+            message: toMessage(message, await reactionsOf(message)),
+            memberIds: await audienceOf(message.conversationId),
+          },
           eventId,
         ),
       ),
@@ -119,6 +127,9 @@ export function createEventPublisher(deps: {
       return recorded;
     },
     publish: (events) => void publishRecorded(events).catch(later),
+    discard: async (events) => {
+      await Promise.all(events.map((event) => outbox.remove(event.id)));
+    },
     receipt: (type, { conversationId, userId, seq, memberIds }) => {
       const data = { conversationId, userId, memberIds };
       const sent =
@@ -137,7 +148,7 @@ export function createEventPublisher(deps: {
         {
           id: entry._id,
           type: entry.type as RecordedEvent['type'],
-          conversationId: entry.conversationId as Types.ObjectId,
+          conversationId: entry.conversationId,
           data: entry.data ?? {},
         },
       ]);

@@ -200,4 +200,27 @@ export function conversationRoutes(
     async (request) =>
       conversations.contactsOf(request.principal.userId, request.query.maxGroupSize ?? maxGroupMembers),
   );
+
+  for (const [method, muted] of [
+    ['PUT', true],
+    ['DELETE', false],
+  ] as const) {
+    app.route({
+      method,
+      url: '/conversations/:id/mute',
+      onRequest,
+      schema: {
+        ...secured,
+        summary: muted
+          ? 'Mute for the caller: unread still counts, notifications do not (idempotent)'
+          : 'Unmute for the caller (idempotent)',
+        params: ConversationParams,
+        response: { 204: { type: 'null' }, ...errors },
+      },
+      handler: async (request, reply) => {
+        await conversations.setMuted(request.params.id, request.principal.userId, muted);
+        return reply.status(204).send();
+      },
+    });
+  }
 }

@@ -5,11 +5,13 @@ import {
   Message,
   MessagePage,
   MessageParams,
+  ReactionParams,
   SendMessageBody,
 } from '@palaver/contracts';
 import { inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
+import type { Reactions } from '../domain/reactions.ts';
 import type { SendRateLimit } from '../domain/send-rate-limit.ts';
 
 const errors = Object.fromEntries(
@@ -21,6 +23,7 @@ export function messageRoutes(
   app: ServiceApp,
   deps: {
     messages: Messages;
+    reactions: Reactions;
     authenticate: (request: FastifyRequest) => Promise<void>;
     /** Each user's send budget, shared with the sends gateways forward for their sockets. */
     sendRate: SendRateLimit;
@@ -99,7 +102,13 @@ export function messageRoutes(
       },
     },
     async (request) =>
-      messages.edit(request.params.id, request.principal.userId, request.params.seq, request.body.body),
+      messages.edit(
+        request.params.id,
+        request.principal.userId,
+        request.params.seq,
+        request.body.body,
+        request.headers.authorization,
+      ),
   );
 
   app.delete(
@@ -118,4 +127,30 @@ export function messageRoutes(
       return reply.status(204).send();
     },
   );
+
+  for (const [method, reacted] of [
+    ['PUT', true],
+    ['DELETE', false],
+  ] as const) {
+    app.route({
+      method,
+      url: '/conversations/:id/messages/:seq/reactions/:emoji',
+      onRequest,
+      schema: {
+        ...secured,
+        summary: reacted
+          ? 'React with an emoji (idempotent; URL-encode it); answers with the message and its reactions'
+          : 'Take a reaction back (idempotent); answers with the message and its reactions',
+        params: ReactionParams,
+        response: { 200: Message, ...errors },
+      },
+      handler: async (request) => {
+        const { id, seq, emoji } = request.params;
+        const userId = request.principal.userId;
+        return reacted
+          ? deps.reactions.react(id, userId, seq, emoji)
+          : deps.reactions.unreact(id, userId, seq, emoji);
+      },
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import { isDuplicateKey } from '@palaver/service-kit';
+import { LRUCache } from 'lru-cache';
 import { type Connection, Schema, type Types } from 'mongoose';
 
 /**
@@ -50,6 +51,7 @@ export interface HeadRecord {
 export function createConversationStore(connection: Connection) {
   const Conversation = connection.model('Conversation', conversationSchema);
   const Head = connection.model('ConversationHead', headSchema);
+  const kinds = new LRUCache<string, Pick<ConversationRecord, 'type' | 'uniqueKey'>>({ max: 50_000 });
 
   return {
     models: [Conversation, Head],
@@ -70,6 +72,22 @@ export function createConversationStore(connection: Connection) {
       Conversation.findOne({ uniqueKey }).lean<ConversationRecord>().exec(),
 
     findById: (id: Types.ObjectId | string) => Conversation.findById(id).lean<ConversationRecord>().exec(),
+
+    /** A conversation's type and key, which never change: cached, so a send pays a lookup once. */
+    kindOf: async (
+      id: Types.ObjectId,
+    ): Promise<Pick<ConversationRecord, 'type' | 'uniqueKey'> | undefined> => {
+      const key = id.toHexString();
+      const cached = kinds.get(key);
+      if (cached) return cached;
+      const found = await Conversation.findById(id, { type: 1, uniqueKey: 1 })
+        .lean<ConversationRecord>()
+        .exec();
+      if (!found) return undefined;
+      const kind = { type: found.type, uniqueKey: found.uniqueKey };
+      kinds.set(key, kind);
+      return kind;
+    },
 
     /** Lookups by id, one each: an `_id` equality is an index lookup on every backend. */
     findByIds: (ids: Types.ObjectId[]) =>

@@ -14,11 +14,46 @@ const knownUserSchema = new Schema(
   },
 );
 
+/** Usernames resolved once (for mentions): a username never changes owner, so it never goes stale. */
+const knownUsernameSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the username, lower case
+    userId: { type: Schema.Types.ObjectId, required: true },
+  },
+  { collection: 'known_usernames', versionKey: false },
+);
+
 export function createKnownUserStore(connection: Connection) {
   const KnownUser = connection.model('KnownUser', knownUserSchema);
+  const KnownUsername = connection.model('KnownUsername', knownUsernameSchema);
 
   return {
-    models: [KnownUser],
+    models: [KnownUser, KnownUsername],
+
+    /** The ids of those of `usernames` already resolved: one lookup by `_id` each. */
+    idsOfUsernames: async (usernames: string[]): Promise<Map<string, string>> => {
+      const found = await Promise.all(
+        usernames.map((_id) => KnownUsername.findById(_id).lean<{ userId: Types.ObjectId }>().exec()),
+      );
+      return new Map(
+        usernames.flatMap((name, i) => {
+          const hit = found[i];
+          return hit ? [[name, hit.userId.toHexString()] as const] : [];
+        }),
+      );
+    },
+
+    rememberUsernames: async (entries: Map<string, string>) => {
+      if (entries.size === 0) return;
+      try {
+        await KnownUsername.collection.insertMany(
+          [...entries].map(([_id, userId]) => ({ _id, userId: new Types.ObjectId(userId) })) as never[],
+          { ordered: false },
+        );
+      } catch (error) {
+        duplicateIndexes(error);
+      }
+    },
 
     /** Those of `ids` already confirmed: one lookup by `_id` each (a `$in` would scan on FerretDB). */
     known: async (ids: string[]): Promise<Set<string>> => {

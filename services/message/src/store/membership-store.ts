@@ -55,6 +55,18 @@ export interface MarkRecord {
   seq: number;
 }
 
+/** That a member muted a conversation: an insert to mute, a delete to unmute (their own document). */
+const muteSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${conversationId}:${userId}`
+    conversationId: { type: Schema.Types.ObjectId, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'mutes', versionKey: false },
+);
+muteSchema.index({ userId: 1 });
+
 export const membershipId = (conversationId: Types.ObjectId | string, userId: Types.ObjectId | string) =>
   `${conversationId}:${userId}`;
 const markId = (conversationId: string, userId: string, kind: MarkKind) =>
@@ -64,9 +76,38 @@ const oid = (id: Types.ObjectId | string) => (typeof id === 'string' ? new Types
 export function createMembershipStore(connection: Connection) {
   const Membership = connection.model('Membership', membershipSchema);
   const Mark = connection.model('ReadMark', markSchema);
+  const Mute = connection.model('Mute', muteSchema);
 
   return {
-    models: [Membership, Mark],
+    models: [Membership, Mark, Mute],
+
+    /** Mutes or unmutes; true if this call changed it. */
+    setMuted: async (conversationId: Types.ObjectId, userId: string, muted: boolean) => {
+      const _id = membershipId(conversationId, userId);
+      if (!muted) return (await Mute.deleteOne({ _id }).exec()).deletedCount > 0;
+      try {
+        await Mute.collection.insertOne({
+          _id,
+          conversationId,
+          userId: oid(userId),
+          at: new Date(),
+        } as never);
+        return true;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        return false;
+      }
+    },
+
+    /** Ids of the conversations the user muted. */
+    mutedBy: async (userId: string) =>
+      new Set(
+        (
+          await Mute.find({ userId: oid(userId) })
+            .lean<{ conversationId: Types.ObjectId }[]>()
+            .exec()
+        ).map((m) => m.conversationId.toHexString()),
+      ),
 
     /** Inserts memberships; returns those that were new (an existing one is left as it is). */
     add: async (records: MembershipRecord[]): Promise<MembershipRecord[]> => {

@@ -23,6 +23,8 @@ const messageSchema = new Schema(
     kind: { type: String, enum: ['text', 'image', 'file', 'system'], required: true },
     body: { type: String, default: null },
     attachments: { type: [attachmentSchema], default: [] },
+    /** Members named by `@username` in the body. */
+    mentions: { type: [Schema.Types.ObjectId], default: [] },
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
@@ -54,6 +56,8 @@ export interface MessageRecord {
   kind: MessageKind;
   body: string | null;
   attachments: Array<Omit<Attachment, 'uploadId'> & { uploadId: Types.ObjectId }>;
+  /** Absent on messages stored before mentions existed. */
+  mentions?: Types.ObjectId[];
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;

@@ -1,0 +1,59 @@
+import { BlockList, BlockParams } from '@palaver/contracts';
+import type { ServiceApp } from '@palaver/service-kit';
+import type { FastifyRequest } from 'fastify';
+import type { Blocks } from '../domain/blocks.ts';
+
+const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const secured = { tags: ['blocks'], security: [{ bearer: [] }] };
+
+export function blockRoutes(
+  app: ServiceApp,
+  deps: { blocks: Blocks; authenticate: (request: FastifyRequest) => Promise<void> },
+) {
+  const { blocks } = deps;
+  const onRequest = deps.authenticate;
+
+  app.get(
+    '/blocks',
+    {
+      onRequest,
+      schema: { ...secured, summary: 'Whom the caller blocked', response: { 200: BlockList, ...errors } },
+    },
+    async (request) => blocks.list(request.principal.userId),
+  );
+
+  app.put(
+    '/blocks/:userId',
+    {
+      onRequest,
+      schema: {
+        ...secured,
+        summary:
+          'Block a person (idempotent): no new direct chat, no messages in the one you have, no presence',
+        params: BlockParams,
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await blocks.block(request.principal.userId, request.params.userId, request.headers.authorization);
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete(
+    '/blocks/:userId',
+    {
+      onRequest,
+      schema: {
+        ...secured,
+        summary: 'Unblock a person (idempotent)',
+        params: BlockParams,
+        response: { 204: { type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await blocks.unblock(request.principal.userId, request.params.userId);
+      return reply.status(204).send();
+    },
+  );
+}

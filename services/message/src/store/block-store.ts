@@ -1,0 +1,84 @@
+import { isDuplicateKey } from '@palaver/service-kit';
+import { type Connection, Schema, Types } from 'mongoose';
+
+/** That one user blocked another: an insert to block, a delete to unblock, under the pair. */
+const blockSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${blockerId}:${blockedId}`
+    blockerId: { type: Schema.Types.ObjectId, required: true },
+    blockedId: { type: Schema.Types.ObjectId, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'blocks', versionKey: false },
+);
+blockSchema.index({ blockerId: 1 });
+blockSchema.index({ blockedId: 1 });
+
+export interface BlockRecord {
+  _id: string;
+  blockerId: Types.ObjectId;
+  blockedId: Types.ObjectId;
+  at: Date;
+}
+
+const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
+
+export function createBlockStore(connection: Connection) {
+  const Block = connection.model('Block', blockSchema);
+
+  return {
+    models: [Block],
+
+    /** True if this call blocked (false: blocked already). */
+    block: async (blockerId: string, blockedId: string) => {
+      try {
+        await Block.collection.insertOne({
+          _id: blockId(blockerId, blockedId),
+          blockerId: new Types.ObjectId(blockerId),
+          blockedId: new Types.ObjectId(blockedId),
+          at: new Date(),
+        } as never);
+        return true;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        return false;
+      }
+    },
+
+    /** True if this call unblocked. */
+    unblock: async (blockerId: string, blockedId: string) =>
+      (await Block.deleteOne({ _id: blockId(blockerId, blockedId) }).exec()).deletedCount > 0,
+
+    /** Whether either of the two blocked the other (two lookups by id). */
+    between: async (a: string, b: string) => {
+      const [ab, ba] = await Promise.all([
+        Block.exists({ _id: blockId(a, b) }).exec(),
+        Block.exists({ _id: blockId(b, a) }).exec(),
+      ]);
+      return { aBlockedB: ab !== null, bBlockedA: ba !== null };
+    },
+
+    /** Whom the user blocked, latest first. */
+    blockedBy: async (blockerId: string) =>
+      (
+        await Block.find({ blockerId: new Types.ObjectId(blockerId) })
+          .lean<BlockRecord[]>()
+          .exec()
+      ).sort((x, y) => y.at.getTime() - x.at.getTime()),
+
+    /** Everyone in a block with the user, either way. */
+    relationsOf: async (userId: string) => {
+      const id = new Types.ObjectId(userId);
+      const [mine, theirs] = await Promise.all([
+        Block.find({ blockerId: id }).lean<BlockRecord[]>().exec(),
+        Block.find({ blockedId: id }).lean<BlockRecord[]>().exec(),
+      ]);
+      return new Set([
+        ...mine.map((b) => b.blockedId.toHexString()),
+        ...theirs.map((b) => b.blockerId.toHexString()),
+      ]);
+    },
+  };
+}
+
+export type BlockStore = ReturnType<typeof createBlockStore>;

@@ -1,0 +1,83 @@
+import { duplicateIndexes } from '@palaver/service-kit';
+import { type Connection, Schema, Types } from 'mongoose';
+
+/**
+ * Mentions not yet read, one document per (message, mentioned member), inserted when the
+ * message is stored or an edit adds the mention, and deleted once the member's read mark
+ * passes it. A member's unread-mention counts are one indexed lookup however long the
+ * history is, and never an update that could lose a concurrent one.
+ */
+const mentionSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${messageId}:${userId}`
+    userId: { type: Schema.Types.ObjectId, required: true },
+    conversationId: { type: Schema.Types.ObjectId, required: true },
+    seq: { type: Number, required: true },
+  },
+  { collection: 'unread_mentions', versionKey: false },
+);
+mentionSchema.index({ userId: 1 });
+
+export interface MentionRecord {
+  _id: string;
+  userId: Types.ObjectId;
+  conversationId: Types.ObjectId;
+  seq: number;
+}
+
+export function createMentionStore(connection: Connection) {
+  const Mention = connection.model('UnreadMention', mentionSchema);
+  const idOf = (messageId: Types.ObjectId, userId: string) => `${messageId.toHexString()}:${userId}`;
+
+  return {
+    models: [Mention],
+
+    /** Records mentions of `userIds` by one message (idempotent). */
+    add: async (
+      message: { _id: Types.ObjectId; conversationId: Types.ObjectId; seq: number },
+      userIds: string[],
+    ) => {
+      if (userIds.length === 0) return;
+      const records = userIds.map((userId) => ({
+        _id: idOf(message._id, userId),
+        userId: new Types.ObjectId(userId),
+        conversationId: message.conversationId,
+        seq: message.seq,
+      }));
+      try {
+        await Mention.collection.insertMany(records as never[], { ordered: false });
+      } catch (error) {
+        duplicateIndexes(error); // recorded before (a retried edit): anything else rethrows
+      }
+    },
+
+    /** Forgets mentions an edit took out. */
+    remove: async (messageId: Types.ObjectId, userIds: string[]) => {
+      await Promise.all(userIds.map((userId) => Mention.deleteOne({ _id: idOf(messageId, userId) }).exec()));
+    },
+
+    /** The user's unread mentions, by conversation id. */
+    countsOf: async (userId: string): Promise<Map<string, MentionRecord[]>> => {
+      const found = await Mention.find({ userId: new Types.ObjectId(userId) })
+        .lean<MentionRecord[]>()
+        .exec();
+      const byConversation = new Map<string, MentionRecord[]>();
+      for (const mention of found) {
+        const key = mention.conversationId.toHexString();
+        byConversation.set(key, [...(byConversation.get(key) ?? []), mention]);
+      }
+      return byConversation;
+    },
+
+    /** Drops the mentions a read mark has passed. */
+    readUpTo: async (conversationId: string, userId: string, seq: number) => {
+      await Mention.deleteMany({
+        userId: new Types.ObjectId(userId),
+        conversationId: new Types.ObjectId(conversationId),
+        seq: { $lte: seq },
+      }).exec();
+    },
+  };
+}
+
+export type MentionStore = ReturnType<typeof createMentionStore>;
