@@ -8,7 +8,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Real auth and message processes: the message service asks auth, with the caller's own
-// token, whether member ids are people.
+// token, whether member ids are people and whose the usernames a message mentions are.
 const authEntry = fileURLToPath(new URL('../../auth/src/server.ts', import.meta.url));
 const messageEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
@@ -19,6 +19,7 @@ let mongoUrl: string;
 
 interface Person {
   id: string;
+  username: string;
   token: string;
 }
 
@@ -66,12 +67,15 @@ async function person(): Promise<Person> {
   });
   expect(response.status).toBe(201);
   const body = (await response.json()) as { user: { id: string }; accessToken: string };
-  return { id: body.user.id, token: body.accessToken };
+  return { id: body.user.id, username, token: body.accessToken };
 }
 
 /** The fields these checks read, loosely: each test asserts what it expects. */
 interface Answer {
   id: string;
+  seq: number;
+  mentions: string[];
+  unreadMentions: number;
   members: unknown[];
   conversations: unknown[];
   error: { code: string; message: string; details: { userIds: string[] } };
@@ -138,5 +142,53 @@ describe('member ids', () => {
     } finally {
       await mongo.close();
     }
+  });
+});
+
+describe('mentions', () => {
+  let sent = 0;
+  const send = (from: Person, conversationId: string, body: string) =>
+    call(from, 'POST', `/conversations/${conversationId}/messages`, { clientMessageId: `m${sent++}`, body });
+  const summary = async (caller: Person, conversationId: string) =>
+    ((await call(caller, 'GET', '/conversations')).body.conversations as Answer[]).find(
+      (c) => c.id === conversationId,
+    ) as Answer;
+
+  it('resolve @usernames of members into ids, count unread mentions per member, and leave others plain', async () => {
+    const [ada, bob, carol, outsider] = [await person(), await person(), await person(), await person()];
+    const group = (
+      await call(ada, 'POST', '/conversations', {
+        type: 'group',
+        title: 'Team',
+        memberIds: [bob.id, carol.id],
+      })
+    ).body;
+
+    const first = await send(
+      ada,
+      group.id,
+      `hi @${bob.username.toUpperCase()} and @${outsider.username}, @nobody_x`,
+    );
+    expect(first.status).toBe(201);
+    expect(first.body.mentions).toEqual([bob.id]); // not the outsider, not nobody
+    await send(carol, group.id, `@${bob.username}: again; @${ada.username} too`);
+    await send(carol, group.id, 'no mention');
+
+    expect(await summary(bob, group.id)).toMatchObject({ unreadMentions: 2, unreadCount: 3 });
+    expect(await summary(ada, group.id)).toMatchObject({ unreadMentions: 1 });
+    expect((await summary(carol, group.id)).unreadMentions).toBe(0); // her own mentions don't count
+    expect((await summary(outsider, group.id)) ?? null).toBeNull();
+
+    // Reading past a mention clears it; an edit can add one.
+    await call(bob, 'POST', `/conversations/${group.id}/read`, { seq: 2 });
+    expect(await summary(bob, group.id)).toMatchObject({ unreadMentions: 0, unreadCount: 1 });
+    const edited = await call(carol, 'PATCH', `/conversations/${group.id}/messages/3`, {
+      body: `now for @${bob.username}`,
+    });
+    expect(edited.body.mentions).toEqual([bob.id]);
+    expect((await summary(bob, group.id)).unreadMentions).toBe(1);
+    // And an edit that takes it out takes the unread mention back.
+    await call(carol, 'PATCH', `/conversations/${group.id}/messages/3`, { body: 'never mind' });
+    expect((await summary(bob, group.id)).unreadMentions).toBe(0);
   });
 });

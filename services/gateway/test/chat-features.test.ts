@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientMessageId,
+  collect,
+  eventually,
+  type GatewayStack,
+  request,
+  startGatewayStack,
+} from './gateway-harness.ts';
+
+// Reactions, mute and blocking reach the right sockets on every replica, under both fan-out designs.
+describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $fanout', ({ fanout }) => {
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    stack = await startGatewayStack(`chat-features-${fanout}`, {
+      replicas: 2,
+      gatewayEnv: { FANOUT: fanout },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const replica = (i: number) => stack.gateways[i] as (typeof stack.gateways)[0];
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('tells every member on every replica of a reaction, once', async () => {
+    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const group = await stack.group(ada, [bob, carol]);
+    const adaSocket = await stack.connect(replica(0), ada);
+    const sockets = [adaSocket, await stack.connect(replica(1), bob), await stack.connect(replica(0), carol)];
+    const inboxes = sockets.map((socket) => collect(socket, 'message:reaction'));
+    const ack = await request(adaSocket, 'message:send', {
+      conversationId: group.id,
+      clientMessageId: clientMessageId(),
+      body: 'react to me',
+    });
+    if (!ack.ok) throw new Error(ack.error.message);
+
+    await stack.call(
+      bob,
+      'PUT',
+      `/conversations/${group.id}/messages/${ack.message.seq}/reactions/${encodeURIComponent('🎉')}`,
+    );
+    for (const inbox of inboxes) await eventually(() => inbox.length === 1);
+    await pause(200); // room for a duplicate to show up
+    for (const inbox of inboxes) {
+      expect(inbox).toEqual([
+        {
+          conversationId: group.id,
+          messageId: ack.message.id,
+          seq: ack.message.seq,
+          emoji: '🎉',
+          userId: bob.id,
+          reacted: true,
+        },
+      ]);
+    }
+  });
+
+  it("tells a member's other devices that they muted a conversation, and nobody else", async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const [phone, laptop, bobSocket] = [
+      await stack.connect(replica(0), ada),
+      await stack.connect(replica(1), ada),
+      await stack.connect(replica(1), bob),
+    ];
+    const [onPhone, onLaptop, onBob] = [phone, laptop, bobSocket].map((s) =>
+      collect(s, 'conversation:muted'),
+    );
+    await stack.call(ada, 'PUT', `/conversations/${chat.id}/mute`);
+    await eventually(() => onPhone.length === 1 && onLaptop.length === 1);
+    expect(onLaptop[0]).toEqual({ conversationId: chat.id, muted: true });
+    await pause(200);
+    expect(onBob).toEqual([]);
+  });
+
+  it('stops presence both ways across replicas when one blocks the other, and resumes it on unblock', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    const adaSocket = await stack.connect(replica(0), ada);
+    const adaLaptop = await stack.connect(replica(1), ada);
+    const bobSocket = await stack.connect(replica(1), bob);
+    const adaSees = collect(adaSocket, 'user:status');
+    const bobSees = collect(bobSocket, 'user:status');
+    const laptopTold = collect(adaLaptop, 'user:blocked');
+    const lastStatus = (sees: { userId: string; status: string }[], userId: string) =>
+      sees.filter((s) => s.userId === userId).at(-1)?.status;
+    await eventually(
+      () => lastStatus(adaSees, bob.id) === 'online' && lastStatus(bobSees, ada.id) === 'online',
+    );
+
+    await stack.call(ada, 'PUT', `/blocks/${bob.id}`);
+    await eventually(
+      () => lastStatus(adaSees, bob.id) === 'offline' && lastStatus(bobSees, ada.id) === 'offline',
+    );
+    await eventually(() => laptopTold.length === 1);
+    expect(laptopTold[0]).toEqual({ userId: bob.id, blocked: true });
+
+    // Bob goes and comes back: ada hears nothing of it.
+    const heardBefore = adaSees.length;
+    bobSocket.disconnect();
+    await pause(300);
+    const bobPhone = await stack.connect(replica(0), bob);
+    await pause(300);
+    expect(adaSees.slice(heardBefore).filter((s) => s.userId === bob.id)).toEqual([]);
+
+    await stack.call(ada, 'DELETE', `/blocks/${bob.id}`);
+    await eventually(() => lastStatus(adaSees, bob.id) === 'online');
+    expect(bobPhone.connected).toBe(true);
+  });
+});
