@@ -446,4 +446,80 @@ describe('web client through the edge', () => {
     await e.context.setOffline(false);
     for (const context of [d.context, e.context, deep]) await context.close();
   }, 120_000);
+
+  it('reacts, mentions, mutes and blocks, live across two browsers, at desktop and phone widths', async () => {
+    const fay = { username: `fay_${run}`, displayName: `Fay ${run}` };
+    const gus = { username: `gus_${run}`, displayName: `Gus ${run}` };
+    const f = await open();
+    const g = await open({ width: 390, height: 780 });
+    await register(f.page, fay);
+    await register(g.page, gus);
+    await f.page.getByRole('button', { name: 'New chat' }).click();
+    await pick(f.page, 'Find a person', gus);
+    await f.page.getByRole('heading', { name: gus.displayName, level: 2 }).waitFor(wait);
+    await send(f.page, 'Lunch at noon?');
+    await conversationButton(g.page, fay.displayName).click();
+    await bodies(g.page, 'Lunch at noon?').waitFor(wait);
+
+    // Gus reacts on his phone; Fay sees it live, adds hers, and takes it back.
+    const gusMessage = g.page.locator('li.message', { hasText: 'Lunch at noon?' });
+    await gusMessage.hover();
+    await gusMessage.getByRole('button', { name: 'React', exact: true }).click();
+    await gusMessage.getByRole('button', { name: 'React with 👍' }).click();
+    const fayReaction = f.page
+      .locator('li.message', { hasText: 'Lunch at noon?' })
+      .getByRole('button', { name: new RegExp(`^👍 1: ${gus.displayName}`) });
+    await fayReaction.waitFor(wait);
+    await fayReaction.click();
+    const fayThumb = f.page
+      .locator('li.message', { hasText: 'Lunch at noon?' })
+      .locator('button.reaction', { hasText: '👍' });
+    await gusMessage
+      .getByRole('button', { name: new RegExp(`^👍 2: you, ${fay.displayName}`) })
+      .waitFor(wait);
+    expect(await fayThumb.getAttribute('aria-pressed')).toBe('true');
+    await f.page.screenshot({ path: join(screenshots, 'reactions.png') });
+    await f.page
+      .locator('li.message', { hasText: 'Lunch at noon?' })
+      .getByRole('button', { name: /^👍 2/ })
+      .click();
+    await gusMessage.getByRole('button', { name: /^👍 1: you$/ }).waitFor(wait);
+
+    // Gus mutes the chat: unread still shows, the tab title leaves it out; a mention still counts.
+    await g.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await g.page.getByRole('button', { name: 'Unmute' }).waitFor(wait);
+    await g.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await send(f.page, 'plain news');
+    const gusRow = conversationButton(g.page, fay.displayName);
+    await new Promise((r) => setTimeout(r, 3000));
+    await g.page.screenshot({ path: '/tmp/dbg-g.png' });
+    await f.page.screenshot({ path: '/tmp/dbg-f.png' });
+    await expect.poll(() => gusRow.getByTestId('unread-badge').textContent(), wait).toBe('1 unread');
+    expect(await g.page.title()).toBe('Palaver');
+    await send(f.page, `@${gus.username} are you in?`);
+    await expect.poll(() => g.page.title(), wait).toBe('(1) Palaver');
+    await gusRow.locator('.mention-badge').waitFor(wait);
+    await g.page.screenshot({ path: join(screenshots, 'phone-muted-mention.png') });
+    await gusRow.click();
+    await g.page.locator('li.message.mentions-me .mention-me', { hasText: `@${gus.username}` }).waitFor(wait);
+    // Fay's own messages never count as unread for her.
+    await f.page
+      .getByRole('button', { name: 'Back to conversations' })
+      .click()
+      .catch(() => undefined);
+    expect(await conversationButton(f.page, gus.displayName).getByTestId('unread-badge').count()).toBe(0);
+
+    // Fay blocks Gus: his presence goes, her composer gives way to a note, his sends are refused.
+    await conversationButton(f.page, gus.displayName).click();
+    await f.page.getByRole('button', { name: 'Block', exact: true }).click();
+    await f.page.getByText(`You blocked ${gus.displayName}. Unblock to send messages again.`).waitFor(wait);
+    await send(g.page, 'can you hear me?');
+    await expect
+      .poll(() => mine(g.page, 'can you hear me?').getAttribute('data-status'), wait)
+      .toBe('failed');
+    expect(await bodies(f.page, 'can you hear me?').count()).toBe(0);
+    await f.page.getByRole('button', { name: 'Unblock' }).click();
+    await f.page.getByRole('textbox', { name: 'Message' }).waitFor(wait);
+    for (const context of [f.context, g.context]) await context.close();
+  }, 120_000);
 });

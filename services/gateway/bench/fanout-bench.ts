@@ -154,6 +154,8 @@ async function run(deployment: Deployment, channel: amqp.ConfirmChannel, rate: n
       createdAt: now,
       editedAt: null,
       deletedAt: null,
+      mentions: [],
+      reactions: [],
     };
     published.push({ id: message.id, memberIds });
     const envelope = {

@@ -306,6 +306,8 @@ async function main() {
         createdAt: now,
         editedAt: null,
         deletedAt: null,
+        mentions: [],
+        reactions: [],
       };
       const envelope = {
         id: randomBytes(8).toString('hex'),

@@ -61,14 +61,9 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
   it("tells a member's other devices that they muted a conversation, and nobody else", async () => {
     const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
     const chat = await stack.direct(ada, bob);
-    const [phone, laptop, bobSocket] = [
-      await stack.connect(replica(0), ada),
-      await stack.connect(replica(1), ada),
-      await stack.connect(replica(1), bob),
-    ];
-    const [onPhone, onLaptop, onBob] = [phone, laptop, bobSocket].map((s) =>
-      collect(s, 'conversation:muted'),
-    );
+    const onPhone = collect(await stack.connect(replica(0), ada), 'conversation:muted');
+    const onLaptop = collect(await stack.connect(replica(1), ada), 'conversation:muted');
+    const onBob = collect(await stack.connect(replica(1), bob), 'conversation:muted');
     await stack.call(ada, 'PUT', `/conversations/${chat.id}/mute`);
     await eventually(() => onPhone.length === 1 && onLaptop.length === 1);
     expect(onLaptop[0]).toEqual({ conversationId: chat.id, muted: true });

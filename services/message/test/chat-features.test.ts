@@ -26,7 +26,7 @@ const summaryOf = async (user: TestUser, conversationId: string) =>
     .conversations.find((c: { id: string }) => c.id === conversationId);
 const sendText = async (user: TestUser, conversationId: string, body = 'hello') => {
   const response = await service.send(user, conversationId, { clientMessageId: clientId(), body });
-  expect(response.statusCode, response.body).toBe(201);
+  expect(response.statusCode, JSON.stringify(response.json())).toBe(201);
   return response.json();
 };
 

@@ -198,7 +198,9 @@ export function messageCreated(options: {
       })),
       createdAt: at,
       editedAt: null,
-      deletedAt: null,
+      deletedAt: null as string | null,
+      mentions: [] as string[],
+      reactions: [] as Array<{ emoji: string; userIds: string[] }>,
     },
     memberIds: options.memberIds,
   };

@@ -1,5 +1,6 @@
 import type {
   AuthResult,
+  BlockList,
   Conversation,
   ConversationPage,
   Message,
@@ -87,6 +88,24 @@ export class PalaverApi {
 
   deleteMessage(conversationId: string, seq: number): Promise<void> {
     return this.call('DELETE', `/api/conversations/${conversationId}/messages/${seq}`);
+  }
+
+  /** Adds (`reacted`) or takes back the caller's reaction; answers with the message as it is now. */
+  react(conversationId: string, seq: number, emoji: string, reacted: boolean): Promise<Message> {
+    const path = `/api/conversations/${conversationId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
+    return this.call(reacted ? 'PUT' : 'DELETE', path);
+  }
+
+  setMuted(conversationId: string, muted: boolean): Promise<void> {
+    return this.call(muted ? 'PUT' : 'DELETE', `/api/conversations/${conversationId}/mute`);
+  }
+
+  blocks(): Promise<BlockList> {
+    return this.call('GET', '/api/blocks');
+  }
+
+  setBlocked(userId: string, blocked: boolean): Promise<void> {
+    return this.call(blocked ? 'PUT' : 'DELETE', `/api/blocks/${userId}`);
   }
 
   markRead(conversationId: string, seq: number): Promise<unknown> {

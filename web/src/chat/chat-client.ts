@@ -17,9 +17,11 @@ import {
   fromSummary,
   initialChatState,
   lastHeldSeq,
+  mentionsMe,
   mergeConversation,
   type PendingMessage,
   withMessages,
+  withReaction,
   withReceipt,
 } from './chat-state.ts';
 import { ChatStore } from './chat-store.ts';
@@ -104,6 +106,7 @@ export class ChatClient {
   start(): void {
     this.stopped = false;
     void this.loadConversations();
+    void this.loadBlocks();
     const socket = connectGateway(() => this.auth.session?.accessToken ?? '');
     this.socket = socket;
     this.bindSocket(socket);
@@ -209,7 +212,15 @@ export class ChatClient {
       const held = state.conversations[conversation.id];
       const next: ConversationState = held
         ? { ...held, conversation: mergeConversation(held.conversation, conversation) }
-        : { conversation, lastMessage: null, messages: [], loaded: false, hasOlder: true };
+        : {
+            conversation,
+            lastMessage: null,
+            messages: [],
+            loaded: false,
+            hasOlder: true,
+            muted: false,
+            unreadMentions: 0,
+          };
       return { ...state, conversations: { ...state.conversations, [conversation.id]: next } };
     });
     void this.ensureUsers(conversation.members.map((member) => member.userId));
@@ -413,6 +424,60 @@ export class ChatClient {
       this.receive([{ ...held, body: null, attachments: [], deletedAt: new Date().toISOString() }], false);
   }
 
+  /** Adds my reaction, or takes it back if I had it. */
+  async toggleReaction(conversationId: string, seq: number, emoji: string): Promise<void> {
+    const held = this.store.get().conversations[conversationId]?.messages.find((m) => m.seq === seq);
+    const mine = held?.reactions.some((r) => r.emoji === emoji && r.userIds.includes(this.me)) ?? false;
+    const change = { seq, emoji, userId: this.me, reacted: !mine };
+    this.updateConversation(conversationId, (state) => withReaction(state, change));
+    try {
+      await this.api.react(conversationId, seq, emoji, !mine);
+    } catch (error) {
+      this.updateConversation(conversationId, (state) => withReaction(state, { ...change, reacted: mine }));
+      throw error;
+    }
+  }
+
+  async setMuted(conversationId: string, muted: boolean): Promise<void> {
+    await this.api.setMuted(conversationId, muted);
+    this.updateConversation(conversationId, (state) => ({ ...state, muted }));
+  }
+
+  async setBlocked(userId: string, blocked: boolean): Promise<void> {
+    await this.api.setBlocked(userId, blocked);
+    this.applyBlocked(userId, blocked);
+  }
+
+  private async loadBlocks(): Promise<void> {
+    try {
+      const { blocks } = await this.api.blocks();
+      this.store.update((state) => ({ ...state, blocked: blocks.map((b) => b.userId) }));
+    } catch {
+      // Shown as not blocked until the next start; the server enforces blocks either way.
+    }
+  }
+
+  private applyBlocked(userId: string, blocked: boolean): void {
+    this.store.update((state) => ({
+      ...state,
+      blocked: blocked
+        ? [...new Set([...state.blocked, userId])]
+        : state.blocked.filter((id) => id !== userId),
+    }));
+  }
+
+  private updateConversation(
+    conversationId: string,
+    change: (state: ConversationState) => ConversationState,
+  ) {
+    this.store.update((state) => {
+      const held = state.conversations[conversationId];
+      return held
+        ? { ...state, conversations: { ...state.conversations, [conversationId]: change(held) } }
+        : state;
+    });
+  }
+
   /** Mark everything held in an open, visible conversation as read. */
   markRead(conversationId: string): void {
     const held = this.store.get().conversations[conversationId];
@@ -421,6 +486,7 @@ export class ChatClient {
     const mine = held.conversation.members.find((member) => member.userId === this.me);
     if (!mine || mine.lastReadSeq >= seq || seq === 0) return;
     this.applyReceipt(conversationId, this.me, { readSeq: seq });
+    this.updateConversation(conversationId, (state) => ({ ...state, unreadMentions: 0 }));
     const socket = this.socket;
     if (socket?.connected) socket.emit('conversation:read', { conversationId, seq }, () => {});
     else this.api.markRead(conversationId, seq).catch(() => {});
@@ -530,6 +596,12 @@ export class ChatClient {
       else if (!socket.active) setTimeout(() => this.connect(), 1000);
     });
     socket.on('message:received', ({ message }) => {
+      if (message.senderId !== this.me && mentionsMe(message, this.me)) {
+        this.updateConversation(message.conversationId, (state) => ({
+          ...state,
+          unreadMentions: state.unreadMentions + 1,
+        }));
+      }
       this.receive([message], false);
       if (message.senderId !== this.me) this.acknowledgeDelivery(message.conversationId);
     });
@@ -545,6 +617,13 @@ export class ChatClient {
       if (removedUserIds?.includes(this.me)) this.dropConversation(conversation.id);
       else this.upsertConversation(conversation);
     });
+    socket.on('message:reaction', ({ conversationId, ...change }) =>
+      this.updateConversation(conversationId, (state) => withReaction(state, change)),
+    );
+    socket.on('conversation:muted', ({ conversationId, muted }) =>
+      this.updateConversation(conversationId, (state) => ({ ...state, muted })),
+    );
+    socket.on('user:blocked', ({ userId, blocked }) => this.applyBlocked(userId, blocked));
     socket.on('user:status', ({ userId, status, lastSeenAt }) =>
       this.store.update((state) => ({
         ...state,

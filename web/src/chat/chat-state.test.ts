@@ -6,6 +6,7 @@ import {
   ownMessageStatus,
   unreadCount,
   withMessages,
+  withReaction,
   withReceipt,
 } from './chat-state.ts';
 
@@ -51,5 +52,29 @@ describe('chat state', () => {
     expect(unreadCount(withReceipt(state, me, { readSeq: 2 }), me)).toBe(1);
     const quiet = conversationState([], {}, conversation({ id: 'b'.repeat(24) }));
     expect([quiet, state].sort(byActivity)[0]).toBe(state);
+  });
+
+  it('never counts my own messages as unread: a message I send reads up to it', () => {
+    const state = withMessages(conversationState([message(1), message(2)]), [message(3, { senderId: me })]);
+    expect(unreadCount(state, me)).toBe(0);
+    expect(unreadCount(withMessages(state, [message(4)]), me)).toBe(1);
+  });
+
+  it('applies reaction changes in any order across people, once per person and emoji', () => {
+    let state = conversationState([message(1)]);
+    const change = (userId: string, emoji: string, reacted: boolean) =>
+      (state = withReaction(state, { seq: 1, emoji, userId, reacted }));
+    change(other, '👍', true);
+    change(me, '👍', true);
+    change(me, '👍', true);
+    change(me, '🎉', true);
+    expect(state.messages[0]?.reactions).toEqual([
+      { emoji: '👍', userIds: [other, me] },
+      { emoji: '🎉', userIds: [me] },
+    ]);
+    change(other, '👍', false);
+    change(me, '🎉', false);
+    expect(state.messages[0]?.reactions).toEqual([{ emoji: '👍', userIds: [me] }]);
+    expect(state.lastMessage?.reactions).toEqual([{ emoji: '👍', userIds: [me] }]);
   });
 });

@@ -26,6 +26,18 @@ export interface ConversationState {
   /** The newest page has been fetched, so `messages` is the live tail. */
   loaded: boolean;
   hasOlder: boolean;
+  /** Muted by me: unread still counts, the tab title and notifications leave it out. */
+  muted: boolean;
+  /** Unread messages that mention me, as of the last list load (reading clears them). */
+  unreadMentions: number;
+}
+
+/** A reaction added or taken back, as `message:reaction` tells it. */
+export interface ReactionChange {
+  seq: number;
+  emoji: string;
+  userId: string;
+  reacted: boolean;
 }
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
@@ -42,6 +54,8 @@ export interface ChatState {
   /** conversationId → userId → when the indicator lapses (epoch ms). */
   typing: Record<string, Record<string, number>>;
   connection: ConnectionState;
+  /** People I blocked. */
+  blocked: string[];
 }
 
 export function initialChatState(me: string): ChatState {
@@ -54,6 +68,7 @@ export function initialChatState(me: string): ChatState {
     presence: {},
     typing: {},
     connection: 'connecting',
+    blocked: [],
   };
 }
 
@@ -127,10 +142,15 @@ export function mergeContiguous(held: Message[], incoming: Message[]): Message[]
 }
 
 export function fromSummary(summary: ConversationSummary, previous?: ConversationState): ConversationState {
-  const { unreadCount: _unread, lastMessage, ...conversation } = summary;
+  const { unreadCount: _unread, lastMessage, muted, unreadMentions, ...conversation } = summary;
   const base: ConversationState = previous
-    ? { ...previous, conversation: mergeConversation(previous.conversation, conversation) }
-    : { conversation, lastMessage: null, messages: [], loaded: false, hasOlder: true };
+    ? {
+        ...previous,
+        muted,
+        unreadMentions,
+        conversation: mergeConversation(previous.conversation, conversation),
+      }
+    : { conversation, lastMessage: null, messages: [], loaded: false, hasOlder: true, muted, unreadMentions };
   return lastMessage ? withMessages(base, [lastMessage]) : base;
 }
 
@@ -271,3 +291,34 @@ export function systemText(message: Message, me: string, users: Record<string, P
   }
   return 'The group changed';
 }
+
+/** Applies a reaction change to the held message it is about (order-free across users). */
+export function withReaction(state: ConversationState, change: ReactionChange): ConversationState {
+  const apply = (message: Message): Message => {
+    if (message.seq !== change.seq) return message;
+    const others = message.reactions.filter((r) => r.emoji !== change.emoji);
+    const users = message.reactions.find((r) => r.emoji === change.emoji)?.userIds ?? [];
+    const next = change.reacted
+      ? users.includes(change.userId)
+        ? users
+        : [...users, change.userId]
+      : users.filter((id) => id !== change.userId);
+    if (next === users) return message;
+    const at = message.reactions.findIndex((r) => r.emoji === change.emoji);
+    const reactions =
+      next.length === 0
+        ? others
+        : at === -1
+          ? [...message.reactions, { emoji: change.emoji, userIds: next }]
+          : message.reactions.map((r) => (r.emoji === change.emoji ? { ...r, userIds: next } : r));
+    return { ...message, reactions };
+  };
+  return {
+    ...state,
+    messages: state.messages.map(apply),
+    lastMessage: state.lastMessage ? apply(state.lastMessage) : null,
+  };
+}
+
+/** Whether a message mentions me (for its highlight). */
+export const mentionsMe = (message: Message, me: string) => message.mentions.includes(me);

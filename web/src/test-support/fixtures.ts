@@ -76,6 +76,8 @@ export function conversationState(
     messages,
     loaded: true,
     hasOlder: false,
+    muted: false,
+    unreadMentions: 0,
     ...overrides,
   };
 }

@@ -93,7 +93,12 @@ function ChatLayout(props: {
   const meName = state.users[state.me]?.displayName ?? 'You';
   const selectedState = selected ? state.conversations[selected] : undefined;
   useFocusFollowsSelection(selected);
-  const unread = ordered.reduce((sum, conversation) => sum + unreadCount(conversation, state.me), 0);
+  // Muted conversations do not call for attention, unless they mention me.
+  const unread = ordered.reduce(
+    (sum, conversation) =>
+      sum + (conversation.muted ? conversation.unreadMentions : unreadCount(conversation, state.me)),
+    0,
+  );
   useEffect(() => {
     // The tab says how much is waiting, like every chat app's.
     document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) Palaver` : 'Palaver';

@@ -82,8 +82,18 @@ export function ConversationList(props: ConversationListProps) {
                   <span className="conversation-preview" dir="auto">
                     {previewText(state.lastMessage, me, users, conversation.type === 'group')}
                   </span>
+                  {state.muted && (
+                    <span className="muted-mark" title="Muted" role="img" aria-label="muted">
+                      🔕
+                    </span>
+                  )}
+                  {unread > 0 && state.unreadMentions > 0 && (
+                    <span className="mention-badge" title="Mentions you">
+                      @<span className="visually-hidden"> {state.unreadMentions} mentioning you</span>
+                    </span>
+                  )}
                   {unread > 0 && (
-                    <span className="unread-badge" data-testid="unread-badge">
+                    <span className={`unread-badge${state.muted ? ' muted' : ''}`} data-testid="unread-badge">
                       {unread > 99 ? '99+' : unread}
                       <span className="visually-hidden"> unread</span>
                     </span>

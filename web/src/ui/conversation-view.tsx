@@ -69,7 +69,8 @@ export function ConversationView(props: {
 
   const title = conversationTitle(held, state.me, state.users);
   const other = otherMember(held.conversation, state.me);
-  const presence = other ? state.presence[other] : undefined;
+  const blocked = other !== undefined && state.blocked.includes(other);
+  const presence = other && !blocked ? state.presence[other] : undefined;
   const subtitle = other
     ? presence?.status === 'online'
       ? 'online'
@@ -112,6 +113,31 @@ export function ConversationView(props: {
             {subtitle}
           </p>
         </div>
+        <button
+          type="button"
+          className="header-toggle"
+          aria-pressed={held.muted}
+          title={held.muted ? 'Muted: unread still counts, no notifications' : 'Mute this conversation'}
+          onClick={() => void client.setMuted(conversationId, !held.muted).catch(() => {})}
+        >
+          {held.muted ? 'Unmute' : 'Mute'}
+        </button>
+        {other && (
+          <button
+            type="button"
+            className="header-toggle"
+            aria-pressed={blocked}
+            onClick={() => {
+              if (
+                blocked ||
+                window.confirm(`Block ${title}? Neither of you can message the other, and presence stops.`)
+              )
+                void client.setBlocked(other, !blocked).catch(() => {});
+            }}
+          >
+            {blocked ? 'Unblock' : 'Block'}
+          </button>
+        )}
         <button type="button" className="members-button" onClick={props.onShowMembers}>
           {held.conversation.type === 'group' ? 'Members' : 'Info'}
         </button>
@@ -135,6 +161,7 @@ export function ConversationView(props: {
         }}
         onEdit={(seq, body) => client.edit(conversationId, seq, body)}
         onDelete={(seq) => client.remove(conversationId, seq)}
+        onReact={(seq, emoji) => client.toggleReaction(conversationId, seq, emoji)}
         onRetry={(id) => client.retry(id)}
         onDiscard={(id) => client.discard(id)}
       />
@@ -145,17 +172,23 @@ export function ConversationView(props: {
             ? `${typing.join(', ')} are typing…`
             : ''}
       </p>
-      <Composer
-        ref={composer}
-        online={state.connection === 'online'}
-        onSend={(body, uploads) => client.send(conversationId, body, uploads)}
-        onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
-        upload={async (files, onProgress) => {
-          const uploads = await uploadFiles(client.auth, files, onProgress);
-          for (const upload of uploads) props.seedLinks(upload);
-          return uploads;
-        }}
-      />
+      {blocked ? (
+        <p className="blocked-note" role="status">
+          You blocked {title}. Unblock to send messages again.
+        </p>
+      ) : (
+        <Composer
+          ref={composer}
+          online={state.connection === 'online'}
+          onSend={(body, uploads) => client.send(conversationId, body, uploads)}
+          onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
+          upload={async (files, onProgress) => {
+            const uploads = await uploadFiles(client.auth, files, onProgress);
+            for (const upload of uploads) props.seedLinks(upload);
+            return uploads;
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -15,6 +15,7 @@ function setup(overrides: Partial<MessageListProps> = {}) {
     onLoadOlder: vi.fn(),
     onEdit: vi.fn(async () => {}),
     onDelete: vi.fn(async () => {}),
+    onReact: vi.fn(async () => {}),
     onRetry: vi.fn(),
     onDiscard: vi.fn(),
     ...overrides,

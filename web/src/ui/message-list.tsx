@@ -10,6 +10,7 @@ import {
 import { AttachmentView } from './attachment-view.tsx';
 import { dayKey, dayLabel, timeOfDay } from './format.ts';
 import { ClockIcon } from './icons.tsx';
+import { MessageReactions, ReactionPicker } from './message-reactions.tsx';
 import { MessageText } from './message-text.tsx';
 
 export interface MessageListProps {
@@ -21,6 +22,7 @@ export interface MessageListProps {
   onLoadOlder: () => void;
   onEdit: (seq: number, body: string) => Promise<void>;
   onDelete: (seq: number) => Promise<void>;
+  onReact: (seq: number, emoji: string) => Promise<void>;
   onRetry: (clientMessageId: string) => void;
   onDiscard: (clientMessageId: string) => void;
 }
@@ -194,8 +196,11 @@ function MessageRow({
   mine,
   senderName,
   status,
+  me,
+  users,
   onEdit,
   onDelete,
+  onReact,
   onRetry,
   onDiscard,
 }: MessageRowProps) {
@@ -206,6 +211,8 @@ function MessageRow({
   const body = message ? message.body : (row.pending?.body ?? null);
   const attachments: Attachment[] = message ? message.attachments : (row.pending?.attachments ?? []);
   const deleted = Boolean(message?.deletedAt);
+  const mentionsMe = Boolean(message?.mentions.includes(me));
+  const mentioned = (message?.mentions ?? []).flatMap((id) => (users[id] ? [users[id].username] : []));
 
   const act = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -222,7 +229,7 @@ function MessageRow({
 
   return (
     <li
-      className={`message${mine ? ' mine' : ''}${startsGroup ? ' group-start' : ''}`}
+      className={`message${mine ? ' mine' : ''}${startsGroup ? ' group-start' : ''}${mentionsMe ? ' mentions-me' : ''}`}
       data-seq={message?.seq}
       data-status={mine ? status : undefined}
     >
@@ -248,7 +255,7 @@ function MessageRow({
             )}
             {body && (
               <p className="message-body" dir="auto">
-                <MessageText text={body} />
+                <MessageText text={body} mentioned={mentioned} myUsername={users[me]?.username} />
               </p>
             )}
           </>
@@ -268,6 +275,14 @@ function MessageRow({
           )}
         </div>
       </div>
+      {message && !deleted && (
+        <MessageReactions
+          message={message}
+          me={me}
+          users={users}
+          onToggle={(emoji) => void act(() => onReact(message.seq, emoji))}
+        />
+      )}
       {error && (
         <p className="message-error" role="alert">
           {error}
@@ -284,23 +299,27 @@ function MessageRow({
           </button>
         </p>
       )}
-      {mine && message && !deleted && !editing && (
+      {message && message.kind !== 'system' && !deleted && !editing && (
         <div className="message-actions">
-          {message.body !== null && (
+          <ReactionPicker disabled={busy} onPick={(emoji) => void act(() => onReact(message.seq, emoji))} />
+          {mine && message.body !== null && (
             <button type="button" disabled={busy} onClick={() => setEditing(true)} aria-label="Edit message">
               Edit
             </button>
           )}
-          <button
-            type="button"
-            disabled={busy}
-            aria-label="Delete message"
-            onClick={() => {
-              if (window.confirm('Delete this message for everyone?')) void act(() => onDelete(message.seq));
-            }}
-          >
-            Delete
-          </button>
+          {mine && (
+            <button
+              type="button"
+              disabled={busy}
+              aria-label="Delete message"
+              onClick={() => {
+                if (window.confirm('Delete this message for everyone?'))
+                  void act(() => onDelete(message.seq));
+              }}
+            >
+              Delete
+            </button>
+          )}
         </div>
       )}
     </li>
