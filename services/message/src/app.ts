@@ -23,6 +23,7 @@ import { createSendRateLimit } from './domain/send-rate-limit.ts';
 import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
+import { membershipRoutes } from './routes/membership-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { createConversationStore } from './store/conversation-store.ts';
 import { createKnownUserStore } from './store/known-user-store.ts';
@@ -122,6 +123,11 @@ export async function buildMessageApp(
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
+  membershipRoutes(app, {
+    conversationIdsOf: async (userId) =>
+      (await stores.memberships.ofUser(userId)).map((record) => record.conversationId.toHexString()),
+    authenticate,
+  });
   const sendRate = createSendRateLimit({
     redis: deps.redis,
     prefix: config.REDIS_PREFIX,

@@ -1,0 +1,164 @@
+import type { Message } from '@palaver/contracts';
+import type { Sql } from 'postgres';
+import { likeLiteral, normalizeText, type SearchTerm, shortGramsOf } from '../domain/search-text.ts';
+import { SearchError } from '../errors.ts';
+
+/*
+ * The search index: one row per message, owned by this service alone and fed by message
+ * events. `norm` (the normalized body) carries a pg_trgm GIN index for terms of three or more
+ * word characters, `grams` (characters outside ASCII and pairs with one) a GIN index for
+ * shorter CJK, Arabic and emoji terms; every term is then checked exactly with LIKE on
+ * `norm`. A deleted message keeps its row, emptied, so a late `message.created` cannot bring
+ * it back.
+ */
+const schema = [
+  'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+  `CREATE TABLE IF NOT EXISTS search_messages (
+     message_id text PRIMARY KEY,
+     conversation_id text NOT NULL,
+     sender_id text NOT NULL,
+     seq integer NOT NULL,
+     created_at timestamptz NOT NULL,
+     edited_at timestamptz,
+     deleted_at timestamptz,
+     body text NOT NULL,
+     norm text NOT NULL,
+     grams text[] NOT NULL
+   )`,
+  'CREATE INDEX IF NOT EXISTS search_messages_norm_trgm ON search_messages USING gin (norm gin_trgm_ops)',
+  'CREATE INDEX IF NOT EXISTS search_messages_grams ON search_messages USING gin (grams)',
+  'CREATE INDEX IF NOT EXISTS search_messages_conversation ON search_messages (conversation_id, created_at DESC)',
+];
+
+/** The row a message state becomes; empty text once deleted. */
+export function indexRowOf(message: Message) {
+  const body = message.deletedAt ? '' : (message.body ?? '');
+  const norm = normalizeText(body);
+  return {
+    message_id: message.id,
+    conversation_id: message.conversationId,
+    sender_id: message.senderId,
+    seq: message.seq,
+    created_at: new Date(message.createdAt),
+    edited_at: message.editedAt ? new Date(message.editedAt) : null,
+    deleted_at: message.deletedAt ? new Date(message.deletedAt) : null,
+    body,
+    norm,
+    grams: shortGramsOf(norm),
+  };
+}
+
+export type IndexRow = ReturnType<typeof indexRowOf>;
+
+export interface SearchFilter {
+  terms: SearchTerm[];
+  conversationIds: string[];
+  senderId?: string | undefined;
+  /** Keyset: only hits after this one in rank order. */
+  after?: { rank: number; createdAt: Date; messageId: string } | undefined;
+  limit: number;
+}
+
+export interface StoredHit {
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  seq: number;
+  created_at: Date;
+  edited_at: Date | null;
+  body: string;
+  /** Relevance in thousandths. */
+  rank: number;
+}
+
+// Connection failures and cancelled statements are "try again", not bugs.
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P03',
+  '53300',
+]);
+function unavailableWhenDown(error: unknown): never {
+  const code = (error as { code?: string }).code;
+  if (code === '57014')
+    throw new SearchError('unavailable', 'The search took too long; narrow it and try again');
+  if (code && unavailableCodes.has(code))
+    throw new SearchError('unavailable', 'The search index is unreachable; try again');
+  throw error;
+}
+
+export function createSearchIndex(sql: Sql) {
+  /** Creates what is missing; refuses a database where CJK and Arabic are no word characters. */
+  async function migrate() {
+    const [database] = await sql<{ encoding: string; ctype: string }[]>`
+      select pg_encoding_to_char(encoding) as encoding, datctype as ctype
+      from pg_database where datname = current_database()`;
+    if (database?.encoding !== 'UTF8' || /^(C|POSIX)$/i.test(database.ctype)) {
+      throw new Error(
+        `the search database must be UTF8 with a UTF-8 LC_CTYPE such as C.UTF-8 (it is ${database?.encoding} / ${database?.ctype}): pg_trgm would not see CJK or Arabic letters`,
+      );
+    }
+    for (const statement of schema) await sql.unsafe(statement);
+  }
+
+  /**
+   * Applies a message state: inserted when new; an edit replaces an older edit or the
+   * original; a deletion is final. Redelivered or reordered events change nothing.
+   */
+  async function apply(rows: IndexRow[]) {
+    if (rows.length === 0) return;
+    await sql`
+      insert into search_messages ${sql(rows)}
+      on conflict (message_id) do update set
+        edited_at = excluded.edited_at, deleted_at = excluded.deleted_at,
+        body = excluded.body, norm = excluded.norm, grams = excluded.grams
+      where search_messages.deleted_at is null and (
+        excluded.deleted_at is not null
+        or excluded.edited_at > coalesce(search_messages.edited_at, '-infinity'::timestamptz))`;
+  }
+
+  async function search(filter: SearchFilter): Promise<StoredHit[]> {
+    const { terms } = filter;
+    const matches = terms.map(
+      (term) =>
+        sql`and norm like ${`%${likeLiteral(term.text)}%`} ${term.grams ? sql`and grams @> ${sql.array(term.grams)}::text[]` : sql``}`,
+    );
+    const where = matches.reduce((all, match) => sql`${all} ${match}`, sql``);
+    // Relevance: each term counts 1 at the start of a word, ½ inside one (80 %), and the
+    // share of the message the terms cover (20 %), so short, exact messages come first.
+    const wordStarts = terms.reduce(
+      (sum, term) =>
+        sql`${sum} + case when norm like ${`${likeLiteral(term.text)}%`} or norm like ${`% ${likeLiteral(term.text)}%`} then 1.0 else 0.5 end`,
+      sql`0`,
+    );
+    const termLength = terms.reduce((sum, term) => sum + Array.from(term.text).length, 0);
+    const after = filter.after;
+    try {
+      return await sql<StoredHit[]>`
+        select * from (
+          select message_id, conversation_id, sender_id, seq, created_at, edited_at, body,
+            round(1000 * (0.8 * (${wordStarts}) / ${terms.length}
+              + 0.2 * least(1.0, ${termLength}::float8 / greatest(char_length(norm), 1))))::int as rank
+          from search_messages
+          where conversation_id = any(${sql.array(filter.conversationIds)}::text[])
+            and deleted_at is null
+            ${filter.senderId ? sql`and sender_id = ${filter.senderId}` : sql``}
+            ${where}
+        ) hits
+        ${after ? sql`where (rank, created_at, message_id) < (${after.rank}, ${after.createdAt}, ${after.messageId})` : sql``}
+        order by rank desc, created_at desc, message_id desc
+        limit ${filter.limit}`;
+    } catch (error) {
+      return unavailableWhenDown(error);
+    }
+  }
+
+  return { migrate, apply, search, check: async () => sql`select 1` };
+}
+
+export type SearchIndex = ReturnType<typeof createSearchIndex>;
