@@ -11,7 +11,7 @@ import { SearchError } from '../errors.ts';
  * `norm`. A deleted message keeps its row, emptied, so a late `message.created` cannot bring
  * it back.
  */
-const schema = [
+export const tableSchema = [
   'CREATE EXTENSION IF NOT EXISTS pg_trgm',
   `CREATE TABLE IF NOT EXISTS search_messages (
      message_id text PRIMARY KEY,
@@ -25,6 +25,9 @@ const schema = [
      norm text NOT NULL,
      grams text[] NOT NULL
    )`,
+];
+/** Apart from the table, so a bulk load can build them after the rows are in. */
+export const indexSchema = [
   'CREATE INDEX IF NOT EXISTS search_messages_norm_trgm ON search_messages USING gin (norm gin_trgm_ops)',
   'CREATE INDEX IF NOT EXISTS search_messages_grams ON search_messages USING gin (grams)',
   'CREATE INDEX IF NOT EXISTS search_messages_conversation ON search_messages (conversation_id, created_at DESC)',
@@ -103,7 +106,7 @@ export function createSearchIndex(sql: Sql) {
         `the search database must be UTF8 with a UTF-8 LC_CTYPE such as C.UTF-8 (it is ${database?.encoding} / ${database?.ctype}): pg_trgm would not see CJK or Arabic letters`,
       );
     }
-    for (const statement of schema) await sql.unsafe(statement);
+    for (const statement of [...tableSchema, ...indexSchema]) await sql.unsafe(statement);
   }
 
   /**
