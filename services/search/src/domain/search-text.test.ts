@@ -29,13 +29,17 @@ describe('parseQuery', () => {
     ]);
     expect(parseQuery('猫')).toEqual([{ text: '猫', grams: ['猫'] }]);
     expect(parseQuery('🎉')).toEqual([{ text: '🎉', grams: ['🎉'] }]);
-    expect(parseQuery('ok')).toEqual([{ text: 'ok', grams: null }]);
+    expect(parseQuery('ok tenkai')).toEqual([
+      { text: 'ok', grams: null },
+      { text: 'tenkai', grams: null },
+    ]);
   });
 
   it('refuses queries with nothing to look for, or too many words', () => {
     for (const q of ['%', '_', '\\', ' % _ ', '...'])
       expect(() => parseQuery(q)).toThrow(/nothing|no letter/);
     expect(() => parseQuery('a b c d e f g h i')).toThrow(/at most 8/);
+    for (const q of ['ok', 'a', 'x1 ok', 'a-b']) expect(() => parseQuery(q)).toThrow(/at least 3/);
   });
 });
 

@@ -110,8 +110,8 @@ export function parseQuery(q: string): SearchTerm[] {
   if (words.length > maxSearchTerms) {
     throw new SearchError('too_many_terms', `A query may have at most ${maxSearchTerms} words`);
   }
-  return words.map((text) => {
-    if (trigramWord.test(text)) return { text, grams: null };
+  const terms = words.map((text) => {
+    if (trigramWord.test(text)) return { text, grams: null, indexed: true };
     const chars = Array.from(text);
     const grams =
       chars.length === 1
@@ -120,8 +120,19 @@ export function parseQuery(q: string): SearchTerm[] {
             .slice(0, -1)
             .map((char, i) => char + chars[i + 1])
             .filter((gram) => /[^\0-\x7f]/.test(gram));
-    return { text, grams: grams.length > 0 ? [...new Set(grams)] : null };
+    return grams.length > 0
+      ? { text, grams: [...new Set(grams)], indexed: true }
+      : { text, grams: null, indexed: false };
   });
+  // A word of one or two Latin letters is found by no index: alone it would read every
+  // message the caller can see (seconds at a million messages, docs/benchmarks/search.md).
+  if (!terms.some((term) => term.indexed)) {
+    throw new SearchError(
+      'query_too_short',
+      'Words in Latin letters or digits need at least 3 characters, unless another word of the query has',
+    );
+  }
+  return terms.map(({ text, grams }) => ({ text, grams }));
 }
 
 /** `text` as a LIKE pattern matching itself only (backslash is PostgreSQL's default escape). */
