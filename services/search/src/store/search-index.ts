@@ -6,7 +6,8 @@ import { SearchError } from '../errors.ts';
 /*
  * The search index: one row per message, owned by this service alone and fed by message
  * events. `norm` (the normalized body) carries a pg_trgm GIN index for terms of three or more
- * word characters, `grams` (characters outside ASCII and pairs with one) a GIN index for
+ * word characters, `grams` (characters outside ASCII and pairs with one, each keyed by its
+ * conversation, so a lookup reads only the caller's conversations' entries) a GIN index for
  * shorter CJK, Arabic and emoji terms; every term is then checked exactly with LIKE on
  * `norm`. A deleted message keeps its row, emptied, so a late `message.created` cannot bring
  * it back.
@@ -33,6 +34,16 @@ export const indexSchema = [
   'CREATE INDEX IF NOT EXISTS search_messages_conversation ON search_messages (conversation_id, created_at DESC)',
 ];
 
+/**
+ * A short gram keyed by the conversation it occurs in: the most common Chinese character is
+ * in a good part of all messages, but few of those are the caller's. The last 12 hex digits
+ * of the id (random and counter); a collision only adds candidates, which the conversation
+ * filter and LIKE drop.
+ */
+const gramKey = (conversationId: string, gram: string) => `${conversationId.slice(-12)}${gram}`;
+export const gramKeysOf = (conversationId: string, norm: string) =>
+  shortGramsOf(norm).map((gram) => gramKey(conversationId, gram));
+
 /** The row a message state becomes; empty text once deleted. */
 export function indexRowOf(message: Message) {
   const body = message.deletedAt ? '' : (message.body ?? '');
@@ -47,7 +58,7 @@ export function indexRowOf(message: Message) {
     deleted_at: message.deletedAt ? new Date(message.deletedAt) : null,
     body,
     norm,
-    grams: shortGramsOf(norm),
+    grams: gramKeysOf(message.conversationId, norm),
   };
 }
 
@@ -127,9 +138,13 @@ export function createSearchIndex(sql: Sql) {
 
   async function search(filter: SearchFilter): Promise<StoredHit[]> {
     const { terms } = filter;
+    // A row holds the keys of its own conversation only: "has any of the gram's keys in the
+    // caller's conversations" is "has the gram", read from the caller's entries alone.
+    const gramMatch = (gram: string) =>
+      sql`and grams && ${sql.array(filter.conversationIds.map((id) => gramKey(id, gram)))}::text[]`;
     const matches = terms.map(
       (term) =>
-        sql`and norm like ${`%${likeLiteral(term.text)}%`} ${term.grams ? sql`and grams @> ${sql.array(term.grams)}::text[]` : sql``}`,
+        sql`and norm like ${`%${likeLiteral(term.text)}%`} ${(term.grams ?? []).reduce((all, gram) => sql`${all} ${gramMatch(gram)}`, sql``)}`,
     );
     const where = matches.reduce((all, match) => sql`${all} ${match}`, sql``);
     // Relevance: each term counts 1 at the start of a word, ½ inside one (80 %), and the
