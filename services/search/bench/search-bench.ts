@@ -23,6 +23,7 @@ import postgres from 'postgres';
 import { buildSearchApp } from '../src/app.ts';
 import { loadSearchConfig } from '../src/config.ts';
 import { normalizeText } from '../src/domain/search-text.ts';
+import { connectSearchDatabase } from '../src/store/search-database.ts';
 import { gramKeysOf, indexSchema, tableSchema } from '../src/store/search-index.ts';
 
 const total = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
@@ -113,7 +114,7 @@ async function main() {
   await admin.unsafe(
     `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
   );
-  const sql = postgres(`${postgresUrl}/${database}`, { max: 10, onnotice: () => undefined });
+  const sql = connectSearchDatabase(`${postgresUrl}/${database}`, { max: 10 });
   const logger = createLogger('search-bench', 'warn');
 
   // The message service (a real process) owns the user's 50 conversations.

@@ -2,19 +2,17 @@ import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
 import { createServiceTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { buildSearchApp } from './app.ts';
 import { loadSearchConfig } from './config.ts';
+import { connectSearchDatabase } from './store/search-database.ts';
 
 async function main() {
   const config = loadSearchConfig();
   const logger = createLogger('search', config.LOG_LEVEL);
 
-  const sql = postgres(config.POSTGRES_URL, {
+  const sql = connectSearchDatabase(config.POSTGRES_URL, {
     max: config.POSTGRES_POOL,
-    connect_timeout: 5,
-    onnotice: () => undefined,
-    connection: { application_name: 'palaver-search', statement_timeout: config.SEARCH_TIMEOUT_MS },
+    statementTimeoutMs: config.SEARCH_TIMEOUT_MS,
   });
   const broker = new Broker({
     url: config.AMQP_URL,

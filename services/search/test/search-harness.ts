@@ -17,6 +17,7 @@ import mongoose from 'mongoose';
 import postgres, { type Sql } from 'postgres';
 import { buildSearchApp, type SearchApp } from '../src/app.ts';
 import { loadSearchConfig } from '../src/config.ts';
+import { connectSearchDatabase } from '../src/store/search-database.ts';
 
 // Tokens are minted with a test key; both services verify them exactly as in production.
 const issuer = createTestTokenIssuer();
@@ -102,7 +103,7 @@ export async function startSearch(label: string): Promise<SearchHarness> {
     LOG_LEVEL: 'silent',
   });
   const logger = createLogger('search-test', 'silent');
-  const sql = postgres(config.POSTGRES_URL, { max: 5, onnotice: () => undefined });
+  const sql = connectSearchDatabase(config.POSTGRES_URL, { max: 5 });
   const broker = new Broker({
     url: config.AMQP_URL,
     exchange: config.BROKER_EXCHANGE,
