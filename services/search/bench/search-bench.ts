@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { buildSearchApp } from '../src/app.ts';
 import { loadSearchConfig } from '../src/config.ts';
-import { normalizeText } from '../src/domain/search-text.ts';
+import { normalizeText, parseQuery } from '../src/domain/search-text.ts';
 import { connectSearchDatabase } from '../src/store/search-database.ts';
 import { gramKeysOf, indexSchema, tableSchema } from '../src/store/search-index.ts';
 
@@ -423,10 +423,13 @@ async function main() {
       timed(await explain(`norm like $2`, ['%中国%'])),
     ],
   ];
-  const worstPlan = await explain(
-    worst.query.q ? `norm like $2` : 'true',
-    worst.query.q ? [`%${normalizeText(worst.query.q)}%`] : [],
-  );
+  // The very statement the service ran for it (the caller's conversations, filters, limit + 1).
+  const worstPlan = await service.index.explain({
+    terms: parseQuery(worst.query.q ?? ''),
+    conversationIds: worst.query.conversationId ? [worst.query.conversationId] : ids,
+    senderId: worst.query.senderId,
+    limit: 21,
+  });
   const [recall] = await sql<{ tsvector: number; like: number; wordsim: number }[]>`
     select count(*) filter (where to_tsvector('simple', body) @@ plainto_tsquery('simple', ${probeWord}))::int as tsvector,
       count(*) filter (where norm like ${`%${probeWord}%`})::int as like,

@@ -136,7 +136,8 @@ export function createSearchIndex(sql: Sql) {
         or excluded.edited_at > coalesce(search_messages.edited_at, '-infinity'::timestamptz))`;
   }
 
-  async function search(filter: SearchFilter): Promise<StoredHit[]> {
+  /** The index query for a filter, as one statement (run by `search`, explained by `explain`). */
+  function queryFor(filter: SearchFilter) {
     const { terms } = filter;
     // A row holds the keys of its own conversation only: "has any of the gram's keys in the
     // caller's conversations" is "has the gram", read from the caller's entries alone.
@@ -156,8 +157,7 @@ export function createSearchIndex(sql: Sql) {
     );
     const termLength = terms.reduce((sum, term) => sum + Array.from(term.text).length, 0);
     const after = filter.after;
-    try {
-      return await sql<StoredHit[]>`
+    return sql<StoredHit[]>`
         select * from (
           select message_id, conversation_id, sender_id, seq, created_at, edited_at, body,
             round(1000 * (0.8 * (${wordStarts}) / ${terms.length}
@@ -171,12 +171,23 @@ export function createSearchIndex(sql: Sql) {
         ${after ? sql`where (rank, created_at, message_id) < (${after.rank}, ${after.createdAt}, ${after.messageId})` : sql``}
         order by rank desc, created_at desc, message_id desc
         limit ${filter.limit}`;
+  }
+
+  async function search(filter: SearchFilter): Promise<StoredHit[]> {
+    try {
+      return await queryFor(filter);
     } catch (error) {
       return unavailableWhenDown(error);
     }
   }
 
-  return { migrate, apply, search, check: async () => sql`select 1` };
+  /** EXPLAIN ANALYZE of the query `search` runs, as plan lines (benchmarks). */
+  async function explain(filter: SearchFilter): Promise<string[]> {
+    const rows = await sql`explain (analyze, buffers, costs off) ${queryFor(filter)}`;
+    return rows.map((row) => Object.values(row)[0] as string);
+  }
+
+  return { migrate, apply, search, explain, check: async () => sql`select 1` };
 }
 
 export type SearchIndex = ReturnType<typeof createSearchIndex>;
