@@ -108,12 +108,16 @@ const copyField = (value: string) =>
 const arrayLiteral = (items: string[]) =>
   `{${items.map((item) => `"${item.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
+/** What to stop if the run fails half way (the message service process, the bench database). */
+const onFailure: Array<() => Promise<unknown>> = [];
+
 async function main() {
   const started = Date.now();
   const admin = postgres(`${postgresUrl}/postgres`, { max: 1, onnotice: () => undefined });
   await admin.unsafe(
     `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
   );
+  onFailure.push(() => admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
   const sql = connectSearchDatabase(`${postgresUrl}/${database}`, { max: 10 });
   const logger = createLogger('search-bench', 'warn');
 
@@ -133,6 +137,7 @@ async function main() {
     REDIS_PREFIX: `${run}:`,
     JWKS_URL: jwks.url,
   });
+  onFailure.unshift(() => message.stop());
   const user = await issuer.mint();
   const userConversations: { id: string; members: string[] }[] = [];
   for (let i = 0; i < 50; i++) {
@@ -516,8 +521,9 @@ async function main() {
 
 main().then(
   () => process.exit(0),
-  (error) => {
+  async (error) => {
     console.error(error);
+    for (const undo of onFailure) await undo().catch(() => undefined);
     process.exit(1);
   },
 );
