@@ -8,6 +8,7 @@
  * POSTGRES_URL / MONGO_URL / REDIS_URL / AMQP_URL (the local stack's by default).
  */
 
+import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +114,7 @@ const onFailure: Array<() => Promise<unknown>> = [];
 
 async function main() {
   const started = Date.now();
+  const loadAtStart = loadavg()[0]?.toFixed(1);
   const admin = postgres(`${postgresUrl}/postgres`, { max: 1, onnotice: () => undefined });
   await admin.unsafe(
     `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
@@ -463,7 +465,7 @@ async function main() {
       `${total.toLocaleString('en')} messages in one PostgreSQL ${''}database (Debian's PostgreSQL of the local stack, UTF-8, C.UTF-8), 5,000 conversations; text 70 % Latin-script pseudo-words (Zipf), 15 % Chinese, 5 % Japanese, 7 % Arabic, 3 % emoji-led; bulk-loaded with COPY, indexes built after.`,
       `The user is a member of 50 conversations (made through the real message service, which answers /memberships on every query): one of ~50,000 messages and 49 of ~400, ${visible.toLocaleString('en')} messages visible to them.`,
       'Queries one at a time through the search app (Fastify inject, token verified, membership asked of the message service over loopback HTTP), first page of 20; the service, PostgreSQL, FerretDB, RabbitMQ and the load generator share the same 2 cores.',
-      `Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      `Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; load average (1 min) at start ${loadAtStart}, at the end ${loadavg()[0]?.toFixed(1)} — anything else running on the machine shows here.`,
     ],
     body: [
       '## Load',
