@@ -34,6 +34,7 @@ ENV EDGE_LISTEN=8080 \
     AUTH_UPSTREAM=auth:4001 \
     MESSAGE_UPSTREAM=message:4002 \
     UPLOAD_UPSTREAM=upload:4003 \
+    SEARCH_UPSTREAM=search:4005 \
     GATEWAY_SERVERS="server gateway:4004;" \
     UPLOAD_BODY_LIMIT=256m \
     WEB_ROOT=/usr/share/nginx/html

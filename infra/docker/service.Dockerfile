@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One recipe for every service:
 #   docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=auth -t palaver/auth .
-# SERVICE is auth, message, upload or gateway. Services run their TypeScript directly on
+# SERVICE is auth, message, upload, search or gateway. Services run their TypeScript directly on
 # Node 24 (type stripping), so nothing is compiled: the build stage installs the one
 # service's production dependencies and the runtime stage copies only what it needs.
 #
@@ -18,7 +18,7 @@ ARG NODE_IMAGE=node:24-slim
 FROM ${NODE_IMAGE} AS build
 ARG SERVICE
 ARG PNPM_VERSION=10.34.9
-RUN test -n "${SERVICE}" || (echo "build with --build-arg SERVICE=auth|message|upload|gateway" >&2; exit 1)
+RUN test -n "${SERVICE}" || (echo "build with --build-arg SERVICE=auth|message|upload|search|gateway" >&2; exit 1)
 RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}"
 WORKDIR /src
 # Fetch every locked package into the store from the lockfile alone: this layer is reused

@@ -16,7 +16,7 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const edge = 'http://127.0.0.1:8080';
 export const gatewayPorts = [4011, 4012, 4013];
 // The edge, services, gateways, the store and its PostgreSQL, Redis, RabbitMQ and its epmd.
-export const stackPorts = [8080, 4001, 4002, 4003, ...gatewayPorts, 27017, 15432, 6379, 5672, 4369];
+export const stackPorts = [8080, 4001, 4002, 4003, 4005, ...gatewayPorts, 27017, 15432, 6379, 5672, 4369];
 export const run = promisify(execFile);
 
 export const portOpen = (port: number) =>

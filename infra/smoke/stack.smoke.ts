@@ -170,7 +170,12 @@ describe('the stack through the edge', () => {
   });
 
   it("refuses an ended session's token on every route of every service and on the socket within 1 s", async () => {
-    const docs = ['/api/auth/docs/json', '/api/messages/docs/json', '/api/uploads/docs/json'];
+    const docs = [
+      '/api/auth/docs/json',
+      '/api/messages/docs/json',
+      '/api/uploads/docs/json',
+      '/api/search/docs/json',
+    ];
     const routes: Array<{ method: string; path: string }> = [];
     for (const doc of docs) {
       const spec = await api<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('GET', doc);
@@ -364,7 +369,12 @@ describe('the stack through the edge', () => {
     };
     const complaints: string[] = [];
     let requests = 0;
-    for (const doc of ['/api/auth/docs/json', '/api/messages/docs/json', '/api/uploads/docs/json']) {
+    for (const doc of [
+      '/api/auth/docs/json',
+      '/api/messages/docs/json',
+      '/api/uploads/docs/json',
+      '/api/search/docs/json',
+    ]) {
       const spec = await api<Parameters<typeof operationsOf>[0]>('GET', doc);
       // Logging out would end the session the rest of the run uses (revocation has its own test).
       for (const operation of operationsOf(spec).filter((op) => op.path !== '/auth/logout')) {
@@ -395,7 +405,7 @@ describe('the stack through the edge', () => {
     expect(complaints).toEqual([]);
 
     // Nothing it sent took a process down or left one unready.
-    for (const port of [4001, 4002, 4003, 4011, 4012]) {
+    for (const port of [4001, 4002, 4003, 4005, 4011, 4012]) {
       for (const probe of ['healthz', 'readyz']) {
         expect((await fetch(`http://127.0.0.1:${port}/${probe}`)).status, `${port}/${probe}`).toBe(200);
       }

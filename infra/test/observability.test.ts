@@ -57,8 +57,8 @@ describe('metrics the code registers', () => {
 });
 
 describe('Prometheus (compose)', () => {
-  it('scrapes Prometheus, auth, message, upload and every gateway replica', () => {
-    expect(jobs(prometheus).sort()).toEqual(['auth', 'gateway', 'message', 'prometheus', 'upload']);
+  it('scrapes Prometheus, auth, message, upload, search and every gateway replica', () => {
+    expect(jobs(prometheus).sort()).toEqual(['auth', 'gateway', 'message', 'prometheus', 'search', 'upload']);
   });
 
   it('targets the compose services at their ports', () => {
@@ -133,7 +133,7 @@ describe('alerts', () => {
 
   it('cover services down, 5xx rate, delivery p99 over 1 s and a growing broker queue', () => {
     const expr = (name: string) => String(rules.find((rule) => rule.alert === name)?.expr).trim();
-    expect(expr('PalaverServiceDown')).toMatch(/up\{job=~"auth\|message\|upload\|gateway"\} == 0/);
+    expect(expr('PalaverServiceDown')).toMatch(/up\{job=~"auth\|message\|upload\|search\|gateway"\} == 0/);
     expect(expr('PalaverHighErrorRate')).toMatch(/status_code=~"5\.\."/);
     expect(expr('PalaverDeliveryLatencyHigh')).toMatch(
       /histogram_quantile\(0\.99,.*gateway_delivery_latency_seconds_bucket.*\) > 1$/s,

@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { authConfigSpec, loadAuthConfig } from '../../services/auth/src/config.ts';
 import { gatewayConfigSpec, loadGatewayConfig } from '../../services/gateway/src/config.ts';
 import { loadMessageConfig, messageConfigSpec } from '../../services/message/src/config.ts';
+import { loadSearchConfig, searchConfigSpec } from '../../services/search/src/config.ts';
 import { loadUploadConfig, uploadConfigSpec } from '../../services/upload/src/config.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,6 +42,7 @@ export const services = {
   message: { spec: messageConfigSpec as ConfigSpec, load: loadMessageConfig, port: 4002 },
   upload: { spec: uploadConfigSpec as ConfigSpec, load: loadUploadConfig, port: 4003 },
   gateway: { spec: gatewayConfigSpec as ConfigSpec, load: loadGatewayConfig, port: 4004 },
+  search: { spec: searchConfigSpec as ConfigSpec, load: loadSearchConfig, port: 4005 },
 } as const;
 export type ServiceName = keyof typeof services;
 export const serviceNames = Object.keys(services) as ServiceName[];

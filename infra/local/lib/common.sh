@@ -10,7 +10,8 @@ RUN_DIR=$STATE_DIR/run
 
 # Every port can be moved with an environment variable; all servers bind 127.0.0.1.
 MONGO_PORT=${PALAVER_MONGO_PORT:-27017}
-# PostgreSQL behind FerretDB (the embedded store); not Debian's default 5432, so a system cluster can coexist.
+# PostgreSQL: the search index (always) and the store behind FerretDB (the embedded store); not
+# Debian's default 5432, so a system cluster can coexist.
 POSTGRES_PORT=${PALAVER_POSTGRES_PORT:-15432}
 REDIS_PORT=${PALAVER_REDIS_PORT:-6379}
 AMQP_PORT=${PALAVER_AMQP_PORT:-5672}
@@ -20,6 +21,7 @@ EDGE_PORT=${PALAVER_EDGE_PORT:-8080}
 AUTH_PORT=${PALAVER_AUTH_PORT:-4001}
 MESSAGE_PORT=${PALAVER_MESSAGE_PORT:-4002}
 UPLOAD_PORT=${PALAVER_UPLOAD_PORT:-4003}
+SEARCH_PORT=${PALAVER_SEARCH_PORT:-4005}
 # Gateway replica i listens on GATEWAY_PORT_BASE + i (4011, 4012, …).
 GATEWAY_PORT_BASE=${PALAVER_GATEWAY_PORT_BASE:-4010}
 GATEWAYS=${PALAVER_GATEWAYS:-2}

@@ -1,4 +1,4 @@
-# Backing servers for the local stack: MongoDB-compatible store, Redis, RabbitMQ. Sourced.
+# Backing servers for the local stack: MongoDB-compatible store, PostgreSQL, Redis, RabbitMQ. Sourced.
 # shellcheck shell=bash
 
 # --- MongoDB wire protocol: MONGO_URL, a real mongod on PATH, or FerretDB v1 on PostgreSQL ---
@@ -32,7 +32,8 @@ ensure_ferretdb() {
   rm -rf "$src"
 }
 
-# PostgreSQL for FerretDB: Debian's server binaries, our own cluster under .local, 127.0.0.1 only.
+# PostgreSQL for the search index and FerretDB: Debian's server binaries, our own cluster under
+# .local, 127.0.0.1 only.
 pg_bin() { echo "/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -n 1)/bin"; }
 
 # The cluster runs as the postgres user when we are root (PostgreSQL refuses root).
@@ -54,7 +55,12 @@ pg_grant_passage() { # dir
 
 start_postgres() {
   apt_install postgresql
-  pid_alive postgres && return 0
+  # Already running (perhaps from before the search service existed): only what may be missing.
+  if pid_alive postgres; then
+    local psql=("$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
+    ensure_search_database "${psql[@]}"
+    return 0
+  fi
   claim_port postgres "$POSTGRES_PORT"
   local data=$DATA_DIR/postgres bin
   bin=$(pg_bin)
@@ -71,11 +77,23 @@ start_postgres() {
   wait_for_port postgres "$POSTGRES_PORT" 30
   local psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
   for _ in $(seq 1 50); do "${psql[@]}" -d postgres -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+  ensure_search_database "${psql[@]}"
+  [[ $(mongo_mode) == ferretdb && $FERRETDB_HANDLER == postgresql ]] || return 0
   "${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname = 'ferretdb'" | grep -q 1 ||
     "${psql[@]}" -d postgres -c 'create database ferretdb' >>"$LOG_DIR/postgres.log" 2>&1 ||
     die "could not create the ferretdb database; see $LOG_DIR/postgres.log"
   "${psql[@]}" -d ferretdb -f "$PALAVER_ROOT/infra/local/postgres/gin-twins.sql" >>"$LOG_DIR/postgres.log" 2>&1 ||
     die "could not install the index trigger; see $LOG_DIR/postgres.log"
+}
+
+# The search service's database: UTF-8 with C.UTF-8 character classes whatever the machine's
+# locale (under LC_CTYPE=C, pg_trgm sees no CJK or Arabic letters), and pg_trgm. Idempotent.
+ensure_search_database() { # psql command...
+  "$@" -d postgres -tAc "select 1 from pg_database where datname = 'palaver_search'" | grep -q 1 ||
+    "$@" -d postgres -c "create database palaver_search template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'" >>"$LOG_DIR/postgres.log" 2>&1 ||
+    die "could not create the palaver_search database; see $LOG_DIR/postgres.log"
+  "$@" -d palaver_search -c 'create extension if not exists pg_trgm' >>"$LOG_DIR/postgres.log" 2>&1 ||
+    die "could not create the pg_trgm extension; see $LOG_DIR/postgres.log"
 }
 
 stop_postgres() {
@@ -164,6 +182,7 @@ stop_rabbitmq() {
 }
 
 infra_start() {
+  start_postgres
   start_mongo
   start_redis
   start_rabbitmq
@@ -178,8 +197,7 @@ infra_stop() {
 
 infra_status() {
   local name port
-  local pairs=("mongo:$MONGO_PORT" "redis:$REDIS_PORT" "rabbitmq:$AMQP_PORT")
-  [[ $(mongo_mode) == ferretdb && $FERRETDB_HANDLER == postgresql ]] && pairs+=("postgres:$POSTGRES_PORT")
+  local pairs=("mongo:$MONGO_PORT" "redis:$REDIS_PORT" "rabbitmq:$AMQP_PORT" "postgres:$POSTGRES_PORT")
   for pair in "${pairs[@]}"; do
     name=${pair%%:*} port=${pair##*:}
     if [[ $name == mongo && $(mongo_mode) == external ]]; then

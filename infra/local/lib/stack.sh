@@ -1,7 +1,7 @@
 # Application processes (services, edge) on top of the backing servers. Sourced.
 # shellcheck shell=bash
 
-SERVICES=(auth message upload)
+SERVICES=(auth message upload search)
 # Where the edge's connections to the services come from (proxy_bind in local.conf.template).
 EDGE_SOURCE_ADDRESS=127.0.0.2
 KEYS_DIR=$STATE_DIR/keys
@@ -12,6 +12,7 @@ stack_env() {
 MONGO_URL=$(mongo_url)
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT
+POSTGRES_URL=postgres://postgres@127.0.0.1:$POSTGRES_PORT
 EDGE_URL=http://127.0.0.1:$EDGE_PORT
 ENV
 }
@@ -88,6 +89,22 @@ start_upload() {
   wait_for_ready upload "$UPLOAD_PORT" 30
 }
 
+start_search() {
+  pid_alive search && return 0
+  claim_port search "$SEARCH_PORT"
+  (
+    set -a
+    eval "$(stack_env)"
+    POSTGRES_URL="${POSTGRES_URL%/}/palaver_search"
+    PORT=$SEARCH_PORT
+    JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+    MESSAGE_URL=http://127.0.0.1:$MESSAGE_PORT
+    TRUST_PROXY=$EDGE_SOURCE_ADDRESS
+    cd "$PALAVER_ROOT/services/search" && spawn search node src/server.ts
+  )
+  wait_for_ready search "$SEARCH_PORT" 30
+}
+
 gateway_port() { echo $((GATEWAY_PORT_BASE + $1)); }
 
 start_gateway() { # replica number (1-based)
@@ -143,6 +160,7 @@ write_edge_config() { # [replica numbers to leave out...]
     "$PALAVER_ROOT/infra/nginx/local.conf.template" >"$DATA_DIR/nginx/nginx.conf"
   sed -e "s|\${EDGE_LISTEN}|127.0.0.1:$EDGE_PORT|g" -e "s|\${AUTH_UPSTREAM}|127.0.0.1:$AUTH_PORT|g" \
     -e "s|\${MESSAGE_UPSTREAM}|127.0.0.1:$MESSAGE_PORT|g" -e "s|\${UPLOAD_UPSTREAM}|127.0.0.1:$UPLOAD_PORT|g" \
+    -e "s|\${SEARCH_UPSTREAM}|127.0.0.1:$SEARCH_PORT|g" \
     -e "s|\${GATEWAY_SERVERS}|$servers|g" -e "s|\${UPLOAD_BODY_LIMIT}|256m|g" -e "s|\${WEB_ROOT}|$WEB_DIST|g" \
     "$PALAVER_ROOT/infra/nginx/edge.conf.template" >"$DATA_DIR/nginx/edge.conf"
   nginx -t -q -c "$DATA_DIR/nginx/nginx.conf" -p "$DATA_DIR/nginx" 2>>"$LOG_DIR/edge.log" ||
@@ -241,14 +259,14 @@ stack_status() {
 part_command() { # start|stop name
   local action=$1 name=${2:-}
   case $name in
-    auth | message | upload) if [[ $action == start ]]; then "start_$name"; else stop_pid "$name"; fi ;;
+    auth | message | upload | search) if [[ $action == start ]]; then "start_$name"; else stop_pid "$name"; fi ;;
     gateway-[1-9] | gateway-1[0-6]) if [[ $action == start ]]; then start_gateway "${name#gateway-}"; else stop_pid "$name" 15; fi ;;
     edge) if [[ $action == start ]]; then start_edge; else stop_pid edge; fi ;;
     mongo | postgres | redis | rabbitmq)
       if [[ $action == start ]]; then (exec 9>"$RUN_DIR/infra.lock" && flock 9 && "start_$name")
       elif [[ $name == postgres || $name == rabbitmq ]]; then "stop_$name"
       else stop_pid "$name"; fi ;;
-    *) die "unknown part '$name': auth, message, upload, gateway-N, edge, mongo, postgres, redis or rabbitmq" ;;
+    *) die "unknown part '$name': auth, message, upload, search, gateway-N, edge, mongo, postgres, redis or rabbitmq" ;;
   esac
 }
 

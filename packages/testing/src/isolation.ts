@@ -7,6 +7,8 @@ export interface IsolatedEnvironment extends Infrastructure {
   /** `mongoUrl` with a database of this file's own. */
   mongoDatabaseUrl: string;
   database: string;
+  /** `postgresUrl` with a database of this file's own (created by whoever uses it). */
+  postgresDatabaseUrl: string;
   redisPrefix: string;
   exchange: string;
   queuePrefix: string;
@@ -21,6 +23,9 @@ export function isolatedEnvironment(label: string): IsolatedEnvironment {
     ...infra,
     mongoDatabaseUrl: url.toString(),
     database: `test_${id}`,
+    postgresDatabaseUrl: infra.postgresUrl
+      ? `${infra.postgresUrl.replace(/\/+$/, '')}/test_${id.toLowerCase()}`
+      : '',
     redisPrefix: `test:${id}:`,
     exchange: `test.${id}.events`,
     queuePrefix: `test.${id}`,

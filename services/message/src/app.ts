@@ -27,6 +27,7 @@ import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
 import { blockRoutes } from './routes/block-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
+import { membershipRoutes } from './routes/membership-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { createBlockStore } from './store/block-store.ts';
 import { createConversationStore } from './store/conversation-store.ts';
@@ -154,6 +155,11 @@ export async function buildMessageApp(
   const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
   blockRoutes(app, { blocks, authenticate });
+  membershipRoutes(app, {
+    conversationIdsOf: async (userId) =>
+      (await stores.memberships.ofUser(userId)).map((record) => record.conversationId.toHexString()),
+    authenticate,
+  });
   const sendRate = createSendRateLimit({
     redis: deps.redis,
     prefix: config.REDIS_PREFIX,
