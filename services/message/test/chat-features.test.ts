@@ -236,6 +236,22 @@ describe('blocking', () => {
     );
     // They still share the direct chat: the gateways may share presence again.
     expect(unblocked.data).toMatchObject({ sharedSize: 2 });
+
+    // Not while the other still blocks: then presence stays off.
+    await call(bob, 'PUT', `/blocks/${ada.id}`);
+    await call(ada, 'PUT', `/blocks/${bob.id}`);
+    await call(ada, 'DELETE', `/blocks/${bob.id}`);
+    const stillBlocked = await events.waitFor(
+      (e) =>
+        e.type === 'user.blocked' &&
+        e.id !== unblocked.id &&
+        (e.data as { blockerId: string; blocked: boolean }).blockerId === ada.id &&
+        !(e.data as { blocked: boolean }).blocked,
+    );
+    expect(stillBlocked.data).not.toHaveProperty('sharedSize');
+    expect((await service.send(ada, chat.id, { clientMessageId: clientId(), body: 'hi' })).statusCode).toBe(
+      403,
+    );
   });
 
   it('hides presence either way, and keeps the blocked from adding the blocker to groups', async () => {

@@ -33,7 +33,9 @@ export function createBlocks(deps: {
 
   async function change(callerId: string, userId: string, blocked: boolean) {
     if (userId === callerId) throw new MessageError('cannot_block_self', 'You cannot block yourself');
-    const sharedSize = blocked ? undefined : await smallestShared(callerId, userId);
+    // Presence resumes on unblocking only if the other has not blocked the caller too.
+    const resumes = !blocked && !(await blocks.between(callerId, userId)).bBlockedA;
+    const sharedSize = resumes ? await smallestShared(callerId, userId) : undefined;
     const recorded = await events.record([
       {
         type: 'user.blocked',
