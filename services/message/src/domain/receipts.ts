@@ -44,12 +44,12 @@ export function createReceipts(
      * message event itself tells members where its sender has read up to.
      */
     readBySending: async (conversationId: string, senderId: string, seq: number) => {
-      await Promise.all([
-        ...(['read', 'delivered'] as const).map((kind) =>
+      // Mentions of the sender are left to their next read receipt: keeps the send path to two writes.
+      await Promise.all(
+        (['read', 'delivered'] as const).map((kind) =>
           memberships.advanceMark(conversationId, senderId, kind, seq),
         ),
-        mentions.readUpTo(conversationId, senderId, seq),
-      ]);
+      );
     },
 
     markRead: async (id: string, callerId: string, seq: number) => ({

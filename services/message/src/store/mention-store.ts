@@ -69,13 +69,18 @@ export function createMentionStore(connection: Connection) {
       return byConversation;
     },
 
-    /** Drops the mentions a read mark has passed. */
+    /**
+     * Drops the mentions a read mark has passed: one indexed read, then deletes by id only
+     * for those there are (a filtered delete on every read mark stalled FerretDB under
+     * concurrent sends).
+     */
     readUpTo: async (conversationId: string, userId: string, seq: number) => {
-      await Mention.deleteMany({
-        userId: new Types.ObjectId(userId),
-        conversationId: new Types.ObjectId(conversationId),
-        seq: { $lte: seq },
-      }).exec();
+      const passed = (
+        await Mention.find({ userId: new Types.ObjectId(userId) })
+          .lean<MentionRecord[]>()
+          .exec()
+      ).filter((m) => m.conversationId.equals(conversationId) && m.seq <= seq);
+      await Promise.all(passed.map((m) => Mention.deleteOne({ _id: m._id }).exec()));
     },
   };
 }
