@@ -157,19 +157,6 @@ describe('reactions', () => {
 });
 
 describe('own messages and mute', () => {
-  it("never count a sender's own messages as unread: sending reads up to the message sent", async () => {
-    const [ada, bob] = await Promise.all([makeUser(), makeUser()]);
-    const chat = await service.createDirect(ada, bob);
-    await sendText(bob, chat.id, 'one');
-    await sendText(bob, chat.id, 'two');
-    expect((await summaryOf(ada, chat.id)).unreadCount).toBe(2);
-    await sendText(ada, chat.id, 'mine');
-    expect(await summaryOf(ada, chat.id)).toMatchObject({ unreadCount: 0, lastSeq: 3 });
-    expect((await summaryOf(bob, chat.id)).unreadCount).toBe(1);
-    const view = (await call(bob, 'GET', `/conversations/${chat.id}`)).json();
-    expect(view.members.find((m: { userId: string }) => m.userId === ada.id).lastReadSeq).toBe(3);
-  });
-
   it('mute keeps unread counting, is per member, idempotent, and told to the member alone', async () => {
     const [ada, bob, stranger] = await Promise.all([makeUser(), makeUser(), makeUser()]);
     const chat = await service.createDirect(ada, bob);

@@ -141,11 +141,8 @@ export function createMessages(deps: {
         attachments,
         mentions: await deps.resolveMentions(membership.conversationId, body, onBehalfOf),
       });
-      // On a retry too (both are idempotent): the first attempt may have died right after storing.
-      await Promise.all([
-        deps.readBySending(message.conversationId.toHexString(), senderId, message.seq),
-        mentions.add(message, othersMentioned(message)),
-      ]);
+      // On a retry too (idempotent): the first attempt may have died right after storing.
+      await mentions.add(message, othersMentioned(message));
       return { message: toMessage(message), created };
     },
 
