@@ -149,7 +149,6 @@ export async function buildMessageApp(
     appender,
     events: publisher.messageEvents,
     lookupUploads: createUploadLookup(config.UPLOAD_URL || undefined),
-    readBySending: receipts.readBySending,
   });
 
   const authenticate = requireAccessToken(deps.verifyAccessToken);

@@ -1,3 +1,4 @@
+import { mentionedName, mentionPattern } from '@palaver/contracts';
 import { LinkifyIt } from 'linkify-it';
 import type { ReactNode } from 'react';
 
@@ -10,16 +11,13 @@ const linkify = new LinkifyIt({ fuzzyLink: true }).tlds(
 /** Only these become links: never `javascript:`, `data:` or another scheme a message names. */
 const safeUrl = /^(https?:\/\/|mailto:)/i;
 
-/** `@name` as the server reads it (packages' mention rule): not glued to a username character before it. */
-const mentionPattern = /(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})(?![A-Za-z0-9_])/g;
-
 /** Plain text with the `@username`s that name a mentioned member marked (mine more strongly). */
 function withMentions(text: string, key: number, mentioned: string[], mine: string | undefined): ReactNode[] {
   if (mentioned.length === 0 || !text.includes('@')) return [text];
   const parts: ReactNode[] = [];
   let at = 0;
   for (const match of text.matchAll(mentionPattern)) {
-    const name = (match[1] as string).replace(/[.-]+$/, '').toLowerCase();
+    const name = mentionedName(match);
     if (!mentioned.includes(name)) continue;
     const start = match.index;
     const end = start + 1 + name.length;

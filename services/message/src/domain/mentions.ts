@@ -1,21 +1,14 @@
-import { maxUsernameLookup } from '@palaver/contracts';
+import { maxUsernameLookup, mentionedName, mentionPattern } from '@palaver/contracts';
 import { Types } from 'mongoose';
 import type { MembershipStore } from '../store/membership-store.ts';
 import type { People } from './people.ts';
-
-/**
- * `@name` where a username may stand: not glued to a username character before it (an
- * e-mail address; CJK text needs no space before it), 3–32 username characters; a
- * trailing `.` or `-` ends the sentence, not the name.
- */
-const mentionPattern = /(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})(?![A-Za-z0-9_])/gu;
 
 /** The distinct usernames (lower case) a body names, at most `maxUsernameLookup`. */
 export function mentionedUsernames(body: string | null): string[] {
   if (!body?.includes('@')) return [];
   const names = new Set<string>();
   for (const match of body.matchAll(mentionPattern)) {
-    const name = (match[1] as string).replace(/[.-]+$/, '').toLowerCase();
+    const name = mentionedName(match);
     if (name.length >= 3) names.add(name);
     if (names.size === maxUsernameLookup) break;
   }

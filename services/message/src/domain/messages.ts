@@ -59,8 +59,6 @@ export function createMessages(deps: {
   appender: MessageAppender;
   events: MessageEvents;
   lookupUploads: UploadLookup;
-  /** Moves the sender's read mark to the message they sent. */
-  readBySending: (conversationId: string, senderId: string, seq: number) => Promise<void>;
 }) {
   const { messages, conversations, reactions, mentions, access, appender, events } = deps;
   /** Everyone a message mentions but its sender: their unread mentions. */

@@ -38,20 +38,6 @@ export function createReceipts(
   }
 
   return {
-    /**
-     * A sender has read their conversation up to the message they sent, so their own messages
-     * never count as unread (as in Slack, Mattermost and Telegram). No receipt event: the
-     * message event itself tells members where its sender has read up to.
-     */
-    readBySending: async (conversationId: string, senderId: string, seq: number) => {
-      // Mentions of the sender are left to their next read receipt: keeps the send path to two writes.
-      await Promise.all(
-        (['read', 'delivered'] as const).map((kind) =>
-          memberships.advanceMark(conversationId, senderId, kind, seq),
-        ),
-      );
-    },
-
     markRead: async (id: string, callerId: string, seq: number) => ({
       conversationId: id,
       userId: callerId,
