@@ -12,6 +12,8 @@
  * - sends and deliveries recover within stated bounds after the part is back.
  * Figures per fault are printed at the end.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Message, PresenceStatus } from '@palaver/contracts';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +27,7 @@ import {
   type Person,
   palaverCommand,
   register,
+  root,
   sleep,
   socketsPerReplica,
 } from './stack-client.ts';
@@ -58,6 +61,8 @@ class Member {
   readonly statuses = new Map<string, PresenceStatus>();
   readonly wentOffline = new Map<string, number>();
   readonly ackTimes: number[] = [];
+  /** The last send attempt's outcome and when, for the report of a sender that did not recover. */
+  lastAttempt = { outcome: 'none', at: 0 };
   recoveredBySync = 0;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
@@ -162,12 +167,17 @@ async function sendUntilAcked(member: Member, conversationId: string, clientMess
         if (ack.ok) {
           acked.push({ conversationId, clientMessageId, id: ack.message.id, seq: ack.message.seq });
           member.ackTimes.push(Date.now());
+          member.lastAttempt = { outcome: 'acknowledged', at: Date.now() };
           return;
         }
         count(ack.error.code);
+        member.lastAttempt = { outcome: `refused ${ack.error.code}: ${ack.error.message}`, at: Date.now() };
       } catch {
         ackTimeouts++;
+        member.lastAttempt = { outcome: `no ack within ${ackTimeoutMs} ms`, at: Date.now() };
       }
+    } else {
+      member.lastAttempt = { outcome: 'not connected', at: Date.now() };
     }
     // Full jitter: retries from many clients spread out instead of arriving together.
     await sleep(Math.random() * Math.min(2_000, 100 * 2 ** attempt));
@@ -347,6 +357,7 @@ async function underFault(
   await sleep(1_500);
   for (const member of members) member.wentOffline.clear();
   const before = { acked: acked.length, refused: new Map(refusals), ackTimeouts, synced: syncedTotal() };
+  const injectedAt = Date.now();
   await steps.inject();
   const notes: (string | undefined)[] = [];
   let restoring = Date.now();
@@ -362,8 +373,19 @@ async function underFault(
   await eventually(
     () => senders.every((s) => (s.ackTimes.at(-1) ?? 0) > restoredAt),
     sendRecoveryBoundMs,
-  ).catch(() => {
-    throw new Error(`${fault}: a sender was not acknowledged within ${sendRecoveryBoundMs} ms of recovery`);
+  ).catch(async () => {
+    const stuck = senders
+      .filter((s) => (s.ackTimes.at(-1) ?? 0) <= restoredAt)
+      .map(
+        (s) =>
+          `${s.name} (socket ${s.socket.connected ? 'connected' : 'disconnected'}): last attempt ` +
+          `${s.lastAttempt.outcome}, ${Date.now() - s.lastAttempt.at} ms ago`,
+      );
+    throw new Error(
+      `${fault}: a sender was not acknowledged within ${sendRecoveryBoundMs} ms of recovery\n` +
+        `${stuck.join('\n')}\nwarnings and errors the stack logged since the fault:\n` +
+        (await stackWarnings(injectedAt)),
+    );
   });
   const sendsBackMs = Math.max(
     ...senders.map((s) => (s.ackTimes.find((t) => t > restoredAt) ?? 0) - restoredAt),
@@ -387,6 +409,37 @@ async function underFault(
     notes: [`restart took ${restoredAt - restoring} ms`, ...notes.filter((n) => n !== undefined)].join('; '),
   });
   expect(deliveredBackMs, `${fault}: deliveries whole again`).toBeLessThan(deliveryRecoveryBoundMs);
+}
+/**
+ * The services' and gateways' log lines at warn level or above since `since` (the last
+ * 40): what a failed recovery prints, so a CI log alone explains it.
+ */
+async function stackWarnings(since: number) {
+  const logs = join(root, '.local', 'logs');
+  const parts = ['auth', 'message', 'upload', 'search', 'gateway-1', 'gateway-2', 'gateway-3'];
+  const lines: { at: number; line: string }[] = [];
+  for (const part of parts) {
+    const text = await readFile(join(logs, `${part}.log`), 'utf8').catch(() => '');
+    for (const raw of text.split('\n')) {
+      let entry: { level?: number; time?: string | number; msg?: string; err?: { message?: string } };
+      try {
+        entry = JSON.parse(raw);
+      } catch {
+        continue;
+      }
+      const at = new Date(entry.time ?? 0).getTime();
+      if ((entry.level ?? 0) >= 40 && at >= since)
+        lines.push({
+          at,
+          line: `${part} ${new Date(at).toISOString()} ${entry.msg} ${entry.err?.message ?? ''}`,
+        });
+    }
+  }
+  return lines
+    .sort((a, b) => a.at - b.at)
+    .slice(-40)
+    .map((l) => l.line)
+    .join('\n');
 }
 const syncedTotal = () => members.reduce((sum, m) => sum + m.recoveredBySync, 0);
 
