@@ -63,6 +63,7 @@ export const UpdateMemberBody = Type.Object(
   { role: Type.Union([Type.Literal('admin'), Type.Literal('member')]) },
   { additionalProperties: false },
 );
+export const TransferOwnershipBody = Type.Object({ userId: ObjectIdString }, { additionalProperties: false });
 export const ConversationParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
 export const MemberParams = Type.Object(
   { id: ObjectIdString, userId: ObjectIdString },

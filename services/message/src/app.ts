@@ -36,6 +36,7 @@ import { createMembershipStore } from './store/membership-store.ts';
 import { createMentionStore } from './store/mention-store.ts';
 import { createMessageStore } from './store/message-store.ts';
 import { createOutboxStore } from './store/outbox-store.ts';
+import { createOwnershipStore } from './store/ownership-store.ts';
 import { createReactionStore } from './store/reaction-store.ts';
 
 export type MessageAppConfig = Pick<
@@ -105,6 +106,7 @@ export async function buildMessageApp(
   const reactionStore = createReactionStore(deps.mongo);
   const mentionStore = createMentionStore(deps.mongo);
   const blockStore = createBlockStore(deps.mongo);
+  const ownerships = createOwnershipStore(deps.mongo);
   const outbox = createOutboxStore(deps.mongo);
   const knownUsers = createKnownUserStore(deps.mongo);
   const people = createPeople({ knownUsers, lookup: createUserLookup(config.AUTH_URL || undefined) });
@@ -136,7 +138,7 @@ export async function buildMessageApp(
     people,
     blocks,
   });
-  const membership = createMembership({ ...stores, access, events, appender, people, blocks });
+  const membership = createMembership({ ...stores, ownerships, access, events, appender, people, blocks });
   const receipts = createReceipts({ ...stores, mentions: mentionStore, access, events });
   const reactions = createReactions({ ...stores, reactions: reactionStore, access, events });
   const messages = createMessages({
@@ -183,6 +185,7 @@ export async function buildMessageApp(
     ...reactionStore.models,
     ...mentionStore.models,
     ...blockStore.models,
+    ...ownerships.models,
   ];
   await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({

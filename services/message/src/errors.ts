@@ -21,6 +21,7 @@ export type MessageErrorCode =
   | 'forbidden'
   | 'unavailable'
   | 'rate_limited'
+  | 'conflict'
   | 'invalid_request';
 
 export class MessageError extends DomainError<MessageErrorCode> {}

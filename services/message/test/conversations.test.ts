@@ -18,8 +18,12 @@ afterAll(async () => {
   await service.close();
 });
 
-const call = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-  service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+const call = (
+  user: TestUser,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: object,
+) => service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
 
 describe('direct conversations', () => {
   it('are unique per pair: opening again (from either side) returns the same one', async () => {
@@ -134,6 +138,60 @@ describe('groups and membership rules', () => {
     expect((await call(ada, 'DELETE', `/conversations/${group.id}/members/${ada.id}`)).statusCode).toBe(204);
     const after = (await call(bob, 'GET', `/conversations/${group.id}`)).json();
     expect(after.members.find((m: { userId: string }) => m.userId === bob.id).role).toBe('owner');
+  });
+
+  it('hands a group to another member: they own it, the caller becomes an admin, everyone is told', async () => {
+    const group = await service.createGroup(ada, [bob, carol], 'Handing over');
+    const owner = `/conversations/${group.id}/owner`;
+    expect((await call(bob, 'PUT', owner, { userId: carol.id })).json().error.code).toBe('forbidden');
+    expect((await call(ada, 'PUT', owner, { userId: stranger.id })).statusCode).toBe(404);
+    expect((await call(stranger, 'PUT', owner, { userId: bob.id })).statusCode).toBe(404);
+    expect((await call(ada, 'PUT', owner, { userId: { $ne: null } })).statusCode).toBe(400);
+
+    const handed = await call(ada, 'PUT', owner, { userId: bob.id });
+    expect(handed.statusCode).toBe(200);
+    const roles = Object.fromEntries(
+      handed.json().members.map((m: { userId: string; role: string }) => [m.userId, m.role]),
+    );
+    expect(roles).toEqual({ [ada.id]: 'admin', [bob.id]: 'owner', [carol.id]: 'member' });
+    // The former owner, an admin now, cannot hand it on; the new owner can.
+    expect((await call(ada, 'PUT', owner, { userId: carol.id })).statusCode).toBe(403);
+    const told = await events.waitFor(
+      (e) =>
+        e.type === 'conversation.updated' &&
+        (e.data as { conversation: { id: string } }).conversation.id === group.id,
+    );
+    expect((told.data as { memberIds: string[] }).memberIds.sort()).toEqual(
+      [ada.id, bob.id, carol.id].sort(),
+    );
+    const history = (await call(carol, 'GET', `/messages?conversationId=${group.id}&after=0`)).json();
+    expect(JSON.parse(history.messages.at(-1).body)).toEqual({
+      event: 'owner_changed',
+      by: ada.id,
+      userIds: [bob.id],
+    });
+    const direct = (await call(ada, 'POST', '/conversations', { type: 'direct', userId: carol.id })).json();
+    expect(
+      (await call(ada, 'PUT', `/conversations/${direct.id}/owner`, { userId: carol.id })).json().error.code,
+    ).toBe('not_a_group');
+  });
+
+  it('never gives a group two owners, however handovers and the owner leaving race', async () => {
+    for (let round = 0; round < 10; round++) {
+      const group = await service.createGroup(ada, [bob, carol], `Race ${round}`);
+      const owner = `/conversations/${group.id}/owner`;
+      const answers = await Promise.all([
+        call(ada, 'PUT', owner, { userId: bob.id }),
+        call(ada, 'PUT', owner, { userId: carol.id }),
+        round % 2 === 0
+          ? call(ada, 'DELETE', `/conversations/${group.id}/members/${ada.id}`)
+          : call(ada, 'PUT', owner, { userId: bob.id }),
+      ]);
+      for (const answer of answers) expect([200, 204, 403, 409]).toContain(answer.statusCode);
+      const viewer = (await call(carol, 'GET', `/conversations/${group.id}`)).json();
+      const owners = viewer.members.filter((m: { role: string }) => m.role === 'owner');
+      expect(owners, `round ${round}: ${JSON.stringify(viewer.members)}`).toHaveLength(1);
+    }
   });
 
   it.each([

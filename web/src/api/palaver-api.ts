@@ -66,6 +66,19 @@ export class PalaverApi {
     return this.call('POST', `/api/conversations/${conversationId}/members`, { userIds });
   }
 
+  renameGroup(conversationId: string, title: string): Promise<Conversation> {
+    return this.call('PATCH', `/api/conversations/${conversationId}`, { title });
+  }
+
+  setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Conversation> {
+    return this.call('PATCH', `/api/conversations/${conversationId}/members/${userId}`, { role });
+  }
+
+  /** The owner hands the group to another member and becomes an admin. */
+  transferOwnership(conversationId: string, userId: string): Promise<Conversation> {
+    return this.call('PUT', `/api/conversations/${conversationId}/owner`, { userId });
+  }
+
   /** Leave (your own id) or remove someone (owner or admin). */
   removeMember(conversationId: string, userId: string): Promise<void> {
     return this.call('DELETE', `/api/conversations/${conversationId}/members/${userId}`);

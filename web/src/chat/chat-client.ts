@@ -192,6 +192,18 @@ export class ChatClient {
     this.upsertConversation(await this.api.addMembers(conversationId, userIds));
   }
 
+  async renameGroup(conversationId: string, title: string): Promise<void> {
+    this.upsertConversation(await this.api.renameGroup(conversationId, title));
+  }
+
+  async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
+    this.upsertConversation(await this.api.setRole(conversationId, userId, role));
+  }
+
+  async transferOwnership(conversationId: string, userId: string): Promise<void> {
+    this.upsertConversation(await this.api.transferOwnership(conversationId, userId));
+  }
+
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await this.api.removeMember(conversationId, userId);
     if (userId === this.me) this.dropConversation(conversationId);

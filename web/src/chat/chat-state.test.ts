@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { conversation, conversationState, me, message, other } from '../test-support/fixtures.ts';
+import { conversation, conversationState, me, message, other, users } from '../test-support/fixtures.ts';
 import {
   byActivity,
   mergeContiguous,
   ownMessageStatus,
+  systemText,
   unreadCount,
   withMessages,
   withReaction,
@@ -76,5 +77,21 @@ describe('chat state', () => {
     change(me, '🎉', false);
     expect(state.messages[0]?.reactions).toEqual([{ emoji: '👍', userIds: [me] }]);
     expect(state.lastMessage?.reactions).toEqual([{ emoji: '👍', userIds: [me] }]);
+  });
+});
+
+describe('systemText', () => {
+  const system = (body: object) => message(1, { kind: 'system', body: JSON.stringify(body) });
+  it('names who did what to whom, "you" for the reader', () => {
+    expect(systemText(system({ event: 'member_added', by: other, userIds: [me] }), me, users)).toBe(
+      'Olga added you',
+    );
+    expect(systemText(system({ event: 'owner_changed', by: me, userIds: [other] }), me, users)).toBe(
+      'You made Olga the owner',
+    );
+    expect(systemText(system({ event: 'member_left', by: other, userIds: [other] }), me, users)).toBe(
+      'Olga left',
+    );
+    expect(systemText(message(1, { kind: 'system', body: '{' }), me, users)).toBe('The group changed');
   });
 });

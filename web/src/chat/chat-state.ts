@@ -285,6 +285,8 @@ export function systemText(message: Message, me: string, users: Record<string, P
         return `${subject} removed ${who}`;
       case 'member_left':
         return `${who.charAt(0).toUpperCase()}${who.slice(1)} left`;
+      case 'owner_changed':
+        return `${subject} made ${who} the owner`;
     }
   } catch {
     // An unknown system body: show the generic line below.

@@ -8,7 +8,10 @@ import { Avatar } from './avatar.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
 
-/** Members of a group: add (owner/admin), remove (owner/admin, not the owner), leave. */
+/**
+ * Members of a group: rename, add, remove and make admins (owner/admin; the owner cannot be
+ * removed), hand the group over (owner), leave.
+ */
 export function MembersPanel(props: {
   api: PalaverApi;
   client: ChatClient;
@@ -36,6 +39,12 @@ export function MembersPanel(props: {
 
   return (
     <ModalDialog title={conversation.type === 'group' ? 'Members' : 'Conversation'} onClose={props.onClose}>
+      {manages && (
+        <RenameForm
+          title={conversation.title ?? ''}
+          onRename={(title) => run(() => client.renameGroup(conversation.id, title))}
+        />
+      )}
       <ul className="member-list">
         {conversation.members.map((member) => {
           const name = users[member.userId]?.displayName ?? 'Someone';
@@ -48,16 +57,45 @@ export function MembersPanel(props: {
                 {member.role !== 'member' && <span className="role"> · {member.role}</span>}
               </span>
               {manages && member.userId !== me && member.role !== 'owner' && (
-                <button
-                  type="button"
-                  aria-label={`Remove ${name}`}
-                  onClick={() => {
-                    if (window.confirm(`Remove ${name} from this group?`))
-                      void run(() => client.removeMember(conversation.id, member.userId));
-                  }}
-                >
-                  Remove
-                </button>
+                <span className="member-actions">
+                  <button
+                    type="button"
+                    aria-label={member.role === 'admin' ? `Make ${name} a member` : `Make ${name} an admin`}
+                    onClick={() =>
+                      void run(() =>
+                        client.setRole(
+                          conversation.id,
+                          member.userId,
+                          member.role === 'admin' ? 'member' : 'admin',
+                        ),
+                      )
+                    }
+                  >
+                    {member.role === 'admin' ? 'Remove admin' : 'Make admin'}
+                  </button>
+                  {myRole === 'owner' && (
+                    <button
+                      type="button"
+                      aria-label={`Make ${name} the owner`}
+                      onClick={() => {
+                        if (window.confirm(`Make ${name} the owner? You will become an admin.`))
+                          void run(() => client.transferOwnership(conversation.id, member.userId));
+                      }}
+                    >
+                      Make owner
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    aria-label={`Remove ${name}`}
+                    onClick={() => {
+                      if (window.confirm(`Remove ${name} from this group?`))
+                        void run(() => client.removeMember(conversation.id, member.userId));
+                    }}
+                  >
+                    Remove
+                  </button>
+                </span>
               )}
             </li>
           );
@@ -93,5 +131,28 @@ export function MembersPanel(props: {
         </button>
       )}
     </ModalDialog>
+  );
+}
+
+/** The group's name, for its owner and admins to change. */
+function RenameForm(props: { title: string; onRename: (title: string) => Promise<void> }) {
+  const [title, setTitle] = useState(props.title);
+  const changed = title.trim() !== '' && title.trim() !== props.title;
+  return (
+    <form
+      className="rename-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (changed) void props.onRename(title.trim());
+      }}
+    >
+      <label>
+        Group name
+        <input value={title} maxLength={100} onChange={(event) => setTitle(event.target.value)} />
+      </label>
+      <button type="submit" disabled={!changed}>
+        Rename
+      </button>
+    </form>
   );
 }

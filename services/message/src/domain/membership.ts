@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type MemberRole, maxGroupMembers } from '@palaver/contracts';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
 import type { MembershipRecord } from '../store/membership-store.ts';
+import type { OwnershipStore } from '../store/ownership-store.ts';
 import type { Blocks } from './blocks.ts';
 import {
   type ConversationAccess,
@@ -15,6 +16,8 @@ import type { MessageAppender } from './message-appender.ts';
 import type { People } from './people.ts';
 import { memberIdsOf, toConversation } from './views.ts';
 
+const oid = (id: string) => new Types.ObjectId(id);
+
 /**
  * Joining, leaving, removal and roles. Each membership is its own document: adding is an
  * insert and removing a delete under the (conversation, member) key, so concurrent changes
@@ -24,12 +27,13 @@ export function createMembership(
   deps: ConversationStores & {
     access: ConversationAccess;
     events: ConversationEvents;
+    ownerships: OwnershipStore;
     appender: MessageAppender;
     people: People;
     blocks: Blocks;
   },
 ) {
-  const { memberships, access, events, appender, people } = deps;
+  const { memberships, ownerships, access, events, appender, people } = deps;
   const announce = createViewAnnouncer(access, events);
 
   /** Membership changes are visible in history as a system message. */
@@ -59,6 +63,21 @@ export function createMembership(
       }
     }
     return smallest;
+  }
+
+  /**
+   * Claims the next change of owner, from `fromId` to `toId`: false when `fromId` no longer
+   * owns the group (a concurrent change came first) or a concurrent change takes the same
+   * number. A claim already made for exactly this change (a retry after the roles were not
+   * all written) counts as won, so the retry finishes it.
+   */
+  async function claimOwnership(conversationId: Types.ObjectId, fromId: string, toId: string) {
+    const latest = await ownerships.latest(conversationId);
+    if (latest?.fromId.equals(fromId) && latest.toId.equals(toId)) return true;
+    // Without a claim the creator owns the group, as the caller's role said.
+    if (latest && !latest.toId.equals(fromId)) return false;
+    const generation = (latest?.generation ?? 0) + 1;
+    return ownerships.claim({ conversationId, generation, fromId: oid(fromId), toId: oid(toId) });
   }
 
   async function loadGroup(id: string, callerId: string, action: string) {
@@ -133,8 +152,11 @@ export function createMembership(
       }
       const before = await access.parts(conversation);
       const remaining = before.members.filter((m) => !m.userId.equals(userId));
-      // A group whose owner leaves passes to its longest-standing member.
-      const heir = target.role === 'owner' ? remaining[0] : undefined;
+      // A group whose owner leaves passes to its longest-standing member, unless the owner
+      // handed it to someone else at the same moment (then the leaver owns nothing).
+      let heir = target.role === 'owner' ? remaining[0] : undefined;
+      if (heir && !(await claimOwnership(conversation._id, userId, heir.userId.toHexString())))
+        heir = undefined;
       const after = remaining.map((m): MembershipRecord => (m === heir ? { ...m, role: 'owner' } : m));
       const stillShared = await sharedElsewhere(userId, conversation._id, memberIdsOf(after));
       // Recorded before the change: if this process dies in between, access is withdrawn
@@ -162,6 +184,31 @@ export function createMembership(
         userIds: [userId],
       });
       events.publish(recorded);
+    },
+
+    /**
+     * Hands the group to another member (the owner only): they become its owner and the
+     * caller an admin. Of concurrent changes of owner one wins; the others get 409.
+     */
+    async transferOwnership(id: string, callerId: string, userId: string) {
+      const { conversation, membership } = await loadGroup(id, callerId, 'Groups have owners');
+      if (membership.role !== 'owner')
+        throw new MessageError('forbidden', 'Only the owner can hand the group over');
+      if (userId === callerId) return access.present(conversation);
+      const target = await memberships.find(id, userId);
+      if (!target) throw new MessageError('not_found', 'No such member');
+      if (!(await claimOwnership(conversation._id, callerId, userId)))
+        throw new MessageError('conflict', 'The group changed owner meanwhile; reload it and retry');
+      // The new owner first: a failure in between leaves the group owned, and a retry of
+      // this same change finishes it.
+      await memberships.setRole(id, userId, 'owner');
+      await memberships.setRole(id, callerId, 'admin');
+      await postSystemMessage(conversation._id, callerId, {
+        event: 'owner_changed',
+        by: callerId,
+        userIds: [userId],
+      });
+      return announce('conversation.updated', conversation);
     },
 
     /** Makes a member an admin or back (owner or admin; the owner's role is not for change). */

@@ -12,6 +12,7 @@ import {
   maxGroupMembers,
   ReadReceipt,
   ReadReceiptBody,
+  TransferOwnershipBody,
   UpdateConversationBody,
   UpdateMemberBody,
 } from '@palaver/contracts';
@@ -154,6 +155,22 @@ export function conversationRoutes(
         request.params.userId,
         request.body.role,
       ),
+  );
+
+  app.put(
+    '/conversations/:id/owner',
+    {
+      onRequest,
+      schema: {
+        ...secured,
+        summary: 'Hand the group to another member (owner only; the caller becomes an admin)',
+        params: ConversationParams,
+        body: TransferOwnershipBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      membership.transferOwnership(request.params.id, request.principal.userId, request.body.userId),
   );
 
   app.post(
