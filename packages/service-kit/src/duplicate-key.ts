@@ -8,7 +8,7 @@ interface WriteError {
 }
 
 const writeErrorsOf = (error: unknown): WriteError[] => {
-  const { writeErrors } = error as { writeErrors?: WriteError[] | WriteError };
+  const writeErrors = (error as { writeErrors?: WriteError[] | WriteError } | null)?.writeErrors;
   if (!writeErrors) return [];
   return Array.isArray(writeErrors) ? writeErrors : [writeErrors];
 };
@@ -24,4 +24,18 @@ export function isDuplicateKey(error: unknown): boolean {
 export function duplicateIndexes(error: unknown): number[] {
   if (!isDuplicateKey(error)) throw error;
   return writeErrorsOf(error).map((e) => e.index);
+}
+
+/**
+ * Runs a unique-key insert as a compare-and-set: true when this call inserted, false when
+ * the key was taken already (by an earlier or a concurrent writer); anything else throws.
+ */
+export async function insertedUnlessTaken(insert: Promise<unknown>): Promise<boolean> {
+  try {
+    await insert;
+    return true;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    return false;
+  }
 }

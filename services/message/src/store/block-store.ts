@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@palaver/service-kit';
+import { insertedUnlessTaken } from '@palaver/service-kit';
 import { type Connection, Schema, Types } from 'mongoose';
 
 /** That one user blocked another: an insert to block, a delete to unblock, under the pair. */
@@ -30,20 +30,15 @@ export function createBlockStore(connection: Connection) {
     models: [Block],
 
     /** True if this call blocked (false: blocked already). */
-    block: async (blockerId: string, blockedId: string) => {
-      try {
-        await Block.collection.insertOne({
+    block: (blockerId: string, blockedId: string) =>
+      insertedUnlessTaken(
+        Block.collection.insertOne({
           _id: blockId(blockerId, blockedId),
           blockerId: new Types.ObjectId(blockerId),
           blockedId: new Types.ObjectId(blockedId),
           at: new Date(),
-        } as never);
-        return true;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        return false;
-      }
-    },
+        } as never),
+      ),
 
     /** True if this call unblocked. */
     unblock: async (blockerId: string, blockedId: string) =>

@@ -1,5 +1,5 @@
 import type { MemberRole } from '@palaver/contracts';
-import { duplicateIndexes, isDuplicateKey } from '@palaver/service-kit';
+import { duplicateIndexes, insertedUnlessTaken, isDuplicateKey } from '@palaver/service-kit';
 import { type Connection, Schema, Types } from 'mongoose';
 
 /**
@@ -85,18 +85,9 @@ export function createMembershipStore(connection: Connection) {
     setMuted: async (conversationId: Types.ObjectId, userId: string, muted: boolean) => {
       const _id = membershipId(conversationId, userId);
       if (!muted) return (await Mute.deleteOne({ _id }).exec()).deletedCount > 0;
-      try {
-        await Mute.collection.insertOne({
-          _id,
-          conversationId,
-          userId: oid(userId),
-          at: new Date(),
-        } as never);
-        return true;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        return false;
-      }
+      return insertedUnlessTaken(
+        Mute.collection.insertOne({ _id, conversationId, userId: oid(userId), at: new Date() } as never),
+      );
     },
 
     /** Ids of the conversations the user muted. */

@@ -1,5 +1,5 @@
-import { isDuplicateKey } from '@palaver/service-kit';
-import { type Connection, Schema, Types } from 'mongoose';
+import { insertedUnlessTaken } from '@palaver/service-kit';
+import { type Connection, Schema, type Types } from 'mongoose';
 
 /**
  * Each change of a group's owner, numbered from 1 per conversation. Claiming the next number
@@ -40,21 +40,14 @@ export function createOwnershipStore(connection: Connection) {
       Ownership.findOne({ conversationId }).sort({ generation: -1 }).lean<OwnershipRecord>().exec(),
 
     /** Claims change `generation` (latest + 1); false when a concurrent change took it. */
-    claim: async (change: Omit<OwnershipRecord, '_id' | 'at'>) => {
-      try {
-        await Ownership.collection.insertOne({
+    claim: (change: Omit<OwnershipRecord, '_id' | 'at'>) =>
+      insertedUnlessTaken(
+        Ownership.collection.insertOne({
           _id: `${change.conversationId.toHexString()}:${change.generation}`,
           ...change,
-          fromId: new Types.ObjectId(change.fromId),
-          toId: new Types.ObjectId(change.toId),
           at: new Date(),
-        } as never);
-        return true;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        return false;
-      }
-    },
+        } as never),
+      ),
   };
 }
 
