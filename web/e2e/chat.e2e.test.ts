@@ -312,6 +312,32 @@ describe('web client through the edge', () => {
     await conversationButton(c.page, `Trio ${run}`).waitFor({ state: 'detached', ...wait });
     await c.page.getByText(/No conversations yet/).waitFor(wait);
 
+    // Alice renames the group, makes Bob an admin, then hands it to him; Bob sees each live.
+    await a.page.getByRole('button', { name: 'Members' }).click();
+    const renamed = `Duo ${run}`;
+    await a.page.getByRole('textbox', { name: 'Group name' }).fill(renamed);
+    await a.page.getByRole('button', { name: 'Rename' }).click();
+    await conversationButton(b.page, renamed).waitFor(wait);
+    await a.page.getByRole('button', { name: `Make ${bob.displayName} an admin` }).click();
+    await a.page.getByRole('button', { name: `Make ${bob.displayName} the owner` }).click();
+    await expect
+      .poll(() => asked.at(-1), wait)
+      .toBe(`Make ${bob.displayName} the owner? You will become an admin.`);
+    await a.page
+      .getByRole('button', { name: `Make ${bob.displayName} the owner` })
+      .waitFor({ state: 'detached', ...wait });
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await conversationButton(b.page, renamed).click();
+    await b.page
+      .locator('.system-message', { hasText: `${alice.displayName} made you the owner` })
+      .waitFor(wait);
+    await b.page.getByRole('button', { name: 'Members' }).click();
+    await b.page.getByRole('button', { name: `Make ${alice.displayName} the owner` }).waitFor(wait);
+    await b.page.screenshot({ path: `${screenshots}/group-owner.png` });
+    await b.page.setViewportSize({ width: 390, height: 844 });
+    await b.page.getByRole('button', { name: `Make ${alice.displayName} the owner` }).waitFor(wait);
+    await b.page.screenshot({ path: `${screenshots}/phone-group-owner.png` });
+
     for (const context of contexts) await context.close();
   }, 170_000);
 
