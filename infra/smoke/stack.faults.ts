@@ -656,9 +656,9 @@ describe('the stack under faults', () => {
   });
 
   it('loses nothing when RabbitMQ restarts', async () => {
-    await underFault('RabbitMQ stopped 5 s, restarted', {
+    await underFault('RabbitMQ stopped 15 s, restarted', {
       inject: palaver('stop', 'rabbitmq'),
-      during: pause(5_000),
+      during: pause(15_000),
       restore: palaver('start', 'rabbitmq'),
     });
   });

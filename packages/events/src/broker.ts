@@ -40,6 +40,7 @@ export class Broker {
   private connection: ChannelModel | undefined;
   private publishChannel: ConfirmChannel | undefined;
   private readonly consumers: ConsumerSpec[] = [];
+  private readonly connectedListeners: (() => void)[] = [];
   private consumeChannels: Channel[] = [];
   private closing = false;
   private attempt = 0;
@@ -57,6 +58,11 @@ export class Broker {
   /** Connects once; on failure keeps retrying in the background and resolves anyway. */
   async start(): Promise<void> {
     await this.connect().catch(() => this.scheduleReconnect());
+  }
+
+  /** Calls `listener` after every connect, the first and each reconnect, once publishing works. */
+  onConnected(listener: () => void): void {
+    this.connectedListeners.push(listener);
   }
 
   /** Resolves when connected, rejects otherwise: for readiness checks. */
@@ -155,6 +161,7 @@ export class Broker {
     this.publishChannel = channel;
     this.attempt = 0;
     logger.info({ exchange }, 'connected to the broker');
+    for (const listener of this.connectedListeners) listener();
   }
 
   private scheduleReconnect() {

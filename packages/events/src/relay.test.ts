@@ -1,5 +1,5 @@
 import { createLogger } from '@palaver/logger';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startRelay } from './relay.ts';
 
 const logger = createLogger('relay-test', 'silent');
@@ -52,6 +52,60 @@ describe('the relay', () => {
     await expect(relay.flush()).rejects.toThrow('broker gone');
     expect(store.waiting[0]).toBe('event-0003');
     expect(store.waiting).toHaveLength(7);
+    await relay.stop();
+  });
+
+  it('publishes lanes at the same time, each in order, and keeps a failed lane for the next pass', async () => {
+    const store = backlog(12, 12);
+    const laneOf = (id: string) => `lane-${Number(id.slice(-4)) % 3}`;
+    const published: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const relay = startRelay({
+      intervalMs: 3_600_000,
+      logger,
+      pending: store.pending,
+      key: (id) => id,
+      lane: laneOf,
+      publish: async (id) => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        if (id === 'event-0004') throw new Error('broker gone'); // lane-1's second item
+        published.push(id);
+        store.clear(id);
+      },
+    });
+    await expect(relay.flush()).rejects.toThrow('broker gone');
+    expect(mostInFlight).toBe(3);
+    for (const name of ['lane-0', 'lane-2']) {
+      const lane = published.filter((id) => laneOf(id) === name);
+      expect(lane).toHaveLength(4);
+      expect(lane).toEqual([...lane].sort());
+    }
+    // lane-1 stopped at its failure: its first item went out, the failed one and later stay.
+    expect(published.filter((id) => laneOf(id) === 'lane-1')).toEqual(['event-0001']);
+    expect(store.waiting).toEqual(['event-0004', 'event-0007', 'event-0010']);
+    await relay.stop();
+  });
+
+  it('runs a pass as soon as the broker connects again, not at the next interval', async () => {
+    const store = backlog(5, 100);
+    let reconnected: (() => void) | undefined;
+    const relay = startRelay({
+      intervalMs: 3_600_000,
+      logger,
+      pending: store.pending,
+      key: (id) => id,
+      publish: async (id) => {
+        store.clear(id);
+      },
+      broker: { onConnected: (listener) => (reconnected = listener) },
+    });
+    expect(store.waiting).toHaveLength(5);
+    reconnected?.();
+    await vi.waitFor(() => expect(store.waiting).toEqual([]), { timeout: 1_000 });
     await relay.stop();
   });
 });

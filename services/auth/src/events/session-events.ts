@@ -46,6 +46,9 @@ export function startRevocationRelay(deps: RevocationDeps & { intervalMs: number
     logger: deps.logger,
     pending: () => deps.store.unpublishedRevocations(100),
     key: (session) => session._id,
+    // Each revocation stands alone: no order to keep between them.
+    lane: (session) => session._id,
+    broker: deps.broker,
     publish: async (session) => {
       const revoked = {
         sessionId: session._id,

@@ -173,6 +173,9 @@ export function createEventPublisher(deps: {
       pending: async () => (broker.connected ? outbox.pending(200) : []),
       publish: replay,
       key: (entry) => entry._id,
+      // A conversation's events keep their order; other conversations' go out meanwhile.
+      lane: (entry) => entry.conversationId?.toHexString() ?? '',
+      broker,
     });
   }
 

@@ -47,6 +47,9 @@ export function createUploadEventPublisher(deps: { broker: Broker; uploads: Uplo
       pending: async () => (broker.connected ? uploads.withPendingEvents(100) : []),
       publish,
       key: (record) => record._id.toHexString(),
+      // Each upload is announced once and on its own: no order to keep between them.
+      lane: (record) => record._id.toHexString(),
+      broker,
     });
 
   return { onStored, startEventRelay };
