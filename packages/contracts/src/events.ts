@@ -17,6 +17,12 @@ export const SessionRevoked = Type.Object({
 const Audience = { memberIds: Type.Array(ObjectIdString) };
 
 const MessageEvent = Type.Object({ message: Message, ...Audience });
+/** A change to a stored message carries its number in the conversation's changes. */
+const MessageChangeEvent = Type.Object({
+  message: Message,
+  changeSeq: Type.Integer({ minimum: 1 }),
+  ...Audience,
+});
 const ConversationEvent = Type.Object({ conversation: Conversation, ...Audience });
 
 export const UploadCreated = Type.Object({
@@ -26,8 +32,8 @@ export const UploadCreated = Type.Object({
 export const EventCatalogue = {
   'auth.session.revoked': { version: 1, data: SessionRevoked },
   'message.created': { version: 1, data: MessageEvent },
-  'message.updated': { version: 1, data: MessageEvent },
-  'message.deleted': { version: 1, data: MessageEvent },
+  'message.updated': { version: 1, data: MessageChangeEvent },
+  'message.deleted': { version: 1, data: MessageChangeEvent },
   'message.delivered': {
     version: 1,
     data: Type.Object({
@@ -84,6 +90,7 @@ export const EventCatalogue = {
       userId: ObjectIdString,
       /** True: the user added this reaction; false: took it back. */
       reacted: Type.Boolean(),
+      changeSeq: Type.Integer({ minimum: 1 }),
       ...Audience,
     }),
   },

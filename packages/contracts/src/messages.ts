@@ -226,8 +226,36 @@ export const MessagePage = Type.Object({
   messages: Type.Array(Message),
   /** More messages exist beyond this page in the direction asked for. */
   hasMore: Type.Boolean(),
+  /**
+   * The conversation's change cursor, read before the page: edits, deletions and reactions
+   * after it may be missing from the page, and `GET /conversations/:id/changes?after=` has them.
+   */
+  changeSeq: Type.Integer({ minimum: 0 }),
 });
 export type MessagePage = Static<typeof MessagePage>;
+
+export const ChangesQuery = Type.Object(
+  {
+    /** The change cursor the caller holds (0: from the first change). */
+    after: Type.Integer({ minimum: 0 }),
+    limit: Type.Optional(PageLimit(200, 100)),
+  },
+  { additionalProperties: false },
+);
+export type ChangesQuery = Static<typeof ChangesQuery>;
+
+export const MessageChanges = Type.Object({
+  /**
+   * The messages edited, deleted or reacted to after the cursor, each once and as it is
+   * now (a deleted one as its tombstone), in the order of their latest change in the page.
+   */
+  messages: Type.Array(Message),
+  /** The cursor to keep: the last change this page covers. */
+  changeSeq: Type.Integer({ minimum: 0 }),
+  /** More changes exist after `changeSeq`. */
+  hasMore: Type.Boolean(),
+});
+export type MessageChanges = Static<typeof MessageChanges>;
 
 export const ReadReceiptBody = Type.Object(
   { seq: Type.Integer({ minimum: 0 }) },

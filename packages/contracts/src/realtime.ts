@@ -57,6 +57,16 @@ export const SyncPayload = Type.Object(
       // Keys that are not conversation ids are refused, not ignored.
       additionalProperties: false,
     }),
+    /**
+     * The change cursor the client holds, per conversation of `cursors`: edits, deletions
+     * and reactions after it come back too. A conversation without one gets only its cursor.
+     */
+    changes: Type.Optional(
+      Type.Record(ObjectIdString, Type.Integer({ minimum: 0 }), {
+        maxProperties: maxSyncConversations,
+        additionalProperties: false,
+      }),
+    ),
   },
   { ...strict, $id: 'SyncPayload' },
 );
@@ -95,6 +105,15 @@ export interface SyncedConversation {
   messages: Message[];
   /** More exist than one page: fetch the rest with `GET /api/messages?after=`. */
   hasMore: boolean;
+  /**
+   * Messages up to the client's seq cursor that were edited, deleted or reacted to after its
+   * change cursor, as they are now (at most one page; empty without a change cursor).
+   */
+  changed: Message[];
+  /** The change cursor to keep for this conversation. */
+  changeSeq: number;
+  /** More changes than one page: sync again from `changeSeq`. */
+  hasMoreChanges: boolean;
 }
 
 export type ClientToServerEvents = {
@@ -108,8 +127,9 @@ export type PresenceStatus = 'online' | 'offline';
 
 export interface ServerToClientEvents {
   'message:received': (payload: { message: Message }) => void;
-  'message:updated': (payload: { message: Message }) => void;
-  'message:deleted': (payload: { message: Message }) => void;
+  /** `changeSeq`: the conversation's change this is (see `sync`). */
+  'message:updated': (payload: { message: Message; changeSeq: number }) => void;
+  'message:deleted': (payload: { message: Message; changeSeq: number }) => void;
   'message:status': (payload: {
     conversationId: string;
     userId: string;
@@ -127,6 +147,7 @@ export interface ServerToClientEvents {
     emoji: string;
     userId: string;
     reacted: boolean;
+    changeSeq: number;
   }) => void;
   /** You muted or unmuted a conversation (on another device too). */
   'conversation:muted': (payload: { conversationId: string; muted: boolean }) => void;

@@ -119,6 +119,66 @@ describe.each([
     expect(bobSocket.connected).toBe(true);
   });
 
+  it('syncs the edits, deletions and reactions made while a member was away, by change cursor', async () => {
+    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const chat = await stack.direct(ada, bob);
+    const adaSocket = await stack.connect(replica(0), ada);
+    const bobSocket = await stack.connect(replica(1), bob);
+    const edits = collect(bobSocket, 'message:updated');
+    const sent: Message[] = [];
+    for (const body of ['one', 'two', 'three']) {
+      const ack = await request(adaSocket, 'message:send', {
+        conversationId: chat.id,
+        clientMessageId: clientMessageId(),
+        body,
+      });
+      if (!ack.ok) throw new Error(ack.error.message);
+      sent.push(ack.message);
+    }
+    const at = (seq: number) => `/conversations/${chat.id}/messages/${seq}`;
+    // Seen live: the event carries the change's number, the cursor Bob keeps.
+    await stack.call(ada, 'PATCH', at(1), { body: 'one, edited' });
+    await eventually(() => edits.length === 1);
+    const [edit] = edits;
+    expect(edit).toMatchObject({ message: { seq: 1, body: 'one, edited' }, changeSeq: 1 });
+    bobSocket.disconnect();
+
+    // While Bob is away: a deletion, a reaction and a new message.
+    await stack.call(ada, 'DELETE', at(2));
+    await stack.call(ada, 'PUT', `${at(3)}/reactions/${encodeURIComponent('👍')}`);
+    const fourth = await stack.call<Message>(ada, 'POST', `/conversations/${chat.id}/messages`, {
+      clientMessageId: clientMessageId(),
+      body: 'four',
+    });
+
+    const back = await stack.connect(replica(0), bob);
+    const synced = await eventually(async () => {
+      const ack = await request(back, 'sync', { cursors: { [chat.id]: 3 }, changes: { [chat.id]: 1 } });
+      if (!ack.ok) throw new Error(ack.error.message);
+      const [conversation] = ack.conversations;
+      // Three changes; a relay pass racing a publish may number one twice (read twice, not missed).
+      if (!conversation || conversation.changeSeq < 3 || conversation.changed.length < 2)
+        throw new Error(`not caught up: ${JSON.stringify(ack)}`);
+      return conversation;
+    });
+    expect(synced.messages.map((m) => m.id)).toEqual([fourth.id]);
+    expect(synced.changed.map((m) => m.seq)).toEqual([2, 3]);
+    expect(synced.changed[0]).toMatchObject({ body: null, deletedAt: expect.any(String) });
+    expect(synced.changed[1]?.reactions).toEqual([{ emoji: '👍', userIds: [ada.id] }]);
+    expect(synced.hasMoreChanges).toBe(false);
+    // Without a change cursor: the new messages and the cursor to start from, no changes.
+    const plain = await request(back, 'sync', { cursors: { [chat.id]: 3 } });
+    if (!plain.ok) throw new Error(plain.error.message);
+    expect(plain.conversations[0]).toMatchObject({
+      changed: [],
+      changeSeq: synced.changeSeq,
+      hasMoreChanges: false,
+    });
+    // A change cursor keyed by something that is not a conversation id is refused.
+    const bad = await request(back, 'sync', { cursors: {}, changes: { nope: 1 } } as never);
+    expect(bad.ok).toBe(false);
+  });
+
   it('relays delivered and read receipts as message:status to the other members', async () => {
     const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
     const chat = await stack.direct(ada, bob);

@@ -2,9 +2,8 @@ import type { Broker, Relay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import {
   type AccessTokenVerifier,
-  createServiceApp,
-  mongoReadiness,
-  requireAccessToken,
+  backendReadiness,
+  createServiceAppFrom,
   type ServiceKit,
 } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
@@ -30,6 +29,7 @@ import { conversationRoutes } from './routes/conversation-routes.ts';
 import { membershipRoutes } from './routes/membership-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { createBlockStore } from './store/block-store.ts';
+import { createChangeStore } from './store/change-store.ts';
 import { createConversationStore } from './store/conversation-store.ts';
 import { createKnownUserStore } from './store/known-user-store.ts';
 import { createMembershipStore } from './store/membership-store.ts';
@@ -77,25 +77,15 @@ export async function buildMessageApp(
   config: MessageAppConfig,
   deps: MessageDependencies,
 ): Promise<MessageApp> {
-  const kit = await createServiceApp({
+  const kit = await createServiceAppFrom(config, deps, {
     service: 'message',
-    logger: deps.logger ?? config.LOG_LEVEL,
+    api: 'messages',
+    description:
+      'Conversations, history, sending and receipts. Behind the edge every path is prefixed with /api.',
     errors: messageErrors,
-    trustProxy: config.TRUST_PROXY || false,
-    openapi: {
-      title: 'Palaver messages',
-      version: '1',
-      description:
-        'Conversations, history, sending and receipts. Behind the edge every path is prefixed with /api.',
-      docsPath: '/messages/docs/json',
-    },
-    readiness: {
-      mongo: mongoReadiness(deps.mongo),
-      redis: () => deps.redis.ping(),
-      broker: () => deps.broker.check(),
-    },
+    readiness: backendReadiness(deps),
   });
-  const { app } = kit;
+  const { app, authenticate } = kit;
   const logger = app.log as Logger;
 
   const stores = {
@@ -104,6 +94,7 @@ export async function buildMessageApp(
     memberships: createMembershipStore(deps.mongo),
   };
   const reactionStore = createReactionStore(deps.mongo);
+  const changes = createChangeStore(deps.mongo);
   const mentionStore = createMentionStore(deps.mongo);
   const blockStore = createBlockStore(deps.mongo);
   const ownerships = createOwnershipStore(deps.mongo);
@@ -114,6 +105,7 @@ export async function buildMessageApp(
     broker: deps.broker,
     ...stores,
     reactions: reactionStore,
+    changes,
     outbox,
     logger,
   });
@@ -144,6 +136,7 @@ export async function buildMessageApp(
   const messages = createMessages({
     ...stores,
     reactions: reactionStore,
+    changes,
     mentions: mentionStore,
     resolveMentions: createMentionResolver({ people, memberships: stores.memberships }),
     blocks,
@@ -153,7 +146,6 @@ export async function buildMessageApp(
     lookupUploads: createUploadLookup(config.UPLOAD_URL || undefined),
   });
 
-  const authenticate = requireAccessToken(deps.verifyAccessToken);
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
   blockRoutes(app, { blocks, authenticate });
   membershipRoutes(app, {
@@ -186,6 +178,7 @@ export async function buildMessageApp(
     ...mentionStore.models,
     ...blockStore.models,
     ...ownerships.models,
+    ...changes.models,
   ];
   await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({

@@ -200,7 +200,7 @@ describe('changes', () => {
     };
     const edited = { ...base, body: 'second wombat', editedAt: '2026-01-01T00:01:00.000Z' };
     const deleted = { ...edited, body: null, deletedAt: '2026-01-01T00:02:00.000Z' };
-    await h.broker.publish('message.updated', { message: edited, memberIds: [] });
+    await h.broker.publish('message.updated', { message: edited, changeSeq: 1, memberIds: [] });
     await h.broker.publish('message.created', { message: base, memberIds: [] });
     await h.eventually(async () => expect((await find(ada, { q: 'wombat' })).results).toHaveLength(1));
     await h.index.apply([indexRowOf(base)]);

@@ -192,7 +192,11 @@ describe('GET /uploads/:id', () => {
     // Deleting the message withdraws what it carried from everyone but the uploader.
     await service.publish(
       'message.deleted',
-      { ...event, message: { ...event.message, attachments: [], deletedAt: new Date().toISOString() } },
+      {
+        ...event,
+        message: { ...event.message, attachments: [], deletedAt: new Date().toISOString() },
+        changeSeq: 1,
+      },
       'deleted-1',
     );
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(404);
@@ -235,7 +239,11 @@ describe('GET /uploads/:id', () => {
     const [first, second] = sent as [(typeof sent)[0], (typeof sent)[0]];
     await service.publish(
       'message.deleted',
-      { ...first, message: { ...first.message, attachments: [], deletedAt: new Date().toISOString() } },
+      {
+        ...first,
+        message: { ...first.message, attachments: [], deletedAt: new Date().toISOString() },
+        changeSeq: 1,
+      },
       'twice-deleted-1',
     );
     await expect
@@ -248,7 +256,11 @@ describe('GET /uploads/:id', () => {
     expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(200);
     await service.publish(
       'message.deleted',
-      { ...second, message: { ...second.message, attachments: [], deletedAt: new Date().toISOString() } },
+      {
+        ...second,
+        message: { ...second.message, attachments: [], deletedAt: new Date().toISOString() },
+        changeSeq: 2,
+      },
       'twice-deleted-2',
     );
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);

@@ -1,4 +1,11 @@
-import type { ContactList, Conversation, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
+import type {
+  ContactList,
+  Conversation,
+  Message,
+  MessageChanges,
+  MessagePage,
+  SendMessageBody,
+} from '@palaver/contracts';
 import { DomainError, requestStartHeader } from '@palaver/service-kit';
 
 /**
@@ -12,6 +19,7 @@ export interface MessageApi {
   markDelivered(token: string, conversationId: string, seq: number): Promise<{ lastDeliveredSeq: number }>;
   markRead(token: string, conversationId: string, seq: number): Promise<{ lastReadSeq: number }>;
   historyAfter(token: string, conversationId: string, after: number, limit: number): Promise<MessagePage>;
+  changesAfter(token: string, conversationId: string, after: number, limit: number): Promise<MessageChanges>;
   conversation(token: string, conversationId: string): Promise<Conversation>;
   /** Users sharing a direct conversation, or a group of at most `maxGroupSize`, with the caller. */
   contacts(token: string, maxGroupSize: number): Promise<ContactList>;
@@ -60,6 +68,12 @@ export function createMessageApi(baseUrl: string): MessageApi {
         token,
         'GET',
         `/messages?${new URLSearchParams({ conversationId, after: String(after), limit: String(limit) })}`,
+      ),
+    changesAfter: (token, conversationId, after, limit) =>
+      call(
+        token,
+        'GET',
+        `${conversationPath(conversationId)}/changes?${new URLSearchParams({ after: String(after), limit: String(limit) })}`,
       ),
     conversation: (token, conversationId) => call(token, 'GET', conversationPath(conversationId)),
     contacts: (token, maxGroupSize) => call(token, 'GET', `/contacts?maxGroupSize=${maxGroupSize}`),

@@ -92,12 +92,12 @@ export function createEventFanout(deps: {
       metrics.eventsOut.inc({ event: 'message:received' });
       metrics.deliveryLatency.observe(Math.max(0, Date.now() - Date.parse(message.createdAt)) / 1000);
     },
-    'message.updated': ({ message, memberIds }) => {
-      toMembers(memberIds).emit('message:updated', { message });
+    'message.updated': ({ message, changeSeq, memberIds }) => {
+      toMembers(memberIds).emit('message:updated', { message, changeSeq });
       metrics.eventsOut.inc({ event: 'message:updated' });
     },
-    'message.deleted': ({ message, memberIds }) => {
-      toMembers(memberIds).emit('message:deleted', { message });
+    'message.deleted': ({ message, changeSeq, memberIds }) => {
+      toMembers(memberIds).emit('message:deleted', { message, changeSeq });
       metrics.eventsOut.inc({ event: 'message:deleted' });
     },
     'message.delivered': ({ conversationId, userId, deliveredSeq, memberIds }) => {

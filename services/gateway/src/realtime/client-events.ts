@@ -68,7 +68,7 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
       await hooks.typing(conversationId, isTyping);
       return {};
     },
-    sync: async ({ cursors }) => syncSince(Object.entries(cursors)),
+    sync: async ({ cursors, changes = {} }) => syncSince(Object.entries(cursors), changes),
     'auth:refresh': async ({ token }) => {
       const principal = await deps.verifyAccessToken(token);
       if (principal.userId !== user.userId) {
@@ -81,7 +81,34 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     },
   };
 
-  async function syncSince(cursors: [string, number][]) {
+  /** What a conversation gained after `lastSeq`, and what changed up to it after `changeCursor`. */
+  async function syncOne(
+    conversationId: string,
+    lastSeq: number,
+    changeCursor: number | undefined,
+  ): Promise<SyncedConversation> {
+    const page = await messageApi.historyAfter(user.token, conversationId, lastSeq, deps.syncPage);
+    const synced = {
+      conversationId,
+      messages: page.messages,
+      hasMore: page.hasMore,
+      changed: [] as SyncedConversation['changed'],
+      changeSeq: page.changeSeq,
+      hasMoreChanges: false,
+    };
+    // Nothing changed since the client's cursor (the usual case): no second call.
+    if (changeCursor === undefined || page.changeSeq <= changeCursor) return synced;
+    const changes = await messageApi.changesAfter(user.token, conversationId, changeCursor, deps.syncPage);
+    return {
+      ...synced,
+      // Later messages come whole in `messages` (or in the history pages after it).
+      changed: changes.messages.filter((message) => message.seq <= lastSeq),
+      changeSeq: changes.changeSeq,
+      hasMoreChanges: changes.hasMore,
+    };
+  }
+
+  async function syncSince(cursors: [string, number][], changeCursors: Record<string, number>) {
     const conversations: SyncedConversation[] = [];
     const gone: string[] = [];
     const queue = [...cursors];
@@ -89,8 +116,7 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [conversationId, lastSeq] = next;
         try {
-          const page = await messageApi.historyAfter(user.token, conversationId, lastSeq, deps.syncPage);
-          conversations.push({ conversationId, messages: page.messages, hasMore: page.hasMore });
+          conversations.push(await syncOne(conversationId, lastSeq, changeCursors[conversationId]));
         } catch (error) {
           if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
           gone.push(conversationId);

@@ -1,5 +1,14 @@
-import type { HistoryQuery, Message, MessagePage, SendMessageBody } from '@palaver/contracts';
+import type {
+  ChangesQuery,
+  HistoryQuery,
+  Message,
+  MessageChanges,
+  MessagePage,
+  SendMessageBody,
+} from '@palaver/contracts';
+import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
+import type { ChangeStore } from '../store/change-store.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
 import type { MentionStore } from '../store/mention-store.ts';
 import type { KnownUploadRecord, MessageRecord, MessageStore } from '../store/message-store.ts';
@@ -52,6 +61,7 @@ export function createMessages(deps: {
   messages: MessageStore;
   conversations: ConversationStore;
   reactions: ReactionStore;
+  changes: ChangeStore;
   mentions: MentionStore;
   resolveMentions: MentionResolver;
   blocks: Blocks;
@@ -60,7 +70,7 @@ export function createMessages(deps: {
   events: MessageEvents;
   lookupUploads: UploadLookup;
 }) {
-  const { messages, conversations, reactions, mentions, access, appender, events } = deps;
+  const { messages, conversations, reactions, changes, mentions, access, appender, events } = deps;
   /** Everyone a message mentions but its sender: their unread mentions. */
   const othersMentioned = (message: MessageRecord) =>
     (message.mentions ?? []).map(String).filter((id) => id !== message.senderId.toHexString());
@@ -150,6 +160,8 @@ export function createMessages(deps: {
       }
       const { conversationId: id } = await access.membershipOf(query.conversationId, callerId);
       const limit = query.limit ?? 50;
+      // Before the page: a change made while it is read is then after the cursor, not lost.
+      const changeSeq = await changes.head(id);
       // Seqs are gapless from 1, so a page's seqs are known before it is read.
       const page = async (from: number, to: number) => {
         const [found, reacted] = await Promise.all([
@@ -161,14 +173,36 @@ export function createMessages(deps: {
       if (query.after !== undefined) {
         const from = query.after + 1;
         const found = await page(from, from + limit);
-        return { messages: found.slice(0, limit), hasMore: found.length > limit };
+        return { messages: found.slice(0, limit), hasMore: found.length > limit, changeSeq };
       }
       // The head is a hint that can trail a concurrent replica's send: probe past it.
       const before =
         query.before ?? (await messages.highestSeqFrom(id, await conversations.lastSeqOf(id))) + 1;
       const from = Math.max(1, before - limit);
       const found = await page(from, before - 1);
-      return { messages: found.reverse(), hasMore: from > 1 };
+      return { messages: found.reverse(), hasMore: from > 1, changeSeq };
+    },
+
+    /** The messages changed after a change cursor, as they are now. */
+    async changes(conversationId: string, callerId: string, query: ChangesQuery): Promise<MessageChanges> {
+      const { conversationId: id } = await access.membershipOf(conversationId, callerId);
+      const limit = query.limit ?? 100;
+      // Numbers are gapless, so the page's are known before it is read (one more tells hasMore).
+      const found = await changes.range(id, query.after + 1, query.after + limit + 1);
+      const page = found.slice(0, limit);
+      // Each message once, where its latest change in the page puts it.
+      const latest = new Map(page.map((change) => [change.messageId.toHexString(), change.changeSeq]));
+      const ids = [...latest.keys()].sort((a, b) => (latest.get(a) ?? 0) - (latest.get(b) ?? 0));
+      const stored = await Promise.all(
+        ids.map((messageId) => messages.findById(new Types.ObjectId(messageId))),
+      );
+      const changed = stored.filter((message): message is MessageRecord => message !== null);
+      const reacted = await Promise.all(changed.map((message) => reactions.ofMessage(message._id)));
+      return {
+        messages: changed.map((message, i) => toMessage(message, reacted[i])),
+        changeSeq: page.at(-1)?.changeSeq ?? query.after,
+        hasMore: found.length > limit,
+      };
     },
 
     async edit(conversationId: string, callerId: string, seq: number, body: string, onBehalfOf?: string) {

@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import type { ConversationEvents, RecordedEvent } from '../domain/conversation-access.ts';
 import type { MessageEvents } from '../domain/messages.ts';
 import { memberIdsOf, toMessage } from '../domain/views.ts';
+import type { ChangeStore } from '../store/change-store.ts';
 import type { MembershipStore } from '../store/membership-store.ts';
 import type { MessageRecord, MessageStore } from '../store/message-store.ts';
 import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
@@ -25,10 +26,11 @@ export function createEventPublisher(deps: {
   messages: MessageStore;
   memberships: MembershipStore;
   reactions: ReactionStore;
+  changes: ChangeStore;
   outbox: OutboxStore;
   logger: Logger;
 }) {
-  const { broker, messages, memberships, reactions, outbox, logger } = deps;
+  const { broker, messages, memberships, reactions, changes, outbox, logger } = deps;
 
   const publish = <T extends EventType>(type: T, data: EventData<T>, id: string) =>
     broker.publish(type, data, id);
@@ -54,17 +56,28 @@ export function createEventPublisher(deps: {
     const reactionsOf = (message: MessageRecord) =>
       type === 'message.updated' ? reactions.ofMessage(message._id) : [];
     await Promise.all(
-      items.map(async ({ eventId, message }) =>
-        publish(
-          type,
-          {
-            message: toMessage(message, await reactionsOf(message)),
-            memberIds: await audienceOf(message.conversationId),
-          },
-          eventId,
-        ),
-      ),
+      items.map(async ({ eventId, message }) => {
+        const data = {
+          message: toMessage(message, await reactionsOf(message)),
+          memberIds: await audienceOf(message.conversationId),
+        };
+        if (type === 'message.created') return publish(type, data, eventId);
+        // Numbered just before it is announced: a replayed entry numbers its change again,
+        // which `sync` readers take as the same message twice, never as a change missed.
+        const changeSeq = await changes.append(message.conversationId, message._id);
+        return publish(type, { ...data, changeSeq }, eventId);
+      }),
     );
+  }
+
+  /** A reaction's event takes its change number when it is published, as edits do. */
+  async function withChange(event: RecordedEvent): Promise<object> {
+    if (event.type !== 'message.reaction' || !event.conversationId) return event.data;
+    const { messageId } = event.data as { messageId: string };
+    return {
+      ...event.data,
+      changeSeq: await changes.append(event.conversationId, new Types.ObjectId(messageId)),
+    };
   }
 
   const created = (messages: MessageRecord[]) =>
@@ -105,7 +118,7 @@ export function createEventPublisher(deps: {
 
   async function publishRecorded(events: RecordedEvent[]) {
     for (const event of events) {
-      await publish(event.type, event.data as never, event.id);
+      await publish(event.type, (await withChange(event)) as never, event.id);
       await outbox.remove(event.id);
     }
   }

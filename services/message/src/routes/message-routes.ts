@@ -1,8 +1,10 @@
 import {
+  ChangesQuery,
   ConversationParams,
   EditMessageBody,
   HistoryQuery,
   Message,
+  MessageChanges,
   MessagePage,
   MessageParams,
   ReactionParams,
@@ -51,6 +53,21 @@ export function messageRoutes(
       },
     },
     async (request) => messages.history(request.principal.userId, request.query),
+  );
+
+  app.get(
+    '/conversations/:id/changes',
+    {
+      onRequest,
+      schema: {
+        ...secured,
+        summary: 'Messages edited, deleted or reacted to after a change cursor, as they are now',
+        params: ConversationParams,
+        querystring: ChangesQuery,
+        response: { 200: MessageChanges, ...errors },
+      },
+    },
+    async (request) => messages.changes(request.params.id, request.principal.userId, request.query),
   );
 
   app.post(
