@@ -30,7 +30,7 @@ const changesOf = async (user: TestUser, conversationId: string, query = 'after=
 };
 const sendText = async (user: TestUser, conversationId: string, body: string): Promise<Message> => {
   const response = await service.send(user, conversationId, { clientMessageId: clientId(), body });
-  expect(response.statusCode, response.body).toBe(201);
+  expect(response.statusCode, JSON.stringify(response.json())).toBe(201);
   return response.json();
 };
 const reactionUrl = (conversationId: string, seq: number, emoji: string) =>
@@ -142,7 +142,7 @@ describe('the change cursor', () => {
     const [owner, ...others] = members as [TestUser, ...TestUser[]];
     for (let round = 0; round < rounds; round++) {
       const group = await service.createGroup(owner, others);
-      const sent = [];
+      const sent: Message[] = [];
       for (let i = 0; i < 3; i++) sent.push(await sendText(owner, group.id, `round ${round} message ${i}`));
       // Every member reacts to every message, and the owner edits each, all at once, half
       // of them through the other process.

@@ -1,6 +1,6 @@
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, Schema, Types } from 'mongoose';
-import { blockOf } from './message-store.ts';
+import { type Connection, Schema, type Types } from 'mongoose';
+import { blockOf, readBlocks } from './message-store.ts';
 
 /**
  * Each change to a conversation's stored messages (an edit, a deletion, a reaction),
@@ -108,22 +108,13 @@ export function createChangeStore(connection: Connection) {
     },
 
     /** Changes numbered in [from, to], in order: one equality lookup per block. */
-    async range(conversationId: Types.ObjectId | string, from: number, to: number): Promise<ChangeRecord[]> {
-      if (to < from) return [];
-      const conversation =
-        typeof conversationId === 'string' ? new Types.ObjectId(conversationId) : conversationId;
-      const blocks: number[] = [];
-      for (let block = blockOf(from); block <= blockOf(to); block++) blocks.push(block);
-      const found = await Promise.all(
-        blocks.map((block) =>
-          Change.find({ conversationId: conversation, block }).lean<ChangeRecord[]>().exec(),
-        ),
-      );
-      return found
-        .flat()
-        .filter((change) => change.changeSeq >= from && change.changeSeq <= to)
-        .sort((a, b) => a.changeSeq - b.changeSeq);
-    },
+    range: (conversationId: Types.ObjectId, from: number, to: number) =>
+      readBlocks(
+        from,
+        to,
+        (block) => Change.find({ conversationId, block }).lean<ChangeRecord[]>().exec(),
+        (change) => change.changeSeq,
+      ),
   };
 }
 

@@ -47,6 +47,22 @@ messageSchema.index({ conversationId: 1, block: 1 });
 export const blockSize = 50;
 export const blockOf = (seq: number) => Math.floor(seq / blockSize);
 
+/** The records numbered [from, to], in order, read a block at a time (one equality lookup each). */
+export async function readBlocks<T>(
+  from: number,
+  to: number,
+  read: (block: number) => Promise<T[]>,
+  numberOf: (record: T) => number,
+): Promise<T[]> {
+  if (to < from) return [];
+  const blocks: number[] = [];
+  for (let block = blockOf(from); block <= blockOf(to); block++) blocks.push(block);
+  return (await Promise.all(blocks.map(read)))
+    .flat()
+    .filter((record) => numberOf(record) >= from && numberOf(record) <= to)
+    .sort((a, b) => numberOf(a) - numberOf(b));
+}
+
 export interface MessageRecord {
   _id: Types.ObjectId;
   conversationId: Types.ObjectId;
@@ -152,21 +168,16 @@ export function createMessageStore(connection: Connection) {
     },
 
     /** Messages with seq in [from, to], oldest first: one equality lookup per block. */
-    range: async (conversationId: Types.ObjectId | string, from: number, to: number) => {
-      if (to < from) return [];
-      const conversation = oid(conversationId);
-      const blocks: number[] = [];
-      for (let block = blockOf(from); block <= blockOf(to); block++) blocks.push(block);
-      const found = await Promise.all(
-        blocks.map((block) =>
-          Message.find({ conversationId: conversation, block }).lean<MessageRecord[]>().exec(),
-        ),
-      );
-      return found
-        .flat()
-        .filter((m) => m.seq >= from && m.seq <= to)
-        .sort((a, b) => a.seq - b.seq);
-    },
+    range: (conversationId: Types.ObjectId | string, from: number, to: number) =>
+      readBlocks(
+        from,
+        to,
+        (block) =>
+          Message.find({ conversationId: oid(conversationId), block })
+            .lean<MessageRecord[]>()
+            .exec(),
+        (message) => message.seq,
+      ),
 
     /** The message at each conversation's last seq. */
     lastOf: async (heads: Array<{ _id: Types.ObjectId; lastSeq: number }>) =>
