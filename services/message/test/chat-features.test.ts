@@ -157,6 +157,31 @@ describe('reactions', () => {
 });
 
 describe('own messages and mute', () => {
+  it("never counts the caller's own messages, or what came before them, as unread", async () => {
+    const [ada, bob, carol] = await Promise.all([makeUser(), makeUser(), makeUser()]);
+    const group = await service.createGroup(ada, [bob, carol]);
+    await call(ada, 'POST', `/conversations/${group.id}/read`, { seq: 0 });
+    const unread = async (user: TestUser) => (await summaryOf(user, group.id)).unreadCount;
+    // Ada's own message is newest: nothing is unread for her (the system message before it neither).
+    await sendText(ada, group.id, 'from ada');
+    expect(await unread(ada)).toBe(0);
+    expect(await unread(bob)).toBeGreaterThan(0);
+    // Two replies after hers are unread, hers is not.
+    await sendText(bob, group.id, 'from bob');
+    await sendText(carol, group.id, 'from carol');
+    expect(await unread(ada)).toBe(2);
+    // Her read mark, when later, counts.
+    const lastSeq = (await summaryOf(ada, group.id)).lastMessage.seq;
+    await call(ada, 'POST', `/conversations/${group.id}/read`, { seq: lastSeq - 1 });
+    expect(await unread(ada)).toBe(1);
+    // Replying reads the rest.
+    await sendText(bob, group.id, 'again');
+    expect(await unread(ada)).toBe(2);
+    await sendText(ada, group.id, 'seen it');
+    expect(await unread(ada)).toBe(0);
+    expect(await unread(carol)).toBe(2); // after her own message: bob's and ada's
+  });
+
   it('mute keeps unread counting, is per member, idempotent, and told to the member alone', async () => {
     const [ada, bob, stranger] = await Promise.all([makeUser(), makeUser(), makeUser()]);
     const chat = await service.createDirect(ada, bob);

@@ -1,4 +1,9 @@
-import type { ConversationPage, ConversationSummary, CreateConversationBody } from '@palaver/contracts';
+import type {
+  ConversationPage,
+  ConversationSummary,
+  CreateConversationBody,
+  Message,
+} from '@palaver/contracts';
 import { isDuplicateKey } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
@@ -31,6 +36,9 @@ export const newMembership = (
   role,
   joinedAt,
 });
+
+/** The newest unread messages a listing looks through for the caller's own latest one. */
+const ownMessageWindow = 50;
 
 /** Creating, listing, reading and renaming conversations. */
 export function createConversations(
@@ -85,6 +93,21 @@ export function createConversations(
       members.map((m) => ({ ...m, conversationId: existing._id, _id: membershipId(existing._id, m.userId) })),
     );
     return completed.length > 0 ? announce('conversation.created', existing) : access.present(existing);
+  }
+
+  /**
+   * How far the caller has read: their read mark, or their own latest message when later —
+   * whoever sends has seen the conversation up to there, so their own messages and the ones
+   * before them are never unread. From counters when nothing is unread or the newest message
+   * is theirs; otherwise the unread tail is read, at most `ownMessageWindow` messages of it.
+   */
+  async function readUpTo(head: HeadRecord, readSeq: number, callerId: string, last: Message | undefined) {
+    if (head.lastSeq <= readSeq) return readSeq;
+    if (last?.senderId === callerId) return last.seq;
+    const from = Math.max(readSeq + 1, head.lastSeq - ownMessageWindow + 1);
+    const tail = await messages.range(head._id, from, head.lastSeq);
+    const ownLatest = tail.findLast((message) => message.senderId.equals(callerId));
+    return ownLatest ? ownLatest.seq : readSeq;
   }
 
   return {
@@ -185,14 +208,25 @@ export function createConversations(
       const lastByConversation = new Map(
         lastMessages.map((m, i) => [m.conversationId.toHexString(), toMessage(m, lastReactions[i])]),
       );
+      const marksOf = (row: (typeof shown)[number]) =>
+        myMarks.filter((mark) => mark.conversationId.equals(row.conversation._id));
+      const reads = await Promise.all(
+        shown.map((row) =>
+          readUpTo(
+            row.head,
+            marksOf(row).find((mark) => mark.kind === 'read')?.seq ?? 0,
+            callerId,
+            lastByConversation.get(row.conversation._id.toHexString()),
+          ),
+        ),
+      );
       const summaries: ConversationSummary[] = shown.map((row, i) => {
-        const marks = myMarks.filter((mark) => mark.conversationId.equals(row.conversation._id));
+        const marks = marksOf(row);
         const view = toConversation({ ...row, members: members[i] ?? [], marks });
         const last = lastByConversation.get(view.id);
-        const read = marks.find((mark) => mark.kind === 'read')?.seq ?? 0;
+        const read = reads[i] ?? 0;
         return {
           ...view,
-          // From counters, never from scanning messages.
           unreadCount: Math.max(0, row.head.lastSeq - read),
           unreadMentions: (myMentions.get(view.id) ?? []).filter((mention) => mention.seq > read).length,
           muted: muted.has(view.id),
