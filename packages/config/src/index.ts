@@ -93,10 +93,15 @@ export const mongoSpec = {
   }),
 };
 
-/** The event bus, and the prefix of the queues this service declares. */
-export const brokerSpec = (defaultQueuePrefix: string) => ({
+/** The event bus, for a service that only publishes (declares no queues). */
+export const brokerConnectionSpec = {
   AMQP_URL: url(),
   BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+};
+
+/** The event bus, and the prefix of the queues this service declares. */
+export const brokerSpec = (defaultQueuePrefix: string) => ({
+  ...brokerConnectionSpec,
   QUEUE_PREFIX: str({ default: defaultQueuePrefix }),
 });
 
@@ -120,3 +125,13 @@ export const tokenVerifierSpec = {
   JWKS_URL: url({ desc: "The auth service's JWKS, e.g. http://127.0.0.1:4001/auth/.well-known/jwks.json" }),
   ...tokenClaimsSpec,
 };
+
+/**
+ * The broker, Redis and auth's keys, in that order: what a service that consumes events
+ * and verifies access tokens reaches, beside its own store.
+ */
+export const backendsSpec = (defaultQueuePrefix: string) => ({
+  ...brokerSpec(defaultQueuePrefix),
+  ...redisSpec,
+  ...tokenVerifierSpec,
+});

@@ -50,3 +50,20 @@ export const mongoReadiness =
     if (!connection.db) throw new Error('not connected');
     await connection.db.admin().ping();
   };
+
+/**
+ * Readiness of the shared backends a service was given, as MongoDB, Redis and the broker
+ * (in that order, each only if present); spread with the service's own checks.
+ */
+export function backendReadiness(backends: {
+  mongo?: Parameters<typeof mongoReadiness>[0];
+  redis?: { ping: () => Promise<unknown> };
+  broker?: { check: () => Promise<unknown> };
+}): Record<string, ReadinessCheck> {
+  const { mongo, redis, broker } = backends;
+  return {
+    ...(mongo ? { mongo: mongoReadiness(mongo) } : {}),
+    ...(redis ? { redis: () => redis.ping() } : {}),
+    ...(broker ? { broker: () => broker.check() } : {}),
+  };
+}

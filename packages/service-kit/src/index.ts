@@ -1,4 +1,5 @@
 export * from './access-tokens.ts';
+export * from './connect-backends.ts';
 export * from './domain-error.ts';
 export * from './duplicate-key.ts';
 export * from './health.ts';
@@ -8,4 +9,5 @@ export * from './periodic-task.ts';
 export * from './queue-time-limit.ts';
 export * from './redis-commands.ts';
 export * from './revocation-list.ts';
+export * from './run-server.ts';
 export * from './service-app.ts';

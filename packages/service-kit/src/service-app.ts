@@ -14,6 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Registry } from 'prom-client';
+import { type AccessTokenVerifier, requireAccessToken } from './access-tokens.ts';
 import type { ErrorCatalogue } from './domain-error.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { type HealthState, installHealth, type ReadinessCheck } from './health.ts';
@@ -118,4 +119,51 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   installHealth(app, options.readiness ?? {}, health);
   const metrics = installMetrics(app, options.service);
   return { app, health, metrics };
+}
+
+/** What a service's app reads of its config (packages/config's listenSpec). */
+export interface ServiceAppConfig {
+  LOG_LEVEL: string;
+  TRUST_PROXY: string;
+}
+
+export interface ServiceAppFromOptions extends Omit<ServiceAppOptions, 'logger' | 'trustProxy' | 'openapi'> {
+  /** The first segment of the service's paths: its API document is `/<api>/docs/json`, "Palaver <api>". */
+  api: string;
+  /** What the API document says the service is for. */
+  description: string;
+}
+
+/** An onRequest hook that admits only requests with a valid access token (`requireAccessToken`). */
+export type Authenticate = ReturnType<typeof requireAccessToken>;
+
+/**
+ * `createServiceApp` as every service's `build…App` calls it: with the logger its server
+ * passes (else, as in tests, a new one at LOG_LEVEL), trusting the edge TRUST_PROXY names,
+ * and version 1 of its API document under its own path, where the edge routes it. Given
+ * a token verifier, it also returns the `authenticate` hook of the service's routes.
+ */
+export function createServiceAppFrom(
+  config: ServiceAppConfig,
+  deps: { logger?: Logger | undefined; verifyAccessToken: AccessTokenVerifier },
+  options: ServiceAppFromOptions,
+): Promise<ServiceKit & { authenticate: Authenticate }>;
+export function createServiceAppFrom(
+  config: ServiceAppConfig,
+  // `object &`: deps without a logger are accepted too (not a "weak type").
+  deps: object & { logger?: Logger | undefined },
+  options: ServiceAppFromOptions,
+): Promise<ServiceKit>;
+export async function createServiceAppFrom(
+  config: ServiceAppConfig,
+  deps: { logger?: Logger | undefined; verifyAccessToken?: AccessTokenVerifier },
+  { api, description, ...options }: ServiceAppFromOptions,
+): Promise<ServiceKit & { authenticate?: Authenticate }> {
+  const kit = await createServiceApp({
+    ...options,
+    logger: deps.logger ?? config.LOG_LEVEL,
+    trustProxy: config.TRUST_PROXY || false,
+    openapi: { title: `Palaver ${api}`, version: '1', description, docsPath: `/${api}/docs/json` },
+  });
+  return deps.verifyAccessToken ? { ...kit, authenticate: requireAccessToken(deps.verifyAccessToken) } : kit;
 }

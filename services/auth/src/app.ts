@@ -3,11 +3,11 @@ import rateLimit from '@fastify/rate-limit';
 import type { Broker, Relay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import {
+  backendReadiness,
   createAccessTokenVerifier,
   createRevocationList,
-  createServiceApp,
+  createServiceAppFrom,
   DomainError,
-  mongoReadiness,
   requireAccessToken,
   type ServiceKit,
 } from '@palaver/service-kit';
@@ -73,22 +73,12 @@ const revocationListCheckMs = 2000;
 
 /** Builds the auth service from config and connected dependencies; does not listen. */
 export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies): Promise<AuthApp> {
-  const kit = await createServiceApp({
+  const kit = await createServiceAppFrom(config, deps, {
     service: 'auth',
-    logger: deps.logger ?? config.LOG_LEVEL,
+    api: 'auth',
+    description: 'Accounts, sessions and tokens. Behind the edge every path is prefixed with /api.',
     errors: authErrors,
-    trustProxy: config.TRUST_PROXY || false,
-    openapi: {
-      title: 'Palaver auth',
-      version: '1',
-      description: 'Accounts, sessions and tokens. Behind the edge every path is prefixed with /api.',
-      docsPath: '/auth/docs/json',
-    },
-    readiness: {
-      mongo: mongoReadiness(deps.mongo),
-      redis: () => deps.redis.ping(),
-      broker: () => deps.broker.check(),
-    },
+    readiness: backendReadiness(deps),
   });
   const { app } = kit;
 

@@ -1,4 +1,5 @@
 import {
+  brokerConnectionSpec,
   duration,
   listenSpec,
   loadConfig,
@@ -7,15 +8,13 @@ import {
   redisSpec,
   str,
   tokenClaimsSpec,
-  url,
 } from '@palaver/config';
 
 export const authConfigSpec = {
   ...listenSpec(4001),
   ...mongoSpec,
   ...redisSpec,
-  AMQP_URL: url(),
-  BROKER_EXCHANGE: str({ default: 'palaver.events' }),
+  ...brokerConnectionSpec,
   JWT_KEYS_DIR: str({ desc: 'Folder of <kid>.pem keys: private keys sign, public-only keys still verify' }),
   JWT_ACTIVE_KID: str({
     default: '',

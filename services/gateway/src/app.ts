@@ -1,6 +1,6 @@
 import type { Broker } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
-import { type AccessTokenVerifier, createServiceApp, type ServiceKit } from '@palaver/service-kit';
+import { type AccessTokenVerifier, createServiceAppFrom, type ServiceKit } from '@palaver/service-kit';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
@@ -65,16 +65,10 @@ export async function buildGatewayApp(
   config: GatewayAppConfig,
   deps: GatewayDependencies,
 ): Promise<GatewayApp> {
-  const kit = await createServiceApp({
+  const kit = await createServiceAppFrom(config, deps, {
     service: 'gateway',
-    logger: deps.logger ?? config.LOG_LEVEL,
-    trustProxy: config.TRUST_PROXY || false,
-    openapi: {
-      title: 'Palaver gateway',
-      version: '1',
-      description: 'Operational endpoints only; the realtime API is Socket.IO (docs/events.md).',
-      docsPath: '/gateway/docs/json',
-    },
+    api: 'gateway',
+    description: 'Operational endpoints only; the realtime API is Socket.IO (docs/events.md).',
     readiness: {
       redis: () => deps.redis.ping(),
       adapter: () => deps.adapterPub.ping(),

@@ -1,21 +1,9 @@
-import {
-  brokerSpec,
-  duration,
-  listenSpec,
-  loadConfig,
-  mongoSpec,
-  num,
-  redisSpec,
-  str,
-  tokenVerifierSpec,
-} from '@palaver/config';
+import { backendsSpec, duration, listenSpec, loadConfig, mongoSpec, num, str } from '@palaver/config';
 
 export const messageConfigSpec = {
   ...listenSpec(4002),
   ...mongoSpec,
-  ...brokerSpec('palaver.message'),
-  ...redisSpec,
-  ...tokenVerifierSpec,
+  ...backendsSpec('palaver.message'),
   SEND_RATE: num({
     default: 10,
     desc: 'Sends per second a user may sustain, over HTTP and sockets together',

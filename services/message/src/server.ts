@@ -1,39 +1,14 @@
 import { Broker } from '@palaver/events';
-import { createLogger } from '@palaver/logger';
-import { createServiceTokenVerifier, exitOnStartupFailure, runUntilSignalled } from '@palaver/service-kit';
-import { Redis } from 'ioredis';
+import { createServiceTokenVerifier, runServer } from '@palaver/service-kit';
 import mongoose from 'mongoose';
 import { buildMessageApp } from './app.ts';
 import { loadMessageConfig } from './config.ts';
 
-async function main() {
-  const config = loadMessageConfig();
-  const logger = createLogger('message', config.LOG_LEVEL);
-
-  const mongo = mongoose.createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
-  const broker = new Broker({
-    url: config.AMQP_URL,
-    exchange: config.BROKER_EXCHANGE,
-    logger,
-    connectionName: 'message',
-  });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
-  redis.on('error', (err) => logger.warn({ err }, 'redis error'));
-  await Promise.all([mongo.asPromise(), broker.start()]);
-  const verifyAccessToken = createServiceTokenVerifier(config, redis);
-
-  const { app, health } = await buildMessageApp(config, { mongo, redis, broker, verifyAccessToken, logger });
-  await runUntilSignalled({
-    logger,
-    health,
-    start: async () => {
-      await app.listen({ host: config.HOST, port: config.PORT });
-    },
-    stop: async () => {
-      await app.close();
-      await Promise.allSettled([broker.close(), redis.quit(), mongo.close()]);
-    },
-  });
-}
-
-main().catch(exitOnStartupFailure('message'));
+runServer({
+  service: 'message',
+  loadConfig: loadMessageConfig,
+  Broker,
+  mongoose,
+  build: (config, deps) =>
+    buildMessageApp(config, { ...deps, verifyAccessToken: createServiceTokenVerifier(config, deps.redis) }),
+});

@@ -2,8 +2,8 @@ import type { Broker } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import {
   type AccessTokenVerifier,
-  createServiceApp,
-  requireAccessToken,
+  backendReadiness,
+  createServiceAppFrom,
   type ServiceKit,
 } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
@@ -41,23 +41,13 @@ export interface SearchApp extends ServiceKit {
 /** Builds the search service from config and connected dependencies; does not listen. */
 export async function buildSearchApp(config: SearchAppConfig, deps: SearchDependencies): Promise<SearchApp> {
   const index = createSearchIndex(deps.sql);
-  const kit = await createServiceApp({
+  const kit = await createServiceAppFrom(config, deps, {
     service: 'search',
-    logger: deps.logger ?? config.LOG_LEVEL,
+    api: 'search',
+    description:
+      'Full-text search over the messages a user can read. Behind the edge every path is prefixed with /api.',
     errors: searchErrors,
-    trustProxy: config.TRUST_PROXY || false,
-    openapi: {
-      title: 'Palaver search',
-      version: '1',
-      description:
-        'Full-text search over the messages a user can read. Behind the edge every path is prefixed with /api.',
-      docsPath: '/search/docs/json',
-    },
-    readiness: {
-      postgres: () => index.check(),
-      redis: () => deps.redis.ping(),
-      broker: () => deps.broker.check(),
-    },
+    readiness: { postgres: () => index.check(), ...backendReadiness(deps) },
   });
   const { app } = kit;
   const indexed = new Counter({
@@ -71,7 +61,7 @@ export async function buildSearchApp(config: SearchAppConfig, deps: SearchDepend
     index,
     membershipsOf: deps.membershipsOf ?? createMembershipLookup(config.MESSAGE_URL),
   });
-  searchRoutes(app, { search, authenticate: requireAccessToken(deps.verifyAccessToken) });
+  searchRoutes(app, { search, authenticate: kit.authenticate });
 
   await index.migrate();
   await consumeMessageEvents({ broker: deps.broker, index, queuePrefix: config.QUEUE_PREFIX, indexed });

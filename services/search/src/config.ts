@@ -1,19 +1,8 @@
-import {
-  brokerSpec,
-  listenSpec,
-  loadConfig,
-  num,
-  redisSpec,
-  str,
-  tokenVerifierSpec,
-  url,
-} from '@palaver/config';
+import { backendsSpec, listenSpec, loadConfig, num, str, url } from '@palaver/config';
 
 export const searchConfigSpec = {
   ...listenSpec(4005),
-  ...brokerSpec('palaver.search'),
-  ...redisSpec,
-  ...tokenVerifierSpec,
+  ...backendsSpec('palaver.search'),
   POSTGRES_URL: str({
     desc: 'PostgreSQL URL naming the index database (UTF-8, LC_CTYPE such as C.UTF-8), e.g. postgres://postgres@127.0.0.1:15432/palaver_search',
   }),

@@ -3,9 +3,8 @@ import type { Broker, Relay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import {
   type AccessTokenVerifier,
-  createServiceApp,
-  mongoReadiness,
-  requireAccessToken,
+  backendReadiness,
+  createServiceAppFrom,
   type ServiceKit,
 } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
@@ -63,25 +62,14 @@ export interface UploadApp extends ServiceKit {
 
 /** Builds the upload service from config and connected dependencies; does not listen. */
 export async function buildUploadApp(config: UploadAppConfig, deps: UploadDependencies): Promise<UploadApp> {
-  const kit = await createServiceApp({
+  const kit = await createServiceAppFrom(config, deps, {
     service: 'upload',
-    logger: deps.logger ?? config.LOG_LEVEL,
+    api: 'uploads',
+    description: 'Storing and serving files. Behind the edge every path is prefixed with /api.',
     errors: uploadErrors,
-    trustProxy: config.TRUST_PROXY || false,
-    openapi: {
-      title: 'Palaver uploads',
-      version: '1',
-      description: 'Storing and serving files. Behind the edge every path is prefixed with /api.',
-      docsPath: '/uploads/docs/json',
-    },
-    readiness: {
-      mongo: mongoReadiness(deps.mongo),
-      redis: () => deps.redis.ping(),
-      broker: () => deps.broker.check(),
-      store: () => deps.blobs.check(),
-    },
+    readiness: { ...backendReadiness(deps), store: () => deps.blobs.check() },
   });
-  const { app } = kit;
+  const { app, authenticate } = kit;
   const logger = app.log as Logger;
   await app.register(multipart);
 
@@ -102,7 +90,6 @@ export async function buildUploadApp(config: UploadAppConfig, deps: UploadDepend
   const access = createUploadAccess({ uploads, signer });
   const sweeper = createOrphanSweeper({ uploads, blobs: deps.blobs, ttlSeconds: config.ORPHAN_TTL, logger });
 
-  const authenticate = requireAccessToken(deps.verifyAccessToken);
   uploadRoutes(app, {
     intake,
     access,

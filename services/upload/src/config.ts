@@ -1,15 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import {
-  brokerSpec,
+  backendsSpec,
   ConfigError,
   duration,
   listenSpec,
   loadConfig,
   mongoSpec,
   num,
-  redisSpec,
   str,
-  tokenVerifierSpec,
 } from '@palaver/config';
 
 /** `.local/data/uploads` at the repository root: git-ignored, beside the local stack's data. */
@@ -33,9 +31,7 @@ export const defaultAllowedTypes = [
 export const uploadConfigSpec = {
   ...listenSpec(4003),
   ...mongoSpec,
-  ...brokerSpec('palaver.upload'),
-  ...redisSpec,
-  ...tokenVerifierSpec,
+  ...backendsSpec('palaver.upload'),
   RELAY_INTERVAL: duration({ default: 10, desc: 'How often unpublished upload.created events are retried' }),
   UPLOAD_ROOT: str({ default: defaultRoot, desc: 'Folder of the file store (blobs and temp files)' }),
   UPLOAD_MAX_FILE_SIZE: num({ default: 25 * 1024 * 1024, desc: 'Largest file in bytes' }),
