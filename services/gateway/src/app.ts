@@ -8,9 +8,10 @@ import type { MessageApi } from './clients/message-api.ts';
 import type { GatewayConfig } from './config.ts';
 import { deliveryQueue } from './delivery/delivery-queue.ts';
 import { localEventClaims, sharedEventClaims } from './delivery/event-claims.ts';
-import { createEventFanout, type FanoutMode } from './delivery/event-fanout.ts';
+import { createEventFanout, type FanoutMode, fanoutScope } from './delivery/event-fanout.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
+import { createPresenceAudience } from './presence/presence-audience.ts';
 import { startPresenceKeeper } from './presence/presence-keeper.ts';
 import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { createReplicaPresence } from './presence/replica-presence.ts';
@@ -139,9 +140,16 @@ export async function buildGatewayApp(
 
   io.use(authenticateHandshake(deps.verifyAccessToken, isDraining));
   io.use(limitSocketsPerUser(presence, config.MAX_SOCKETS_PER_USER));
+  const audience = createPresenceAudience({
+    scope: fanoutScope(io, fanoutMode),
+    presence,
+    messageApi: deps.messageApi,
+    maxGroup: config.PRESENCE_MAX_GROUP,
+    metrics,
+    logger,
+  });
   handleConnections({
     io,
-    presence,
     replicaPresence,
     members,
     messageApi: deps.messageApi,
@@ -150,7 +158,7 @@ export async function buildGatewayApp(
     syncPage: config.SYNC_PAGE,
     typingTtlMs: config.TYPING_TTL * 1000,
     typingThrottleMs: config.TYPING_THROTTLE_MS,
-    presenceMaxGroup: config.PRESENCE_MAX_GROUP,
+    audience,
     maxSocketsPerUser: config.MAX_SOCKETS_PER_USER,
     isDraining,
     metrics,
@@ -162,10 +170,8 @@ export async function buildGatewayApp(
     mode: fanoutMode,
     members,
     metrics,
-    presence,
+    audience,
     claims: fanoutMode === 'replica-queue' ? localEventClaims() : sharedEventClaims(deps.redis),
-    presenceMaxGroup: config.PRESENCE_MAX_GROUP,
-    logger,
   });
   await queue.consume(deps.broker, fanout.handle);
 

@@ -1,9 +1,8 @@
 import type { Conversation, EventData, EventEnvelope, EventType } from '@palaver/contracts';
-import type { Logger } from '@palaver/logger';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
-import type { PresenceRegistry } from '../presence/presence-registry.ts';
+import type { PresenceAudience } from '../presence/presence-audience.ts';
 import type { MemberDirectory } from '../realtime/member-directory.ts';
-import { type GatewayServer, sessionRoom, userRoom, watchRoom } from '../realtime/rooms.ts';
+import { type GatewayServer, sessionRoom, userRoom } from '../realtime/rooms.ts';
 import type { EventClaims } from './event-claims.ts';
 
 /**
@@ -14,6 +13,10 @@ import type { EventClaims } from './event-claims.ts';
  */
 export type FanoutMode = 'replica-queue' | 'shared-queue';
 
+/** Local emits reach this replica's sockets; adapter emits reach every replica's. */
+export const fanoutScope = (io: GatewayServer, mode: FanoutMode) =>
+  mode === 'replica-queue' ? io.local : io;
+
 export const fanoutBindings = ['message.*', 'conversation.*', 'user.blocked', 'auth.session.revoked'];
 
 export function createEventFanout(deps: {
@@ -21,63 +24,15 @@ export function createEventFanout(deps: {
   mode: FanoutMode;
   members: MemberDirectory;
   metrics: GatewayMetrics;
-  presence: PresenceRegistry;
+  /** Who sees whose presence, as conversations and blocks change. */
+  audience: PresenceAudience;
   /** Skips events already handled (local memory with a queue per replica, Redis with a shared one). */
   claims: EventClaims;
-  logger: Logger;
-  /** Larger groups do not share presence: n members watching each other costs n² room joins. */
-  presenceMaxGroup: number;
 }) {
-  const { io, metrics } = deps;
-  // Local emits reach this replica's sockets; adapter emits reach every replica's.
-  const scope = deps.mode === 'replica-queue' ? io.local : io;
+  const { io, metrics, audience } = deps;
+  const scope = fanoutScope(io, deps.mode);
 
   const toMembers = (memberIds: string[]) => scope.to(memberIds.map(userRoom));
-
-  /**
-   * Members of a conversation see each other's presence from now on: they join each other's
-   * watch rooms and are told each other's current status (later changes reach them there).
-   */
-  async function watchEachOther(newcomers: string[], everyone: string[]) {
-    if (everyone.length > deps.presenceMaxGroup) return;
-    const statuses = new Map(
-      (await deps.presence.statusOf(everyone)).map((status) => [status.userId, status]),
-    );
-    for (const userId of everyone) {
-      const others = (newcomers.includes(userId) ? everyone : newcomers).filter((id) => id !== userId);
-      if (others.length === 0) continue;
-      const room = scope.to(userRoom(userId));
-      scope.in(userRoom(userId)).socketsJoin(others.map(watchRoom));
-      for (const other of others) {
-        const status = statuses.get(other);
-        if (status) room.emit('user:status', status);
-      }
-      metrics.eventsOut.inc({ event: 'user:status' }, others.length);
-    }
-  }
-
-  /**
-   * A member left or was removed: they and the remaining members who no longer share a
-   * conversation small enough for presence stop seeing each other, on every replica.
-   */
-  function unwatchFormerContacts(
-    userId: string,
-    remaining: string[],
-    stillShared: Record<string, number> | undefined,
-  ) {
-    // Older events do not say; a group too large for presence changed nobody's.
-    if (!stillShared || remaining.length + 1 > deps.presenceMaxGroup) return;
-    const former = remaining.filter(
-      (id) => (stillShared[id] ?? Number.POSITIVE_INFINITY) > deps.presenceMaxGroup,
-    );
-    if (former.length === 0) return;
-    scope.in(userRoom(userId)).socketsLeave(former.map(watchRoom));
-    scope.in(former.map(userRoom)).socketsLeave(watchRoom(userId));
-  }
-
-  /** Presence is a courtesy: its failure must not cost the conversation event. */
-  const presenceFailed = (err: unknown) =>
-    deps.logger.warn({ err }, 'could not share presence for a conversation change');
 
   function conversationChanged(conversation: Conversation) {
     deps.members.remember(
@@ -112,7 +67,7 @@ export function createEventFanout(deps: {
       conversationChanged(conversation);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
-      await watchEachOther(memberIds, memberIds).catch(presenceFailed);
+      await audience.membersJoined(memberIds, memberIds);
     },
     'conversation.updated': ({ conversation, memberIds }) => {
       conversationChanged(conversation);
@@ -123,11 +78,11 @@ export function createEventFanout(deps: {
       conversationChanged(conversation);
       toMembers(memberIds).emit('conversation:updated', { conversation });
       metrics.eventsOut.inc({ event: 'conversation:updated' });
-      await watchEachOther(userIds, memberIds).catch(presenceFailed);
+      await audience.membersJoined(userIds, memberIds);
     },
     'conversation.member_removed': ({ conversation, userId, memberIds, stillShared }) => {
       conversationChanged(conversation);
-      unwatchFormerContacts(
+      audience.memberLeft(
         userId,
         conversation.members.map((member) => member.userId),
         stillShared,
@@ -150,17 +105,8 @@ export function createEventFanout(deps: {
     'user.blocked': async ({ blockerId, blockedId, blocked, sharedSize, memberIds }) => {
       toMembers(memberIds).emit('user:blocked', { userId: blockedId, blocked });
       metrics.eventsOut.inc({ event: 'user:blocked' });
-      if (blocked) {
-        // No presence either way from now on; each is shown the other as offline.
-        scope.in(userRoom(blockerId)).socketsLeave(watchRoom(blockedId));
-        scope.in(userRoom(blockedId)).socketsLeave(watchRoom(blockerId));
-        const offline = (userId: string) => ({ userId, status: 'offline' as const, lastSeenAt: null });
-        scope.to(userRoom(blockerId)).emit('user:status', offline(blockedId));
-        scope.to(userRoom(blockedId)).emit('user:status', offline(blockerId));
-        metrics.eventsOut.inc({ event: 'user:status' }, 2);
-      } else if (sharedSize !== undefined && sharedSize <= deps.presenceMaxGroup) {
-        await watchEachOther([blockerId, blockedId], [blockerId, blockedId]).catch(presenceFailed);
-      }
+      if (blocked) audience.blocked(blockerId, blockedId);
+      else await audience.unblocked(blockerId, blockedId, sharedSize);
     },
     // Auth has already listed the session as ended, so its tokens open nothing new; this
     // closes the sockets it still has open.

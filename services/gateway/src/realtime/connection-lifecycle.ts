@@ -1,23 +1,22 @@
 import type { Logger } from '@palaver/logger';
 import type { MessageApi } from '../clients/message-api.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
-import type { PresenceRegistry } from '../presence/presence-registry.ts';
+import type { PresenceAudience } from '../presence/presence-audience.ts';
 import type { ReplicaPresence } from '../presence/replica-presence.ts';
 import { type ClientEventDeps, registerClientEvents } from './client-events.ts';
 import type { MemberDirectory } from './member-directory.ts';
-import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom, watchRoom } from './rooms.ts';
+import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom } from './rooms.ts';
 import { createTypingTracker } from './typing-tracker.ts';
 
 export interface ConnectionDeps extends ClientEventDeps {
   io: GatewayServer;
-  presence: PresenceRegistry;
   replicaPresence: ReplicaPresence;
   members: MemberDirectory;
   messageApi: MessageApi;
   typingTtlMs: number;
   typingThrottleMs: number;
-  /** Presence is shared in direct conversations and groups up to this size. */
-  presenceMaxGroup: number;
+  /** Who sees whose presence: a new socket watches its user's contacts. */
+  audience: PresenceAudience;
   /** Live sockets per user across replicas (handshakes beyond it are refused first). */
   maxSocketsPerUser: number;
   /** While draining, sockets leave without being marked offline: they reconnect elsewhere. */
@@ -39,7 +38,7 @@ export function handleConnections(deps: ConnectionDeps) {
 }
 
 async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
-  const { io, presence, replicaPresence } = deps;
+  const { io, replicaPresence } = deps;
   const user = socket.data;
   socket.join([userRoom(user.userId), sessionRoom(user.sessionId)]);
 
@@ -107,7 +106,5 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     await replicaPresence.disconnect(user.userId, socket.id);
     return;
   }
-  const { userIds: contacts } = await deps.messageApi.contacts(user.token, deps.presenceMaxGroup);
-  socket.join(contacts.map(watchRoom));
-  for (const status of await presence.statusOf(contacts)) socket.emit('user:status', status);
+  await deps.audience.joinContacts(socket);
 }

@@ -1,0 +1,90 @@
+import type { Logger } from '@palaver/logger';
+import type { MessageApi } from '../clients/message-api.ts';
+import type { GatewayMetrics } from '../gateway-metrics.ts';
+import { type GatewayServer, type GatewaySocket, userRoom, watchRoom } from '../realtime/rooms.ts';
+import type { PresenceRegistry } from './presence-registry.ts';
+
+/**
+ * Who sees whose presence: the people who share a direct conversation, or a group of at
+ * most `maxGroup` members, with each other and have not blocked one another. A socket
+ * watches a contact by being in the room `watch:<contact>`; this module alone decides who
+ * joins and leaves those rooms, on connect and as conversations and blocks change.
+ */
+export function createPresenceAudience(deps: {
+  /** The server, or its local half when each replica handles every event itself. */
+  scope: GatewayServer | GatewayServer['local'];
+  presence: PresenceRegistry;
+  messageApi: MessageApi;
+  /** Larger groups do not share presence: n members watching each other costs n² room joins. */
+  maxGroup: number;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}) {
+  const { scope, presence, metrics, maxGroup } = deps;
+  const offline = (userId: string) => ({ userId, status: 'offline' as const, lastSeenAt: null });
+  /** Presence is a courtesy: its failure must not cost the event that changed it. */
+  const failed = (err: unknown) => deps.logger.warn({ err }, 'could not update who sees whose presence');
+
+  /**
+   * Members of a conversation see each other's presence from now on: they join each other's
+   * watch rooms and are told each other's current status (later changes reach them there).
+   */
+  async function watchEachOther(newcomers: string[], everyone: string[]) {
+    if (everyone.length > maxGroup) return;
+    const statuses = new Map((await presence.statusOf(everyone)).map((status) => [status.userId, status]));
+    for (const userId of everyone) {
+      const others = (newcomers.includes(userId) ? everyone : newcomers).filter((id) => id !== userId);
+      if (others.length === 0) continue;
+      scope.in(userRoom(userId)).socketsJoin(others.map(watchRoom));
+      const room = scope.to(userRoom(userId));
+      for (const other of others) {
+        const status = statuses.get(other);
+        if (status) room.emit('user:status', status);
+      }
+      metrics.eventsOut.inc({ event: 'user:status' }, others.length);
+    }
+  }
+
+  return {
+    /** A new socket watches its user's contacts and is told their statuses now. */
+    async joinContacts(socket: GatewaySocket) {
+      const { userIds: contacts } = await deps.messageApi.contacts(socket.data.token, maxGroup);
+      socket.join(contacts.map(watchRoom));
+      for (const status of await presence.statusOf(contacts)) socket.emit('user:status', status);
+    },
+
+    /** A conversation was created or gained members. */
+    membersJoined: (newcomers: string[], everyone: string[]) =>
+      watchEachOther(newcomers, everyone).catch(failed),
+
+    /**
+     * A member left or was removed: they and the remaining members who no longer share a
+     * conversation small enough for presence stop seeing each other, on every replica.
+     */
+    memberLeft(userId: string, remaining: string[], stillShared: Record<string, number> | undefined) {
+      // Older events do not say; a group too large for presence changed nobody's.
+      if (!stillShared || remaining.length + 1 > maxGroup) return;
+      const former = remaining.filter((id) => (stillShared[id] ?? Number.POSITIVE_INFINITY) > maxGroup);
+      if (former.length === 0) return;
+      scope.in(userRoom(userId)).socketsLeave(former.map(watchRoom));
+      scope.in(former.map(userRoom)).socketsLeave(watchRoom(userId));
+    },
+
+    /** No presence either way from now on; each is shown the other as offline. */
+    blocked(blockerId: string, blockedId: string) {
+      scope.in(userRoom(blockerId)).socketsLeave(watchRoom(blockedId));
+      scope.in(userRoom(blockedId)).socketsLeave(watchRoom(blockerId));
+      scope.to(userRoom(blockerId)).emit('user:status', offline(blockedId));
+      scope.to(userRoom(blockedId)).emit('user:status', offline(blockerId));
+      metrics.eventsOut.inc({ event: 'user:status' }, 2);
+    },
+
+    /** Unblocked: presence resumes if they still share a conversation small enough for it. */
+    async unblocked(blockerId: string, blockedId: string, sharedSize: number | undefined) {
+      if (sharedSize === undefined || sharedSize > maxGroup) return;
+      await watchEachOther([blockerId, blockedId], [blockerId, blockedId]).catch(failed);
+    },
+  };
+}
+
+export type PresenceAudience = ReturnType<typeof createPresenceAudience>;
