@@ -1,4 +1,6 @@
-import type { Conversation, Message, PublicUser } from '@palaver/contracts';
+import type { Conversation, ConversationSummary, Message, PublicUser } from '@palaver/contracts';
+import type { AuthSession } from '../api/auth-session.ts';
+import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ConversationState } from '../chat/chat-state.ts';
 
 /** Small builders for component and state tests; ids are 24 hex digits like the server's. */
@@ -80,4 +82,38 @@ export function conversationState(
     unreadMentions: 0,
     ...overrides,
   };
+}
+
+/** List entries for `count` conversations with ids from 0x10000 up. */
+export function summaries(count: number): ConversationSummary[] {
+  return Array.from({ length: count }, (_, i) => ({
+    ...conversation({ id: id(0x10000 + i) }),
+    unreadCount: 0,
+    unreadMentions: 0,
+    muted: false,
+    lastMessage: null,
+  }));
+}
+
+/** A signed-in session as `me` that never needs refreshing. */
+export function testAuth(): AuthSession {
+  return {
+    session: {
+      user: users[me],
+      accessToken: 'token',
+      refreshToken: 'refresh',
+      expiresAt: Date.now() + 3600_000,
+    },
+    subscribe: () => () => {},
+    refresh: async () => {},
+  } as unknown as AuthSession;
+}
+
+/** The HTTP API as the chat client sees it: this list, the fixture users, plus any overrides. */
+export function testApi(list: ConversationSummary[], overrides: Partial<PalaverApi> = {}): PalaverApi {
+  return {
+    conversations: async () => ({ conversations: list, nextCursor: null }),
+    user: async (userId: string) => users[userId] ?? Promise.reject(new Error('unknown')),
+    ...overrides,
+  } as unknown as PalaverApi;
 }

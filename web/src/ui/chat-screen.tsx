@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { ChatClient } from '../chat/chat-client.ts';
-import { byActivity, unreadCount } from '../chat/chat-state.ts';
+import { byActivity, type ChatState, unreadCount } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { ConversationList } from './conversation-list.tsx';
@@ -11,7 +11,7 @@ import { MembersPanel } from './members-panel.tsx';
 import { NewConversationDialog } from './new-conversation-dialog.tsx';
 import { ThemeToggle } from './theme.tsx';
 import { createLinkCache, UploadLinksContext } from './upload-links.ts';
-import { ChatClientContext, useChatState } from './use-chat.ts';
+import { ChatClientContext, shallowEqual, useChatState } from './use-chat.ts';
 
 /** The open conversation lives in the URL hash, so a reload reopens it. */
 const readHash = () => /^#\/c\/([0-9a-f]{24})$/.exec(window.location.hash)?.[1] ?? null;
@@ -76,6 +76,17 @@ function useFocusFollowsSelection(selected: string | null) {
   }, [selected]);
 }
 
+/** What the layout shows: not typing, nor blocks (the open conversation selects its own). */
+const layoutSlice = (state: ChatState) => ({
+  me: state.me,
+  conversations: state.conversations,
+  listStatus: state.listStatus,
+  users: state.users,
+  presence: state.presence,
+  connection: state.connection,
+  queued: state.pending.length,
+});
+
 const unsentWarning = (count: number) =>
   `${count === 1 ? 'One message has' : `${count} messages have`} not been sent yet and will be discarded. Log out anyway?`;
 
@@ -86,7 +97,7 @@ function ChatLayout(props: {
   onLogout: () => void;
 }) {
   const { api, client } = props;
-  const state = useChatState();
+  const state = useChatState(layoutSlice, shallowEqual);
   const [selected, select] = useSelectedConversation();
   const [dialog, setDialog] = useState<'new' | 'members' | null>(null);
   const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
@@ -116,7 +127,7 @@ function ChatLayout(props: {
       >
         Skip to conversation
       </button>
-      <ConnectionBanner connection={state.connection} queued={state.pending.length} />
+      <ConnectionBanner connection={state.connection} queued={state.queued} />
       <aside className="sidebar" aria-label="Conversations">
         <header className="sidebar-header">
           <Avatar name={meName} />
@@ -128,7 +139,7 @@ function ChatLayout(props: {
             type="button"
             className="link"
             onClick={() => {
-              const unsent = state.pending.length;
+              const unsent = state.queued;
               if (unsent > 0 && !window.confirm(unsentWarning(unsent))) return;
               client.clearOutbox();
               props.onLogout();

@@ -1,4 +1,4 @@
-import type { Upload } from '@palaver/contracts';
+import { MessageBody, maxAttachments, type Upload } from '@palaver/contracts';
 import {
   type ClipboardEvent,
   type DragEvent,
@@ -25,8 +25,6 @@ export interface ComposerProps {
   online: boolean;
   ref?: Ref<ComposerHandle>;
 }
-
-const maxAttachments = 10;
 
 /**
  * Text and attachments. Enter sends, Shift+Enter adds a line. Files come from the picker,
@@ -164,7 +162,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
           aria-label="Message"
           placeholder="Write a message"
           rows={1}
-          maxLength={4000}
+          maxLength={MessageBody.maxLength}
           value={text}
           onChange={(event) => {
             setText(event.target.value);

@@ -1,12 +1,31 @@
 import type { Upload } from '@palaver/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { uploadFiles } from '../api/upload-files.ts';
-import { conversationTitle, otherMember, typingUsers } from '../chat/chat-state.ts';
+import {
+  type ChatState,
+  type ConversationState,
+  conversationTitle,
+  otherMember,
+  type Presence,
+  typingUsers,
+} from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { Composer, type ComposerHandle } from './composer.tsx';
 import { lastSeen } from './format.ts';
 import { MessageList } from './message-list.tsx';
-import { useChatClient, useChatState } from './use-chat.ts';
+import { shallowEqual, useChatClient, useChatState } from './use-chat.ts';
+
+/** What an open conversation shows, typing aside (the indicator selects that itself). */
+const viewSlice = (conversationId: string) => (state: ChatState) => ({
+  held: state.conversations[conversationId],
+  listStatus: state.listStatus,
+  me: state.me,
+  users: state.users,
+  presence: state.presence,
+  blocked: state.blocked,
+  pending: state.pending,
+  online: state.connection === 'online',
+});
 
 /** One open conversation: header with presence, history, who is typing, the composer. */
 export function ConversationView(props: {
@@ -17,36 +36,11 @@ export function ConversationView(props: {
 }) {
   const { conversationId } = props;
   const client = useChatClient();
-  const state = useChatState();
-  const held = state.conversations[conversationId];
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const [historyError, setHistoryError] = useState(false);
+  const state = useChatState(viewSlice(conversationId), shallowEqual);
+  const { held } = state;
+  const { loadingOlder, historyError, loadHistory } = useHistory(conversationId, held);
+  useMarkRead(conversationId, held?.conversation.lastSeq ?? 0);
   const composer = useRef<ComposerHandle>(null);
-
-  const loadHistory = () => {
-    setLoadingOlder(true);
-    setHistoryError(false);
-    client
-      .loadHistory(conversationId)
-      .catch(() => setHistoryError(true))
-      .finally(() => setLoadingOlder(false));
-  };
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once per opened conversation
-  useEffect(() => {
-    if (held && !held.loaded) loadHistory();
-  }, [conversationId, Boolean(held)]);
-
-  // Whatever is on screen while the page is visible counts as read.
-  const lastSeq = held?.conversation.lastSeq ?? 0;
-  useEffect(() => {
-    const mark = () => {
-      if (document.visibilityState === 'visible' && lastSeq > 0) client.markRead(conversationId);
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    return () => document.removeEventListener('visibilitychange', mark);
-  }, [client, conversationId, lastSeq]);
 
   if (!held && state.listStatus !== 'ready') {
     // Not known yet (a deep link opened before the list arrived, or during an outage).
@@ -71,18 +65,6 @@ export function ConversationView(props: {
   const other = otherMember(held.conversation, state.me);
   const blocked = other !== undefined && state.blocked.includes(other);
   const presence = other && !blocked ? state.presence[other] : undefined;
-  const subtitle = other
-    ? presence?.status === 'online'
-      ? 'online'
-      : presence?.lastSeenAt
-        ? lastSeen(presence.lastSeenAt)
-        : presence
-          ? 'offline'
-          : ''
-    : `${held.conversation.members.length} members`;
-  const typing = typingUsers(state, conversationId, Date.now()).map(
-    (userId) => state.users[userId]?.displayName ?? 'Someone',
-  );
   const pending = state.pending.filter((item) => item.conversationId === conversationId);
 
   return (
@@ -95,53 +77,15 @@ export function ConversationView(props: {
         composer.current?.addFiles([...event.dataTransfer.files]);
       }}
     >
-      <header className="conversation-header">
-        <button
-          type="button"
-          className="back-button"
-          onClick={props.onBack}
-          aria-label="Back to conversations"
-        >
-          ‹
-        </button>
-        <Avatar name={title} online={presence ? presence.status === 'online' : undefined} />
-        <div className="conversation-heading">
-          <h2 id="conversation-title" tabIndex={-1}>
-            {title}
-          </h2>
-          <p className="conversation-subtitle" data-testid="presence">
-            {subtitle}
-          </p>
-        </div>
-        <button
-          type="button"
-          className="header-toggle"
-          aria-pressed={held.muted}
-          title={held.muted ? 'Muted: unread still counts, no notifications' : 'Mute this conversation'}
-          onClick={() => void client.setMuted(conversationId, !held.muted).catch(() => {})}
-        >
-          {held.muted ? 'Unmute' : 'Mute'}
-        </button>
-        {other && (
-          <button
-            type="button"
-            className="header-toggle"
-            aria-pressed={blocked}
-            onClick={() => {
-              if (
-                blocked ||
-                window.confirm(`Block ${title}? Neither of you can message the other, and presence stops.`)
-              )
-                void client.setBlocked(other, !blocked).catch(() => {});
-            }}
-          >
-            {blocked ? 'Unblock' : 'Block'}
-          </button>
-        )}
-        <button type="button" className="members-button" onClick={props.onShowMembers}>
-          {held.conversation.type === 'group' ? 'Members' : 'Info'}
-        </button>
-      </header>
+      <ConversationHeader
+        held={held}
+        title={title}
+        other={other}
+        blocked={blocked}
+        presence={presence}
+        onBack={props.onBack}
+        onShowMembers={props.onShowMembers}
+      />
       {historyError && (
         <p className="inline-error" role="alert">
           Could not load messages.{' '}
@@ -165,13 +109,7 @@ export function ConversationView(props: {
         onRetry={(id) => client.retry(id)}
         onDiscard={(id) => client.discard(id)}
       />
-      <p className="typing-indicator" aria-live="polite">
-        {typing.length === 1
-          ? `${typing[0]} is typing…`
-          : typing.length > 1
-            ? `${typing.join(', ')} are typing…`
-            : ''}
-      </p>
+      <TypingIndicator conversationId={conversationId} />
       {blocked ? (
         <p className="blocked-note" role="status">
           You blocked {title}. Unblock to send messages again.
@@ -179,7 +117,7 @@ export function ConversationView(props: {
       ) : (
         <Composer
           ref={composer}
-          online={state.connection === 'online'}
+          online={state.online}
           onSend={(body, uploads) => client.send(conversationId, body, uploads)}
           onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
           upload={async (files, onProgress) => {
@@ -190,5 +128,129 @@ export function ConversationView(props: {
         />
       )}
     </section>
+  );
+}
+
+/** History: the newest page when the conversation opens, older ones on demand, and a failure. */
+function useHistory(conversationId: string, held: ConversationState | undefined) {
+  const client = useChatClient();
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [historyError, setHistoryError] = useState(false);
+
+  const loadHistory = () => {
+    setLoadingOlder(true);
+    setHistoryError(false);
+    client
+      .loadHistory(conversationId)
+      .catch(() => setHistoryError(true))
+      .finally(() => setLoadingOlder(false));
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once per opened conversation
+  useEffect(() => {
+    if (held && !held.loaded) loadHistory();
+  }, [conversationId, Boolean(held)]);
+
+  return { loadingOlder, historyError, loadHistory };
+}
+
+/** Whatever is on screen while the page is visible counts as read. */
+function useMarkRead(conversationId: string, lastSeq: number) {
+  const client = useChatClient();
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && lastSeq > 0) client.markRead(conversationId);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [client, conversationId, lastSeq]);
+}
+
+/** Title, presence (a direct chat) or member count (a group), and the conversation's toggles. */
+function ConversationHeader(props: {
+  held: ConversationState;
+  title: string;
+  /** The other person of a direct chat. */
+  other: string | undefined;
+  blocked: boolean;
+  /** Not shown while blocked. */
+  presence: Presence | undefined;
+  onBack: () => void;
+  onShowMembers: () => void;
+}) {
+  const { held, title, other, blocked, presence } = props;
+  const client = useChatClient();
+  const conversationId = held.conversation.id;
+  const subtitle = other ? presenceLine(presence) : `${held.conversation.members.length} members`;
+  return (
+    <header className="conversation-header">
+      <button type="button" className="back-button" onClick={props.onBack} aria-label="Back to conversations">
+        ‹
+      </button>
+      <Avatar name={title} online={presence ? presence.status === 'online' : undefined} />
+      <div className="conversation-heading">
+        <h2 id="conversation-title" tabIndex={-1}>
+          {title}
+        </h2>
+        <p className="conversation-subtitle" data-testid="presence">
+          {subtitle}
+        </p>
+      </div>
+      <button
+        type="button"
+        className="header-toggle"
+        aria-pressed={held.muted}
+        title={held.muted ? 'Muted: unread still counts, no notifications' : 'Mute this conversation'}
+        onClick={() => void client.setMuted(conversationId, !held.muted).catch(() => {})}
+      >
+        {held.muted ? 'Unmute' : 'Mute'}
+      </button>
+      {other && (
+        <button
+          type="button"
+          className="header-toggle"
+          aria-pressed={blocked}
+          onClick={() => {
+            if (
+              blocked ||
+              window.confirm(`Block ${title}? Neither of you can message the other, and presence stops.`)
+            )
+              void client.setBlocked(other, !blocked).catch(() => {});
+          }}
+        >
+          {blocked ? 'Unblock' : 'Block'}
+        </button>
+      )}
+      <button type="button" className="members-button" onClick={props.onShowMembers}>
+        {held.conversation.type === 'group' ? 'Members' : 'Info'}
+      </button>
+    </header>
+  );
+}
+
+function presenceLine(presence: Presence | undefined): string {
+  if (presence?.status === 'online') return 'online';
+  if (presence?.lastSeenAt) return lastSeen(presence.lastSeenAt);
+  return presence ? 'offline' : '';
+}
+
+/** Who is typing: the only part of the view a typing event re-renders. */
+export function TypingIndicator({ conversationId }: { conversationId: string }) {
+  const typing = useChatState(
+    (state) =>
+      typingUsers(state, conversationId, Date.now()).map(
+        (userId) => state.users[userId]?.displayName ?? 'Someone',
+      ),
+    shallowEqual,
+  );
+  return (
+    <p className="typing-indicator" aria-live="polite">
+      {typing.length === 1
+        ? `${typing[0]} is typing…`
+        : typing.length > 1
+          ? `${typing.join(', ')} are typing…`
+          : ''}
+    </p>
   );
 }

@@ -1,4 +1,4 @@
-import type { PublicUser } from '@palaver/contracts';
+import { type PublicUser, UpdateConversationBody } from '@palaver/contracts';
 import { useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -7,6 +7,8 @@ import type { ConversationState, Presence } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
+
+const groupTitleLength = UpdateConversationBody.properties.title.maxLength;
 
 /**
  * Members of a group: rename, add, remove and make admins (owner/admin; the owner cannot be
@@ -148,7 +150,11 @@ function RenameForm(props: { title: string; onRename: (title: string) => Promise
     >
       <label>
         Group name
-        <input value={title} maxLength={100} onChange={(event) => setTitle(event.target.value)} />
+        <input
+          value={title}
+          maxLength={groupTitleLength}
+          onChange={(event) => setTitle(event.target.value)}
+        />
       </label>
       <button type="submit" disabled={!changed}>
         Rename

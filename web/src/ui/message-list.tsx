@@ -1,4 +1,4 @@
-import type { Attachment, Message, PublicUser } from '@palaver/contracts';
+import { type Attachment, type Message, MessageBody, type PublicUser } from '@palaver/contracts';
 import { type KeyboardEvent, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import {
   type ConversationState,
@@ -357,7 +357,7 @@ function EditForm(props: {
       <textarea
         aria-label="Edit message"
         value={text}
-        maxLength={4000}
+        maxLength={MessageBody.maxLength}
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
         ref={field}

@@ -1,10 +1,12 @@
-import type { PublicUser } from '@palaver/contracts';
+import { type PublicUser, UpdateConversationBody } from '@palaver/contracts';
 import { useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
+
+const groupTitleLength = UpdateConversationBody.properties.title.maxLength;
 
 /** Start a direct chat with one person, or a group with a title and members. */
 export function NewConversationDialog(props: {
@@ -66,7 +68,11 @@ export function NewConversationDialog(props: {
         >
           <label>
             Group title
-            <input value={title} maxLength={100} onChange={(event) => setTitle(event.target.value)} />
+            <input
+              value={title}
+              maxLength={groupTitleLength}
+              onChange={(event) => setTitle(event.target.value)}
+            />
           </label>
           <UserSearch
             api={api}

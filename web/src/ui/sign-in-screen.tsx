@@ -1,4 +1,4 @@
-import type { AuthResult } from '@palaver/contracts';
+import { type AuthResult, DisplayName, Password, Username } from '@palaver/contracts';
 import { type FormEvent, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -47,16 +47,21 @@ export function SignInScreen({
             name="username"
             autoComplete="username"
             required
-            minLength={3}
-            maxLength={32}
+            minLength={Username.minLength}
+            maxLength={Username.maxLength}
             pattern="[A-Za-z0-9_.\-]+"
-            title="3–32 letters, digits, _ . or -"
+            title={`${Username.minLength}–${Username.maxLength} letters, digits, _ . or -`}
           />
         </label>
         {registering && (
           <label>
             Display name
-            <input name="displayName" autoComplete="name" maxLength={64} placeholder="How others see you" />
+            <input
+              name="displayName"
+              autoComplete="name"
+              maxLength={DisplayName.maxLength}
+              placeholder="How others see you"
+            />
           </label>
         )}
         <label>
@@ -66,11 +71,11 @@ export function SignInScreen({
             type="password"
             autoComplete={registering ? 'new-password' : 'current-password'}
             required
-            minLength={8}
-            maxLength={256}
+            minLength={Password.minLength}
+            maxLength={Password.maxLength}
           />
         </label>
-        {registering && <p className="hint">At least 8 characters.</p>}
+        {registering && <p className="hint">{`At least ${Password.minLength} characters.`}</p>}
         {error && (
           <p className="form-error" role="alert">
             {error}

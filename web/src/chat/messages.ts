@@ -1,0 +1,149 @@
+import type { Message } from '@palaver/contracts';
+import { type ChatContext, myId } from './chat-context.ts';
+import { lastHeldSeq, withMessages, withReaction } from './chat-state.ts';
+import { type Conversations, updateConversation } from './conversations.ts';
+import type { Outbox } from './outbox.ts';
+import { acknowledgeDelivery } from './receipts.ts';
+import { ensureUsers } from './users.ts';
+
+/**
+ * Messages of held conversations: history pages as a conversation opens and scrolls up,
+ * gaps filled forward from the held tail, and every message that arrives (live, from an
+ * ack, from `sync`) merged in, settling its pending copy.
+ */
+export class Messages {
+  private readonly context: ChatContext;
+  private readonly conversations: Conversations;
+  private readonly outbox: Outbox;
+  private readonly loadingHistory = new Set<string>();
+  private readonly fillingGap = new Set<string>();
+
+  constructor(context: ChatContext, conversations: Conversations, outbox: Outbox) {
+    this.context = context;
+    this.conversations = conversations;
+    this.outbox = outbox;
+  }
+
+  /** The newest page when a conversation opens; older pages as the person scrolls up. */
+  async loadHistory(conversationId: string): Promise<void> {
+    const held = this.context.store.get().conversations[conversationId];
+    if (!held || this.loadingHistory.has(conversationId)) return;
+    if (held.loaded && !held.hasOlder) return;
+    this.loadingHistory.add(conversationId);
+    try {
+      const oldest = held.loaded ? held.messages[0]?.seq : undefined;
+      const page = await this.context.api.messages(conversationId, oldest ? { before: oldest } : {});
+      updateConversation(this.context.store, conversationId, (current) => ({
+        ...withMessages({ ...current, loaded: true }, page.messages),
+        hasOlder: page.hasMore,
+      }));
+      void ensureUsers(
+        this.context,
+        page.messages.map((message) => message.senderId),
+      );
+      if (!oldest) {
+        void this.conversations.refreshMarks(conversationId);
+        // Anything that arrived between the page and now is caught up from the newest held.
+        await this.fillGap(conversationId);
+        acknowledgeDelivery(this.context, conversationId);
+      }
+    } finally {
+      this.loadingHistory.delete(conversationId);
+    }
+  }
+
+  /** Page forward with `after` until the held tail reaches the conversation's lastSeq. */
+  async fillGap(conversationId: string): Promise<void> {
+    if (this.fillingGap.has(conversationId)) return;
+    this.fillingGap.add(conversationId);
+    try {
+      for (;;) {
+        const held = this.context.store.get().conversations[conversationId];
+        if (!held?.loaded) return;
+        const after = lastHeldSeq(held);
+        if (after >= held.conversation.lastSeq) return;
+        const page = await this.context.api.messages(conversationId, { after, limit: 100 });
+        this.receive(page.messages, false);
+        if (!page.hasMore || page.messages.length === 0) return;
+      }
+    } catch {
+      // Offline again: the next reconnect's sync picks up from the same place.
+    } finally {
+      this.fillingGap.delete(conversationId);
+    }
+  }
+
+  /**
+   * Merge messages; own ones replace their pending copy (matched by clientMessageId). Unless
+   * they come from a send's ack, a gap they reveal is filled, a conversation they name that
+   * is not held loads the list again, and unknown senders' profiles are fetched.
+   */
+  receive(messages: Message[], fromAck: boolean): void {
+    if (messages.length === 0) return;
+    const me = myId(this.context);
+    const gaps = this.merge(messages, me);
+    if (messages.some((message) => message.senderId === me)) this.outbox.save();
+    if (fromAck) return;
+    for (const conversationId of gaps) void this.fillGap(conversationId);
+    const held = this.context.store.get().conversations;
+    if (messages.some((message) => !held[message.conversationId])) void this.conversations.load();
+    void ensureUsers(
+      this.context,
+      messages.map((message) => message.senderId),
+    );
+  }
+
+  async edit(conversationId: string, seq: number, body: string): Promise<void> {
+    const message = await this.context.api.editMessage(conversationId, seq, body.trim());
+    this.receive([message], false);
+  }
+
+  async remove(conversationId: string, seq: number): Promise<void> {
+    await this.context.api.deleteMessage(conversationId, seq);
+    const held = this.context.store
+      .get()
+      .conversations[conversationId]?.messages.find((message) => message.seq === seq);
+    if (held)
+      this.receive([{ ...held, body: null, attachments: [], deletedAt: new Date().toISOString() }], false);
+  }
+
+  /** Adds my reaction, or takes it back if I had it: shown at once, undone if refused. */
+  async toggleReaction(conversationId: string, seq: number, emoji: string): Promise<void> {
+    const me = myId(this.context);
+    const { store } = this.context;
+    const held = store.get().conversations[conversationId]?.messages.find((m) => m.seq === seq);
+    const mine = held?.reactions.some((r) => r.emoji === emoji && r.userIds.includes(me)) ?? false;
+    const change = { seq, emoji, userId: me, reacted: !mine };
+    updateConversation(store, conversationId, (state) => withReaction(state, change));
+    try {
+      await this.context.api.react(conversationId, seq, emoji, !mine);
+    } catch (error) {
+      updateConversation(store, conversationId, (state) => withReaction(state, { ...change, reacted: mine }));
+      throw error;
+    }
+  }
+
+  /** Puts messages into their held conversations; returns those that now miss a run. */
+  private merge(messages: Message[], me: string): Set<string> {
+    const gaps = new Set<string>();
+    this.context.store.update((state) => {
+      const conversations = { ...state.conversations };
+      for (const message of messages) {
+        const held = conversations[message.conversationId];
+        if (!held) continue;
+        const next = withMessages(held, [message]);
+        // Something was skipped (missed while away): fetch the run from the held tail.
+        if (next.loaded && next.conversation.lastSeq > lastHeldSeq(next)) gaps.add(message.conversationId);
+        conversations[message.conversationId] = next;
+      }
+      const settled = new Set(messages.filter((m) => m.senderId === me).map((m) => m.clientMessageId));
+      const pending = state.pending.filter((p) => !settled.has(p.clientMessageId));
+      return {
+        ...state,
+        conversations,
+        pending: pending.length === state.pending.length ? state.pending : pending,
+      };
+    });
+    return gaps;
+  }
+}

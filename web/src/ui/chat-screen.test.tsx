@@ -1,0 +1,80 @@
+import type { MessagePage } from '@palaver/contracts';
+import { act, render, screen, within } from '@testing-library/react';
+import type { ComponentProps } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeSocket } from '../test-support/fake-socket.ts';
+import { conversation, message, other, summaries, testApi, testAuth } from '../test-support/fixtures.ts';
+import { ChatScreen } from './chat-screen.tsx';
+
+let socket: FakeSocket;
+vi.mock('../realtime/gateway-socket.ts', () => ({
+  connectGateway: () => socket,
+  refusalCode: () => undefined,
+}));
+
+/** How often the layout's conversation list and the open conversation's messages rendered. */
+const renders = vi.hoisted(() => ({ list: 0, messages: 0 }));
+vi.mock('./conversation-list.tsx', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./conversation-list.tsx')>();
+  const Real = actual.ConversationList;
+  return {
+    ...actual,
+    ConversationList: (props: ComponentProps<typeof Real>) => {
+      renders.list++;
+      return <Real {...props} />;
+    },
+  };
+});
+vi.mock('./message-list.tsx', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./message-list.tsx')>();
+  const Real = actual.MessageList;
+  return {
+    ...actual,
+    MessageList: (props: ComponentProps<typeof Real>) => {
+      renders.messages++;
+      return <Real {...props} />;
+    },
+  };
+});
+
+const list = summaries(1);
+const open = list[0] as (typeof list)[0];
+
+describe('ChatScreen', () => {
+  beforeEach(() => {
+    socket = new FakeSocket();
+    localStorage.clear();
+    window.location.hash = `#/c/${open.id}`;
+  });
+  afterEach(() => {
+    window.location.hash = '';
+  });
+
+  it('re-renders only the typing indicator for a typing event, not the layout or the messages', async () => {
+    const api = testApi(list, {
+      // changeSeq: a field the contracts are gaining; harmless where they have not yet.
+      messages: async () =>
+        ({
+          messages: [message(1, { conversationId: open.id })],
+          hasMore: false,
+          changeSeq: 0,
+        }) as MessagePage,
+      conversation: async () => conversation({ id: open.id }),
+      blocks: async () => ({ blocks: [] }),
+      markRead: async () => {},
+    });
+    render(<ChatScreen auth={testAuth()} api={api} onLogout={() => {}} />);
+    const log = await screen.findByRole('log', { name: 'Messages' });
+    await vi.waitFor(() => expect(within(log).getByText('message 1')).toBeTruthy());
+    await act(async () => {}); // let the open conversation's follow-ups (marks, receipts) settle
+    const before = { ...renders };
+
+    act(() => socket.fire('typing', { conversationId: open.id, userId: other, isTyping: true }));
+    expect(screen.getByText('Olga is typing…')).toBeTruthy();
+    expect(renders).toEqual(before);
+
+    // Presence is the layout's (the list shows it): that does re-render it.
+    act(() => socket.fire('user:status', { userId: other, status: 'online', lastSeenAt: null }));
+    expect(renders.list).toBeGreaterThan(before.list);
+  });
+});
