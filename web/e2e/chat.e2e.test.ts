@@ -266,6 +266,20 @@ describe('web client through the edge', () => {
     await expect
       .poll(() => mine(a.page, 'While you were away 3').getAttribute('data-status'), wait)
       .toBe('sent');
+    // Meanwhile Alice changes what Bob already holds: she edits her first message and reacts to his.
+    const hello = mine(a.page, 'Hello Bob');
+    await hello.hover();
+    await hello.getByRole('button', { name: 'Edit message' }).click();
+    await hello
+      .getByRole('textbox', { name: 'Edit message' })
+      .fill('Hello Bob, it is Alice (edited while you were away)');
+    await hello.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+    await bodies(a.page, 'edited while you were away').waitFor(wait);
+    const reply = a.page.locator('li.message', { hasText: 'Hi Alice!' });
+    await reply.hover();
+    await reply.getByRole('button', { name: 'React', exact: true }).click();
+    await reply.getByRole('button', { name: 'React with 👍' }).click();
+    await reply.getByRole('button', { name: /^👍 1: you/ }).waitFor(wait);
     await b.page.screenshot({ path: join(screenshots, 'offline.png') });
 
     // Back online: sync by seq brings the missed messages once, and the outbox goes once.
@@ -275,6 +289,12 @@ describe('web client through the edge', () => {
       await bodies(b.page, text).waitFor(wait);
     }
     await bodies(a.page, 'Typed while offline').waitFor(wait);
+    // The edit and the reaction come back too (sync by change cursor), not only new messages.
+    await bodies(b.page, 'edited while you were away').waitFor(wait);
+    await b.page
+      .locator('li.message', { hasText: 'Hi Alice!' })
+      .getByRole('button', { name: new RegExp(`^👍 1: ${alice.displayName}`) })
+      .waitFor(wait);
     await expect
       .poll(() => mine(b.page, 'Typed while offline').getAttribute('data-status'), wait)
       .toBe('read');

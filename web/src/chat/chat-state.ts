@@ -30,6 +30,11 @@ export interface ConversationState {
   muted: boolean;
   /** Unread messages that mention me, as of the last list load (reading clears them). */
   unreadMentions: number;
+  /**
+   * The change cursor of the held messages (edits, deletions, reactions up to it are in
+   * them), from the newest history page, `sync` and gapless live events; null until loaded.
+   */
+  changeSeq: number | null;
 }
 
 /** A reaction added or taken back, as `message:reaction` tells it. */
@@ -150,7 +155,16 @@ export function fromSummary(summary: ConversationSummary, previous?: Conversatio
         unreadMentions,
         conversation: mergeConversation(previous.conversation, conversation),
       }
-    : { conversation, lastMessage: null, messages: [], loaded: false, hasOlder: true, muted, unreadMentions };
+    : {
+        conversation,
+        lastMessage: null,
+        messages: [],
+        loaded: false,
+        hasOlder: true,
+        muted,
+        unreadMentions,
+        changeSeq: null,
+      };
   return lastMessage ? withMessages(base, [lastMessage]) : base;
 }
 
@@ -320,6 +334,26 @@ export function withReaction(state: ConversationState, change: ReactionChange): 
     messages: state.messages.map(apply),
     lastMessage: state.lastMessage ? apply(state.lastMessage) : null,
   };
+}
+
+/**
+ * Moves the change cursor: to a live change only when it follows the cursor without a gap
+ * (a missed one is then still fetched by the next `sync`), to what a `sync` covered always.
+ */
+export function withChangeCursor(
+  state: ConversationState,
+  changeSeq: number,
+  from: 'live' | 'sync',
+): ConversationState {
+  if (state.changeSeq === null) return state;
+  if (from === 'live' ? changeSeq !== state.changeSeq + 1 : changeSeq <= state.changeSeq) return state;
+  return { ...state, changeSeq };
+}
+
+/** Changed messages older than the held ones are not held: only the list preview may show them. */
+export function changedWithinHeld(state: ConversationState, changed: Message[]): Message[] {
+  const oldest = state.messages[0]?.seq;
+  return oldest === undefined ? changed : changed.filter((message) => message.seq >= oldest);
 }
 
 /** Whether a message mentions me (for its highlight). */

@@ -67,6 +67,7 @@ export class Conversations {
             hasOlder: true,
             muted: false,
             unreadMentions: 0,
+            changeSeq: null,
           };
       return { ...state, conversations: { ...state.conversations, [conversation.id]: next } };
     });

@@ -1,6 +1,13 @@
 import type { Message } from '@palaver/contracts';
 import { type ChatContext, myId } from './chat-context.ts';
-import { lastHeldSeq, withMessages, withReaction } from './chat-state.ts';
+import {
+  changedWithinHeld,
+  lastHeldSeq,
+  type ReactionChange,
+  withChangeCursor,
+  withMessages,
+  withReaction,
+} from './chat-state.ts';
 import { type Conversations, updateConversation } from './conversations.ts';
 import type { Outbox } from './outbox.ts';
 import { acknowledgeDelivery } from './receipts.ts';
@@ -36,6 +43,8 @@ export class Messages {
       updateConversation(this.context.store, conversationId, (current) => ({
         ...withMessages({ ...current, loaded: true }, page.messages),
         hasOlder: page.hasMore,
+        // The newest page starts the change cursor; older pages are newer than it anyway.
+        changeSeq: current.changeSeq ?? page.changeSeq,
       }));
       void ensureUsers(
         this.context,
@@ -90,6 +99,27 @@ export class Messages {
     void ensureUsers(
       this.context,
       messages.map((message) => message.senderId),
+    );
+  }
+
+  /**
+   * Messages as they are after a change (an edit or a deletion, live or from `sync`), and
+   * the change cursor that covers them. A changed message older than the held ones is left
+   * out: it is not held, and paging back fetches it as it is.
+   */
+  applyChanges(conversationId: string, changed: Message[], changeSeq: number, from: 'live' | 'sync'): void {
+    const held = this.context.store.get().conversations[conversationId];
+    if (!held) return;
+    this.receive(held.loaded ? changedWithinHeld(held, changed) : changed, false);
+    updateConversation(this.context.store, conversationId, (state) =>
+      withChangeCursor(state, changeSeq, from),
+    );
+  }
+
+  /** A reaction someone added or took back, live. */
+  applyReaction(conversationId: string, change: ReactionChange, changeSeq: number): void {
+    updateConversation(this.context.store, conversationId, (state) =>
+      withChangeCursor(withReaction(state, change), changeSeq, 'live'),
     );
   }
 

@@ -1,6 +1,6 @@
 import { type GatewaySocket, refusalCode } from '../realtime/gateway-socket.ts';
 import { type ChatContext, myId } from './chat-context.ts';
-import { mentionsMe, withReaction } from './chat-state.ts';
+import { mentionsMe } from './chat-state.ts';
 import { connect, reauthenticate, setConnection } from './connection.ts';
 import { type Conversations, updateConversation } from './conversations.ts';
 import type { Messages } from './messages.ts';
@@ -62,16 +62,20 @@ function bindMessageEvents(socket: GatewaySocket, { context, messages }: SocketE
     messages.receive([message], false);
     if (message.senderId !== me) acknowledgeDelivery(context, message.conversationId);
   });
-  socket.on('message:updated', ({ message }) => messages.receive([message], false));
-  socket.on('message:deleted', ({ message }) => messages.receive([message], false));
+  socket.on('message:updated', ({ message, changeSeq }) =>
+    messages.applyChanges(message.conversationId, [message], changeSeq, 'live'),
+  );
+  socket.on('message:deleted', ({ message, changeSeq }) =>
+    messages.applyChanges(message.conversationId, [message], changeSeq, 'live'),
+  );
   socket.on('message:status', ({ conversationId, userId, readSeq, deliveredSeq }) =>
     applyReceipt(context, conversationId, userId, {
       ...(readSeq !== undefined ? { readSeq } : {}),
       ...(deliveredSeq !== undefined ? { deliveredSeq } : {}),
     }),
   );
-  socket.on('message:reaction', ({ conversationId, ...change }) =>
-    updateConversation(context.store, conversationId, (state) => withReaction(state, change)),
+  socket.on('message:reaction', ({ conversationId, changeSeq, ...change }) =>
+    messages.applyReaction(conversationId, change, changeSeq),
   );
 }
 

@@ -39,7 +39,16 @@ describe('chat client sync', () => {
     const caughtUp: Message = message(1, { conversationId: last });
     socket.answer('sync', ok, rateLimited, ok, () => ({
       ok: true,
-      conversations: [{ conversationId: last, messages: [caughtUp], hasMore: false }],
+      conversations: [
+        {
+          conversationId: last,
+          messages: [caughtUp],
+          hasMore: false,
+          changed: [],
+          changeSeq: 0,
+          hasMoreChanges: false,
+        },
+      ],
       gone: [],
     }));
     socket.open();
@@ -82,6 +91,96 @@ describe('chat client sync', () => {
     socket.open();
     await vi.advanceTimersByTimeAsync(0);
     expect(Object.keys(client.store.get().conversations)).toEqual([list[1]?.id]);
+    client.stop();
+  });
+});
+
+describe('chat client change cursor', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    socket = new FakeSocket();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('recovers the edits, deletions and reactions made while away, and follows live ones', async () => {
+    const [summary] = summaries(1) as [ReturnType<typeof summaries>[number]];
+    const conversationId = summary.id;
+    const held = [1, 2, 3].map((seq) => message(seq, { conversationId }));
+    const client = new ChatClient(
+      testAuth(),
+      testApi([{ ...summary, lastSeq: 3 }], {
+        messages: async () => ({ messages: [...held].reverse(), hasMore: false, changeSeq: 4 }),
+        conversation: async () => ({ ...summary, lastSeq: 3 }),
+      }),
+    );
+    client.start();
+    socket.open();
+    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    await client.loadHistory(conversationId);
+    const state = () => client.store.get().conversations[conversationId];
+    expect(state()?.changeSeq).toBe(4);
+
+    // Live: a change right after the cursor moves it; one after a gap does not.
+    socket.fire('message:updated', {
+      message: { ...held[0], body: 'edited', editedAt: held[0]?.createdAt },
+      changeSeq: 5,
+    });
+    expect(state()?.changeSeq).toBe(5);
+    expect(state()?.messages[0]?.body).toBe('edited');
+    socket.fire('message:reaction', {
+      conversationId,
+      messageId: held[2]?.id,
+      seq: 3,
+      emoji: '👍',
+      userId: id(7),
+      reacted: true,
+      changeSeq: 7,
+    });
+    expect(state()?.changeSeq).toBe(5);
+    expect(state()?.messages[2]?.reactions).toEqual([{ emoji: '👍', userIds: [id(7)] }]);
+
+    // Away and back: sync asks from the cursor and applies what changed, as it is now.
+    const tombstone = { ...held[1], body: null, deletedAt: '2026-11-25T11:00:00.000Z' } as Message;
+    const older = message(0, { conversationId, body: 'not held' }); // before the held ones: left out
+    socket.answer(
+      'sync',
+      () => ({
+        ok: true,
+        conversations: [
+          {
+            conversationId,
+            messages: [],
+            hasMore: false,
+            changed: [older, tombstone],
+            changeSeq: 9,
+            hasMoreChanges: true,
+          },
+        ],
+        gone: [],
+      }),
+      () => ({
+        ok: true,
+        conversations: [
+          { conversationId, messages: [], hasMore: false, changed: [], changeSeq: 10, hasMoreChanges: false },
+        ],
+        gone: [],
+      }),
+    );
+    socket.disconnect();
+    socket.fire('disconnect', 'transport close');
+    socket.open();
+    await vi.advanceTimersByTimeAsync(0);
+    const asked = socket.payloads<{ cursors: Cursors; changes: Cursors }>('sync').slice(-2);
+    expect(asked.map((payload) => payload.changes[conversationId])).toEqual([5, 9]);
+    expect(asked[0]?.cursors[conversationId]).toBe(3);
+    expect(state()?.messages.map((m) => [m.seq, m.body])).toEqual([
+      [1, 'edited'],
+      [2, null],
+      [3, 'message 3'],
+    ]);
+    expect(state()?.changeSeq).toBe(10);
     client.stop();
   });
 });

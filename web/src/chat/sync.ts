@@ -27,6 +27,15 @@ export function syncCursors(state: ChatState): [string, number][] {
   ]);
 }
 
+/** The change cursors of the loaded conversations: what changed in their held messages since. */
+export function changeCursors(state: ChatState): Record<string, number> {
+  const cursors: Record<string, number> = {};
+  for (const held of Object.values(state.conversations)) {
+    if (held.loaded && held.changeSeq !== null) cursors[held.conversation.id] = held.changeSeq;
+  }
+  return cursors;
+}
+
 /** Splits cursors into `sync` requests of at most {@link maxSyncConversations} each. */
 export function syncBatches(cursors: [string, number][]): Record<string, number>[] {
   const batches: Record<string, number>[] = [];
@@ -77,30 +86,45 @@ export class Sync {
     const socket = connectedSocket(this.context);
     if (!socket) return;
     const run = ++this.run;
-    for (const batch of syncBatches(syncCursors(this.context.store.get()))) {
-      if (!(await this.batch(socket, run, batch))) return;
+    const state = this.context.store.get();
+    const changes = changeCursors(state);
+    let moreChanges = false;
+    for (const batch of syncBatches(syncCursors(state))) {
+      const batchChanges = Object.fromEntries(
+        Object.keys(batch).flatMap((id) => (id in changes ? [[id, changes[id] as number]] : [])),
+      );
+      const outcome = await this.batch(socket, run, batch, batchChanges);
+      if (outcome === 'stop') return;
+      moreChanges ||= outcome === 'more changes';
     }
+    // More changes than a page: ask again from the cursors this sync moved.
+    if (moreChanges && this.current(socket, run)) await this.sync();
   }
 
-  /** One `sync` request; false when the rest should wait for the next connect. */
-  private async batch(socket: GatewaySocket, run: number, cursors: Record<string, number>): Promise<boolean> {
+  /** One `sync` request; `stop` when the rest should wait for the next connect. */
+  private async batch(
+    socket: GatewaySocket,
+    run: number,
+    cursors: Record<string, number>,
+    changes: Record<string, number>,
+  ): Promise<'done' | 'more changes' | 'stop'> {
     for (let attempt = 0; ; attempt++) {
-      if (!this.current(socket, run)) return false;
+      if (!this.current(socket, run)) return 'stop';
       let ack: Ack<{ conversations: SyncedConversation[]; gone: string[] }>;
       try {
-        ack = await socket.timeout(ackTimeout).emitWithAck('sync', { cursors });
+        ack = await socket.timeout(ackTimeout).emitWithAck('sync', { cursors, changes });
       } catch {
         // Lost again mid-sync: the next connect syncs from the same cursors.
-        return false;
+        return 'stop';
       }
       if (!ack.ok) {
-        if (ack.error.code !== 'rate_limited') return true; // This batch only; the others may pass.
-        if (attempt >= syncRetries) return false;
+        if (ack.error.code !== 'rate_limited') return 'done'; // This batch only; the others may pass.
+        if (attempt >= syncRetries) return 'stop';
         await sleep(syncBackoff(attempt));
         continue;
       }
       this.apply(ack.gone, ack.conversations);
-      return true;
+      return ack.conversations.some((synced) => synced.hasMoreChanges) ? 'more changes' : 'done';
     }
   }
 
@@ -114,6 +138,7 @@ export class Sync {
     for (const id of gone) this.conversations.drop(id);
     for (const synced of conversations) {
       this.messages.receive(synced.messages, false);
+      this.messages.applyChanges(synced.conversationId, synced.changed, synced.changeSeq, 'sync');
       if (synced.hasMore) void this.messages.fillGap(synced.conversationId);
       acknowledgeDelivery(this.context, synced.conversationId);
     }

@@ -80,6 +80,7 @@ export function conversationState(
     hasOlder: false,
     muted: false,
     unreadMentions: 0,
+    changeSeq: 0,
     ...overrides,
   };
 }
