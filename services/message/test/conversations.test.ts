@@ -194,6 +194,28 @@ describe('groups and membership rules', () => {
     }
   });
 
+  it('never leaves a group without its owner when a role change races the handover to them', async () => {
+    for (let round = 0; round < 10; round++) {
+      const group = await service.createGroup(ada, [bob, carol], `Roles race ${round}`);
+      const member = (userId: string) => `/conversations/${group.id}/members/${userId}`;
+      expect((await call(ada, 'PATCH', member(carol.id), { role: 'admin' })).statusCode).toBe(200);
+      expect((await call(ada, 'PATCH', member(bob.id), { role: 'admin' })).statusCode).toBe(200);
+      const [handover, ...roleChanges] = await Promise.all([
+        call(ada, 'PUT', `/conversations/${group.id}/owner`, { userId: bob.id }),
+        call(carol, 'PATCH', member(bob.id), { role: 'member' }),
+        call(carol, 'PATCH', member(bob.id), { role: 'admin' }),
+      ]);
+      expect(handover?.statusCode, handover?.body).toBe(200);
+      for (const answer of roleChanges) expect([200, 403, 409], answer.body).toContain(answer.statusCode);
+      const viewer = (await call(carol, 'GET', `/conversations/${group.id}`)).json();
+      const owners = viewer.members.filter((m: { role: string }) => m.role === 'owner');
+      expect(
+        owners.map((m: { userId: string }) => m.userId),
+        `round ${round}`,
+      ).toEqual([bob.id]);
+    }
+  });
+
   it.each([
     [{ type: 'group', title: '', memberIds: [] }],
     [{ type: 'group', title: 'x', memberIds: ['nope'] }],

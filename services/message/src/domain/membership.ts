@@ -218,9 +218,18 @@ export function createMembership(
         throw new MessageError('forbidden', 'Only the owner or an admin can change roles');
       const target = await memberships.find(id, userId);
       if (!target) throw new MessageError('not_found', 'No such member');
-      if (target.role === 'owner') throw new MessageError('forbidden', "The owner's role cannot be changed");
+      // The latest claim names the owner; the role field follows it a moment later.
+      const isOwner = async () => (await ownerships.latest(conversation._id))?.toId.equals(userId) === true;
+      if (target.role === 'owner' || (await isOwner()))
+        throw new MessageError('forbidden', "The owner's role cannot be changed");
       if (target.role !== role && !(await memberships.setRole(id, userId, role))) {
         throw new MessageError('not_found', 'No such member');
+      }
+      if (await isOwner()) {
+        // A handover to them raced this write and may have lost its role write to it: the
+        // claim wins, and this change never happened.
+        await memberships.setRole(id, userId, 'owner');
+        throw new MessageError('conflict', 'They became the owner meanwhile');
       }
       return announce('conversation.updated', conversation);
     },
