@@ -1,16 +1,29 @@
 import { type Static, Type } from '@sinclair/typebox';
+import {
+  maxDisplayNameLength,
+  maxPasswordLength,
+  maxRefreshTokenLength,
+  maxUserLookup,
+  maxUsernameLength,
+  maxUsernameLookup,
+  maxUserSearchQueryLength,
+  minPasswordLength,
+  minRefreshTokenLength,
+  minUsernameLength,
+  pageLimits,
+} from './limits.ts';
 import { DisplayText, IsoDateTime, ObjectIdString, PageLimit, SearchText } from './primitives.ts';
 
 /** Usernames are compared and stored in lower case, so `Alice` and `alice` are one name. */
 export const Username = Type.String({
-  minLength: 3,
-  maxLength: 32,
+  minLength: minUsernameLength,
+  maxLength: maxUsernameLength,
   pattern: '^[A-Za-z0-9_.-]+$',
-  description: '3–32 characters of a–z, 0–9, `_`, `.`, `-`; case-insensitive',
+  description: `${minUsernameLength}–${maxUsernameLength} characters of a–z, 0–9, \`_\`, \`.\`, \`-\`; case-insensitive`,
 });
 /** The upper bound caps hashing cost per request. */
-export const Password = Type.String({ minLength: 8, maxLength: 256 });
-export const DisplayName = DisplayText(64);
+export const Password = Type.String({ minLength: minPasswordLength, maxLength: maxPasswordLength });
+export const DisplayName = DisplayText(maxDisplayNameLength);
 
 export const PublicUser = Type.Object(
   {
@@ -35,7 +48,10 @@ export const LoginBody = Type.Object(
 );
 export type LoginBody = Static<typeof LoginBody>;
 
-export const RefreshToken = Type.String({ minLength: 20, maxLength: 200 });
+export const RefreshToken = Type.String({
+  minLength: minRefreshTokenLength,
+  maxLength: maxRefreshTokenLength,
+});
 
 export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
 export type RefreshBody = Static<typeof RefreshBody>;
@@ -59,9 +75,10 @@ export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const UserSearchQuery = Type.Object(
   {
-    q: Type.Optional(SearchText(64)),
-    limit: Type.Optional(PageLimit(50, 20)),
-    cursor: Type.Optional(Type.String({ maxLength: 32, pattern: '^[a-z0-9_.-]+$' })),
+    q: Type.Optional(SearchText(maxUserSearchQueryLength)),
+    limit: Type.Optional(PageLimit(pageLimits.users)),
+    /** The last username of the previous page. */
+    cursor: Type.Optional(Type.String({ maxLength: maxUsernameLength, pattern: '^[a-z0-9_.-]+$' })),
   },
   { additionalProperties: false },
 );
@@ -74,12 +91,6 @@ export const UserPage = Type.Object(
 export type UserPage = Static<typeof UserPage>;
 
 export const UserIdParams = Type.Object({ id: ObjectIdString }, { additionalProperties: false });
-
-/** As many ids as a group can hold, so one call checks a whole member list. */
-export const maxUserLookup = 1000;
-
-/** Most usernames one lookup resolves (the mentions of one message). */
-export const maxUsernameLookup = 20;
 
 export const UserLookupBody = Type.Object(
   {
@@ -96,17 +107,6 @@ export type UserLookupBody = Static<typeof UserLookupBody>;
 
 export const UserList = Type.Object({ users: Type.Array(PublicUser) }, { additionalProperties: false });
 export type UserList = Static<typeof UserList>;
-
-/** Claims of an access token; `sid` names the session a refresh token family belongs to. */
-export interface AccessTokenClaims {
-  sub: string;
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  iss: string;
-  aud: string;
-}
 
 export const Jwks = Type.Object({
   keys: Type.Array(

@@ -2,10 +2,6 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Attachment, Conversation, Message } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
-/**
- * The broker event catalogue: one entry per `domain.action` routing key, each with
- * the version of its payload. Consumers reject versions they do not know.
- */
 export const SessionRevoked = Type.Object({
   sessionId: Type.String(),
   userId: ObjectIdString,
@@ -29,6 +25,11 @@ export const UploadCreated = Type.Object({
   upload: Type.Object({ ...Attachment.properties, uploaderId: ObjectIdString }),
 });
 
+/**
+ * The broker event catalogue: one entry per `domain.action` routing key, each with the
+ * version and schema of its payload. Consumers (`@palaver/events`) drop an event of a
+ * version they do not know or whose `data` does not match its schema.
+ */
 export const EventCatalogue = {
   'auth.session.revoked': { version: 1, data: SessionRevoked },
   'message.created': { version: 1, data: MessageEvent },
@@ -131,11 +132,3 @@ export interface EventEnvelope<T extends EventType = EventType> {
   occurredAt: string;
   data: EventData<T>;
 }
-
-export const EventEnvelopeSchema = Type.Object({
-  id: Type.String({ minLength: 1 }),
-  type: Type.String(),
-  version: Type.Integer({ minimum: 1 }),
-  occurredAt: IsoDateTime,
-  data: Type.Unknown(),
-});

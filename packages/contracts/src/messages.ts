@@ -1,4 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
+import {
+  maxAttachments,
+  maxClientMessageIdLength,
+  maxCursorLength,
+  maxEmojiLength,
+  maxGroupMembers,
+  maxGroupTitleLength,
+  maxMessageBodyLength,
+  pageLimits,
+} from './limits.ts';
 import { DisplayText, IsoDateTime, ObjectIdString, PageLimit } from './primitives.ts';
 
 export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
@@ -31,15 +41,12 @@ export const Conversation = Type.Object(
 );
 export type Conversation = Static<typeof Conversation>;
 
-/** Largest group; also the most members one request may add. */
-export const maxGroupMembers = 1000;
-
 export const CreateConversationBody = Type.Union([
   Type.Object({ type: Type.Literal('direct'), userId: ObjectIdString }, { additionalProperties: false }),
   Type.Object(
     {
       type: Type.Literal('group'),
-      title: DisplayText(100),
+      title: DisplayText(maxGroupTitleLength),
       memberIds: Type.Array(ObjectIdString, {
         minItems: 1,
         maxItems: maxGroupMembers - 1,
@@ -52,7 +59,7 @@ export const CreateConversationBody = Type.Union([
 export type CreateConversationBody = Static<typeof CreateConversationBody>;
 
 export const UpdateConversationBody = Type.Object(
-  { title: DisplayText(100) },
+  { title: DisplayText(maxGroupTitleLength) },
   { additionalProperties: false },
 );
 export const AddMembersBody = Type.Object(
@@ -80,16 +87,13 @@ export const Attachment = Type.Object({
 });
 export type Attachment = Static<typeof Attachment>;
 
-/** Most distinct emoji one message can carry (a bounded set, as in Slack). */
-export const maxReactionKinds = 20;
-
 /**
  * One emoji: a pictograph with its modifiers (skin tone, variation selector, ZWJ joins,
  * tag sequences), a flag (two regional indicators) or a keycap.
  */
 export const Emoji = Type.String({
   minLength: 1,
-  maxLength: 32,
+  maxLength: maxEmojiLength,
   pattern: String.raw`^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|[\u{E0020}-\u{E007F}])*(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})*)*)$`,
   description: 'One emoji, e.g. 👍, 👍🏽, 🇫🇷 or 👩‍💻',
 });
@@ -146,8 +150,8 @@ export type ConversationSummary = Static<typeof ConversationSummary>;
 
 export const ConversationListQuery = Type.Object(
   {
-    limit: Type.Optional(PageLimit(100, 20)),
-    cursor: Type.Optional(Type.String({ maxLength: 64, pattern: '^[0-9]+_[0-9a-f]{24}$' })),
+    limit: Type.Optional(PageLimit(pageLimits.conversations)),
+    cursor: Type.Optional(Type.String({ maxLength: maxCursorLength, pattern: '^[0-9]+_[0-9a-f]{24}$' })),
   },
   { additionalProperties: false },
 );
@@ -160,18 +164,16 @@ export type ConversationPage = Static<typeof ConversationPage>;
 /** Text of a message: newlines and tabs allowed, other control characters not. */
 export const MessageBody = Type.String({
   minLength: 1,
-  maxLength: 4000,
+  maxLength: maxMessageBodyLength,
   pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$',
 });
 
 export const ClientMessageId = Type.String({
   minLength: 1,
-  maxLength: 64,
+  maxLength: maxClientMessageIdLength,
   pattern: '^[A-Za-z0-9_-]+$',
   description: 'Chosen by the sender; a retry with the same id returns the stored message',
 });
-
-export const maxAttachments = 10;
 
 export const SendMessageBody = Type.Object(
   {
@@ -195,17 +197,6 @@ export const MessageParams = Type.Object(
   { additionalProperties: false },
 );
 
-/**
- * `@name` where a username may stand: not glued to a username character before it (an
- * e-mail address; CJK text needs no space before it), 3–32 username characters. The
- * server resolves these into `mentions`; clients mark them. A trailing `.` or `-` ends
- * the sentence, not the name (see `mentionedName`).
- */
-export const mentionPattern = /(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})(?![A-Za-z0-9_])/g;
-/** The lower-case username a `mentionPattern` match names. */
-export const mentionedName = (match: RegExpMatchArray) =>
-  (match[1] as string).replace(/[.-]+$/, '').toLowerCase();
-
 export const ReactionParams = Type.Object(
   { id: ObjectIdString, seq: Type.Integer({ minimum: 1 }), emoji: Emoji },
   { additionalProperties: false },
@@ -216,7 +207,7 @@ export const HistoryQuery = Type.Object(
     conversationId: ObjectIdString,
     before: Type.Optional(Type.Integer({ minimum: 1 })),
     after: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(PageLimit(100, 50)),
+    limit: Type.Optional(PageLimit(pageLimits.history)),
   },
   { additionalProperties: false },
 );
@@ -238,7 +229,7 @@ export const ChangesQuery = Type.Object(
   {
     /** The change cursor the caller holds (0: from the first change). */
     after: Type.Integer({ minimum: 0 }),
-    limit: Type.Optional(PageLimit(200, 100)),
+    limit: Type.Optional(PageLimit(pageLimits.changes)),
   },
   { additionalProperties: false },
 );

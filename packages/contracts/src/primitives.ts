@@ -22,5 +22,6 @@ export const DisplayText = (maxLength: number) =>
 /** Text a client searches by: no control characters (a NUL cannot even reach a regex). */
 export const SearchText = (maxLength: number) => Type.String({ maxLength, pattern: `^[^${unsafeChars}]*$` });
 
-export const PageLimit = (max: number, fallback: number) =>
-  Type.Integer({ minimum: 1, maximum: max, default: fallback });
+/** A listing's `limit`: 1 up to `max`, `default` when absent (one of `pageLimits`). */
+export const PageLimit = (limits: { max: number; default: number }) =>
+  Type.Integer({ minimum: 1, maximum: limits.max, default: limits.default });

@@ -1,10 +1,11 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { type Conversation, type Message, SendMessageBody } from './messages.ts';
-import { ObjectIdString } from './primitives.ts';
+import { maxAccessTokenLength, maxSyncConversations } from './limits.ts';
+import { Conversation, Message, SendMessageBody } from './messages.ts';
+import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 /**
  * The Socket.IO event catalogue between the web client (or any program) and the gateway:
- * client→server payload schemas, the ack envelope, and the server→client events.
+ * client→server and server→client payload schemas, and the ack envelope.
  * Socket events are named `resource:verb`; docs/events.md describes each one.
  */
 
@@ -46,9 +47,6 @@ export const TypingPayload = Type.Object(
   { ...strict, $id: 'TypingPayload' },
 );
 
-/** Most conversations one `sync` may ask about; page the rest with the history API. */
-export const maxSyncConversations = 200;
-
 export const SyncPayload = Type.Object(
   {
     /** The last seq the client holds, per conversation. */
@@ -71,7 +69,7 @@ export const SyncPayload = Type.Object(
   { ...strict, $id: 'SyncPayload' },
 );
 export const AuthRefreshPayload = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { token: Type.String({ minLength: 1, maxLength: maxAccessTokenLength }) },
   { ...strict, $id: 'AuthRefreshPayload' },
 );
 
@@ -123,39 +121,63 @@ export type ClientToServerEvents = {
   ) => void;
 };
 
-export type PresenceStatus = 'online' | 'offline';
+export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
+export type PresenceStatus = Static<typeof PresenceStatus>;
 
-export interface ServerToClientEvents {
-  'message:received': (payload: { message: Message }) => void;
-  /** `changeSeq`: the conversation's change this is (see `sync`). */
-  'message:updated': (payload: { message: Message; changeSeq: number }) => void;
-  'message:deleted': (payload: { message: Message; changeSeq: number }) => void;
-  'message:status': (payload: {
-    conversationId: string;
-    userId: string;
-    deliveredSeq?: number;
-    readSeq?: number;
-  }) => void;
-  'user:status': (payload: { userId: string; status: PresenceStatus; lastSeenAt: string | null }) => void;
-  typing: (payload: { conversationId: string; userId: string; isTyping: boolean }) => void;
-  'conversation:updated': (payload: { conversation: Conversation; removedUserIds?: string[] }) => void;
+/** A change to a stored message: `changeSeq` is the conversation's change it is (see `sync`). */
+const MessageChangePayload = Type.Object({ message: Message, changeSeq: Type.Integer({ minimum: 1 }) });
+
+/**
+ * Payload schema of every server→client event: what the gateway emits and the web client
+ * receives. Open to fields added later (clients ignore what they do not know).
+ */
+export const ServerEventPayloads = {
+  'message:received': Type.Object({ message: Message }),
+  'message:updated': MessageChangePayload,
+  /** The message as its tombstone. */
+  'message:deleted': MessageChangePayload,
+  /** A member's delivery mark (`deliveredSeq`) or read mark (`readSeq`) moved. */
+  'message:status': Type.Object({
+    ...ConversationRef,
+    userId: ObjectIdString,
+    deliveredSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    readSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+  'user:status': Type.Object({
+    userId: ObjectIdString,
+    status: PresenceStatus,
+    lastSeenAt: Type.Union([IsoDateTime, Type.Null()]),
+  }),
+  typing: Type.Object({ ...ConversationRef, userId: ObjectIdString, isTyping: Type.Boolean() }),
+  /** `removedUserIds`: the member who left or was removed (who gets it too, to drop the conversation). */
+  'conversation:updated': Type.Object({
+    conversation: Conversation,
+    removedUserIds: Type.Optional(Type.Array(ObjectIdString)),
+  }),
   /** Someone added (`reacted`) or took back a reaction: apply it to the message's reactions. */
-  'message:reaction': (payload: {
-    conversationId: string;
-    messageId: string;
-    seq: number;
-    emoji: string;
-    userId: string;
-    reacted: boolean;
-    changeSeq: number;
-  }) => void;
+  'message:reaction': Type.Object({
+    ...ConversationRef,
+    messageId: ObjectIdString,
+    seq: Type.Integer({ minimum: 1 }),
+    emoji: Type.String(),
+    userId: ObjectIdString,
+    reacted: Type.Boolean(),
+    changeSeq: Type.Integer({ minimum: 1 }),
+  }),
   /** You muted or unmuted a conversation (on another device too). */
-  'conversation:muted': (payload: { conversationId: string; muted: boolean }) => void;
+  'conversation:muted': Type.Object({ ...ConversationRef, muted: Type.Boolean() }),
   /** You blocked or unblocked someone (on another device too). */
-  'user:blocked': (payload: { userId: string; blocked: boolean }) => void;
+  'user:blocked': Type.Object({ userId: ObjectIdString, blocked: Type.Boolean() }),
   /** The access token expired without an `auth:refresh`; the socket closes right after. */
-  'auth:expired': (payload: { expiredAt: string }) => void;
-}
+  'auth:expired': Type.Object({ expiredAt: IsoDateTime }),
+} as const satisfies Record<string, TSchema>;
+
+export type ServerEventName = keyof typeof ServerEventPayloads;
+export type ServerEventPayload<E extends ServerEventName> = Static<(typeof ServerEventPayloads)[E]>;
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerEventPayload<E>) => void;
+};
 
 /** `connect_error.data` when the gateway refuses a handshake. */
 export interface HandshakeRefusal {

@@ -1,10 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { maxCursorLength, maxSearchQueryLength, pageLimits } from './limits.ts';
 import { IsoDateTime, ObjectIdString, PageLimit, SearchText } from './primitives.ts';
-
-/** Longest query: a few words, never a message body pasted whole. */
-export const maxSearchQueryLength = 200;
-/** Most words one query may have; every word must occur in a result. */
-export const maxSearchTerms = 8;
 
 export const SearchQuery = Type.Object(
   {
@@ -17,10 +13,10 @@ export const SearchQuery = Type.Object(
     }),
     conversationId: Type.Optional(ObjectIdString),
     senderId: Type.Optional(ObjectIdString),
-    limit: Type.Optional(PageLimit(50, 20)),
+    limit: Type.Optional(PageLimit(pageLimits.search)),
     cursor: Type.Optional(
       Type.String({
-        maxLength: 64,
+        maxLength: maxCursorLength,
         pattern: '^[0-9]{1,4}_[0-9]{1,15}_[0-9a-f]{24}$',
         description: "The previous page's nextCursor",
       }),

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { EventCatalogue, type EventData, type EventEnvelope, type EventType } from '@palaver/contracts';
+import {
+  EventCatalogue,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+  IsoDateTime,
+  registerFormats,
+} from '@palaver/contracts';
 import type { Logger } from '@palaver/logger';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 
 export interface BrokerOptions {
@@ -192,12 +201,16 @@ export class Broker {
     for (const key of spec.bindings) await channel.bindQueue(spec.queue, exchange, key);
     await channel.consume(spec.queue, (message) => {
       if (!message) return;
-      const event = parseEnvelope(message.content);
-      if (!event) {
-        logger.warn({ routingKey: message.fields.routingKey }, 'dropping malformed event');
+      const parsed = parseEnvelope(message.content);
+      if (!parsed.ok) {
+        logger.warn(
+          { routingKey: message.fields.routingKey, eventId: parsed.id, reason: parsed.reason },
+          'dropping malformed event',
+        );
         channel.nack(message, false, false);
         return;
       }
+      const event = parsed.event;
       spec.handle(event, message).then(
         () => channel.ack(message),
         (err) => {
@@ -210,15 +223,48 @@ export class Broker {
   }
 }
 
-function parseEnvelope(content: Buffer): EventEnvelope | undefined {
+registerFormats();
+
+/** Per catalogue type, a compiled check of the whole envelope: its own type, version and data schema. */
+const envelopeChecks = new Map(
+  Object.entries(EventCatalogue).map(([type, { version, data }]) => [
+    type,
+    TypeCompiler.Compile(
+      Type.Object({
+        id: Type.String({ minLength: 1 }),
+        type: Type.Literal(type),
+        version: Type.Literal(version),
+        occurredAt: IsoDateTime,
+        data,
+      }),
+    ),
+  ]),
+);
+
+/** A broker message read as an event, or why not (with the event's id when it has one). */
+export type ParsedEnvelope = { ok: true; event: EventEnvelope } | { ok: false; reason: string; id?: string };
+
+/**
+ * Reads a broker message as an event of the catalogue: JSON, a known type at its current
+ * version, and `data` matching that type's schema (fields beyond the schema's are let through).
+ * Anything else is refused with the reason, for the log.
+ */
+export function parseEnvelope(content: Buffer): ParsedEnvelope {
+  let value: unknown;
   try {
-    const value = JSON.parse(content.toString('utf8')) as Partial<EventEnvelope>;
-    if (typeof value.id !== 'string' || typeof value.type !== 'string' || typeof value.version !== 'number')
-      return;
-    const known = EventCatalogue[value.type as EventType];
-    if (!known || known.version !== value.version) return;
-    return value as EventEnvelope;
+    value = JSON.parse(content.toString('utf8'));
   } catch {
-    return;
+    return { ok: false, reason: 'not JSON' };
   }
+  const { id, type, version } = (value ?? {}) as Partial<Record<keyof EventEnvelope, unknown>>;
+  const named = typeof id === 'string' ? { id } : {};
+  const check = typeof type === 'string' ? envelopeChecks.get(type) : undefined;
+  if (!check) return { ok: false, reason: `unknown type ${String(type).slice(0, 64)}`, ...named };
+  if (version !== EventCatalogue[type as EventType].version)
+    return { ok: false, reason: `unknown version ${String(version).slice(0, 16)} of ${type}`, ...named };
+  if (!check.Check(value)) {
+    const error = check.Errors(value).First();
+    return { ok: false, reason: `${error?.path || '/'}: ${error?.message ?? 'invalid'}`, ...named };
+  }
+  return { ok: true, event: value as EventEnvelope };
 }

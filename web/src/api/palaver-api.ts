@@ -9,6 +9,7 @@ import type {
   Upload,
   UserPage,
 } from '@palaver/contracts';
+import { pageLimits } from '@palaver/contracts/limits';
 import { ApiError, errorFromResponse } from './api-error.ts';
 import type { AuthSession } from './auth-session.ts';
 
@@ -37,7 +38,10 @@ export class PalaverApi {
   }
 
   searchUsers(q: string): Promise<UserPage> {
-    return this.call('GET', `/api/users?${new URLSearchParams({ q, limit: '20' })}`);
+    return this.call(
+      'GET',
+      `/api/users?${new URLSearchParams({ q, limit: String(pageLimits.users.default) })}`,
+    );
   }
 
   user(id: string): Promise<PublicUser> {
@@ -45,7 +49,7 @@ export class PalaverApi {
   }
 
   conversations(cursor?: string): Promise<ConversationPage> {
-    const query = new URLSearchParams({ limit: '100' });
+    const query = new URLSearchParams({ limit: String(pageLimits.conversations.max) });
     if (cursor) query.set('cursor', cursor);
     return this.call('GET', `/api/conversations?${query}`);
   }
@@ -89,7 +93,10 @@ export class PalaverApi {
     conversationId: string,
     page: { before?: number; after?: number; limit?: number },
   ): Promise<MessagePage> {
-    const query = new URLSearchParams({ conversationId, limit: String(page.limit ?? 50) });
+    const query = new URLSearchParams({
+      conversationId,
+      limit: String(page.limit ?? pageLimits.history.default),
+    });
     if (page.before !== undefined) query.set('before', String(page.before));
     if (page.after !== undefined) query.set('after', String(page.after));
     return this.call('GET', `/api/messages?${query}`);

@@ -1,4 +1,5 @@
-import { MessageBody, maxAttachments, type Upload } from '@palaver/contracts';
+import type { Upload } from '@palaver/contracts';
+import { maxAttachments, maxMessageBodyLength } from '@palaver/contracts/limits';
 import {
   type ClipboardEvent,
   type DragEvent,
@@ -162,7 +163,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
           aria-label="Message"
           placeholder="Write a message"
           rows={1}
-          maxLength={MessageBody.maxLength}
+          maxLength={maxMessageBodyLength}
           value={text}
           onChange={(event) => {
             setText(event.target.value);

@@ -1,4 +1,5 @@
-import { type PublicUser, UpdateConversationBody } from '@palaver/contracts';
+import type { PublicUser } from '@palaver/contracts';
+import { maxGroupTitleLength } from '@palaver/contracts/limits';
 import { useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -7,8 +8,6 @@ import type { ConversationState, Presence } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
-
-const groupTitleLength = UpdateConversationBody.properties.title.maxLength;
 
 /**
  * Members of a group: rename, add, remove and make admins (owner/admin; the owner cannot be
@@ -152,7 +151,7 @@ function RenameForm(props: { title: string; onRename: (title: string) => Promise
         Group name
         <input
           value={title}
-          maxLength={groupTitleLength}
+          maxLength={maxGroupTitleLength}
           onChange={(event) => setTitle(event.target.value)}
         />
       </label>

@@ -1,4 +1,5 @@
-import { type Attachment, type Message, MessageBody, type PublicUser } from '@palaver/contracts';
+import type { Attachment, Message, PublicUser } from '@palaver/contracts';
+import { maxMessageBodyLength } from '@palaver/contracts/limits';
 import { type KeyboardEvent, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import {
   type ConversationState,
@@ -357,7 +358,7 @@ function EditForm(props: {
       <textarea
         aria-label="Edit message"
         value={text}
-        maxLength={MessageBody.maxLength}
+        maxLength={maxMessageBodyLength}
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
         ref={field}

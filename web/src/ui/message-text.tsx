@@ -1,4 +1,4 @@
-import { mentionedName, mentionPattern } from '@palaver/contracts';
+import { mentionedName, mentionPattern } from '@palaver/contracts/mentions';
 import { LinkifyIt } from 'linkify-it';
 import type { ReactNode } from 'react';
 

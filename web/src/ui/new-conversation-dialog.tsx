@@ -1,12 +1,11 @@
-import { type PublicUser, UpdateConversationBody } from '@palaver/contracts';
+import type { PublicUser } from '@palaver/contracts';
+import { maxGroupTitleLength } from '@palaver/contracts/limits';
 import { useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
-
-const groupTitleLength = UpdateConversationBody.properties.title.maxLength;
 
 /** Start a direct chat with one person, or a group with a title and members. */
 export function NewConversationDialog(props: {
@@ -70,7 +69,7 @@ export function NewConversationDialog(props: {
             Group title
             <input
               value={title}
-              maxLength={groupTitleLength}
+              maxLength={maxGroupTitleLength}
               onChange={(event) => setTitle(event.target.value)}
             />
           </label>

@@ -1,4 +1,11 @@
-import { type AuthResult, DisplayName, Password, Username } from '@palaver/contracts';
+import type { AuthResult } from '@palaver/contracts';
+import {
+  maxDisplayNameLength,
+  maxPasswordLength,
+  maxUsernameLength,
+  minPasswordLength,
+  minUsernameLength,
+} from '@palaver/contracts/limits';
 import { type FormEvent, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -47,10 +54,10 @@ export function SignInScreen({
             name="username"
             autoComplete="username"
             required
-            minLength={Username.minLength}
-            maxLength={Username.maxLength}
+            minLength={minUsernameLength}
+            maxLength={maxUsernameLength}
             pattern="[A-Za-z0-9_.\-]+"
-            title={`${Username.minLength}–${Username.maxLength} letters, digits, _ . or -`}
+            title={`${minUsernameLength}–${maxUsernameLength} letters, digits, _ . or -`}
           />
         </label>
         {registering && (
@@ -59,7 +66,7 @@ export function SignInScreen({
             <input
               name="displayName"
               autoComplete="name"
-              maxLength={DisplayName.maxLength}
+              maxLength={maxDisplayNameLength}
               placeholder="How others see you"
             />
           </label>
@@ -71,11 +78,11 @@ export function SignInScreen({
             type="password"
             autoComplete={registering ? 'new-password' : 'current-password'}
             required
-            minLength={Password.minLength}
-            maxLength={Password.maxLength}
+            minLength={minPasswordLength}
+            maxLength={maxPasswordLength}
           />
         </label>
-        {registering && <p className="hint">{`At least ${Password.minLength} characters.`}</p>}
+        {registering && <p className="hint">{`At least ${minPasswordLength} characters.`}</p>}
         {error && (
           <p className="form-error" role="alert">
             {error}

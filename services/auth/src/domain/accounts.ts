@@ -1,4 +1,11 @@
-import type { AuthResult, LoginBody, PublicUser, RegisterBody, UserPage } from '@palaver/contracts';
+import {
+  type AuthResult,
+  type LoginBody,
+  type PublicUser,
+  pageLimits,
+  type RegisterBody,
+  type UserPage,
+} from '@palaver/contracts';
 import { AuthError } from '../errors.ts';
 import { toPublicUser, type UserStore } from '../store/user-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -63,7 +70,7 @@ export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
     },
 
     async search(query: { q?: string; limit?: number; cursor?: string }): Promise<UserPage> {
-      const limit = query.limit ?? 20;
+      const limit = query.limit ?? pageLimits.users.default;
       const found = await users.search({
         prefix: query.q?.trim() ?? '',
         limit: limit + 1,

@@ -1,4 +1,4 @@
-import type { HandshakeRefusal } from '@palaver/contracts';
+import { type HandshakeRefusal, maxAccessTokenLength } from '@palaver/contracts';
 import { type AccessTokenVerifier, DomainError } from '@palaver/service-kit';
 import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { GatewaySocket } from './rooms.ts';
@@ -16,7 +16,7 @@ export function authenticateHandshake(verify: AccessTokenVerifier, isDraining: (
   return async (socket: GatewaySocket, next: (error?: Error) => void) => {
     if (isDraining()) return next(refusal('unavailable', 'This replica is shutting down; reconnect'));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+    if (typeof token !== 'string' || token.length === 0 || token.length > maxAccessTokenLength) {
       return next(refusal('unauthorized', 'An access token is required in auth.token'));
     }
     let principal: Awaited<ReturnType<AccessTokenVerifier>>;

@@ -1,4 +1,4 @@
-import { maxUsernameLookup, mentionedName, mentionPattern } from '@palaver/contracts';
+import { maxUsernameLookup, mentionedName, mentionPattern, minUsernameLength } from '@palaver/contracts';
 import { Types } from 'mongoose';
 import type { MembershipStore } from '../store/membership-store.ts';
 import type { People } from './people.ts';
@@ -9,7 +9,7 @@ export function mentionedUsernames(body: string | null): string[] {
   const names = new Set<string>();
   for (const match of body.matchAll(mentionPattern)) {
     const name = mentionedName(match);
-    if (name.length >= 3) names.add(name);
+    if (name.length >= minUsernameLength) names.add(name);
     if (names.size === maxUsernameLookup) break;
   }
   return [...names];

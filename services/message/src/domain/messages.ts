@@ -1,10 +1,11 @@
-import type {
-  ChangesQuery,
-  HistoryQuery,
-  Message,
-  MessageChanges,
-  MessagePage,
-  SendMessageBody,
+import {
+  type ChangesQuery,
+  type HistoryQuery,
+  type Message,
+  type MessageChanges,
+  type MessagePage,
+  pageLimits,
+  type SendMessageBody,
 } from '@palaver/contracts';
 import { Types } from 'mongoose';
 import { MessageError } from '../errors.ts';
@@ -159,7 +160,7 @@ export function createMessages(deps: {
         throw new MessageError('invalid_request', 'Give either before or after, not both');
       }
       const { conversationId: id } = await access.membershipOf(query.conversationId, callerId);
-      const limit = query.limit ?? 50;
+      const limit = query.limit ?? pageLimits.history.default;
       // Before the page: a change made while it is read is then after the cursor, not lost.
       const changeSeq = await changes.head(id);
       // Seqs are gapless from 1, so a page's seqs are known before it is read.
@@ -186,7 +187,7 @@ export function createMessages(deps: {
     /** The messages changed after a change cursor, as they are now. */
     async changes(conversationId: string, callerId: string, query: ChangesQuery): Promise<MessageChanges> {
       const { conversationId: id } = await access.membershipOf(conversationId, callerId);
-      const limit = query.limit ?? 100;
+      const limit = query.limit ?? pageLimits.changes.default;
       // Numbers are gapless, so the page's are known before it is read (one more tells hasMore).
       const found = await changes.range(id, query.after + 1, query.after + limit + 1);
       const page = found.slice(0, limit);

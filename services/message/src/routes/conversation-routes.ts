@@ -10,6 +10,7 @@ import {
   DeliveryReceipt,
   MemberParams,
   maxGroupMembers,
+  pageLimits,
   ReadReceipt,
   ReadReceiptBody,
   TransferOwnershipBody,
@@ -71,7 +72,11 @@ export function conversationRoutes(
       },
     },
     async (request) =>
-      conversations.list(request.principal.userId, request.query.limit ?? 20, request.query.cursor),
+      conversations.list(
+        request.principal.userId,
+        request.query.limit ?? pageLimits.conversations.default,
+        request.query.cursor,
+      ),
   );
 
   app.get(

@@ -1,4 +1,4 @@
-import type { SearchPage, SearchQuery } from '@palaver/contracts';
+import { pageLimits, type SearchPage, type SearchQuery } from '@palaver/contracts';
 import type { MembershipLookup } from '../clients/membership-client.ts';
 import type { SearchIndex } from '../store/search-index.ts';
 import { parseQuery, snippetOf } from './search-text.ts';
@@ -20,7 +20,7 @@ function parseCursor(cursor: string) {
 export function createMessageSearch(deps: { index: SearchIndex; membershipsOf: MembershipLookup }) {
   return async (authorization: string, query: SearchQuery): Promise<SearchPage> => {
     const terms = parseQuery(query.q);
-    const limit = query.limit ?? 20;
+    const limit = query.limit ?? pageLimits.search.default;
     const memberOf = await deps.membershipsOf(authorization);
     const conversationIds = query.conversationId
       ? memberOf.filter((id) => id === query.conversationId)
