@@ -1,17 +1,19 @@
 import type { Upload } from '@palaver/contracts';
-import { maxAttachments, maxMessageBodyLength } from '@palaver/contracts/limits';
+import { maxMessageBodyLength } from '@palaver/contracts/limits';
 import {
   type ClipboardEvent,
-  type DragEvent,
   type KeyboardEvent,
   type Ref,
+  type RefObject,
   useImperativeHandle,
+  useLayoutEffect,
   useRef,
   useState,
 } from 'react';
-import { describeError } from '../api/api-error.ts';
-import { fileSize } from './format.ts';
-import { FileIcon, PaperclipIcon } from './icons.tsx';
+import { EmojiPicker } from './emoji-picker.tsx';
+import { PaperclipIcon } from './icons.tsx';
+import { StagedFiles, UploadProgress } from './staged-files.tsx';
+import { useAttachments } from './use-attachments.ts';
 
 export interface ComposerHandle {
   /** Files dropped elsewhere in the conversation. */
@@ -28,67 +30,22 @@ export interface ComposerProps {
 }
 
 /**
- * Text and attachments. Enter sends, Shift+Enter adds a line. Files come from the picker,
- * a drop or a paste and upload at once with a progress bar; the message goes with Send.
+ * Text, emoji and attachments. Enter sends, Shift+Enter adds a line. Files come from the
+ * picker, a drop or a paste and upload at once with a progress bar; the message goes with Send.
  */
 export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProps) {
-  const [text, setText] = useState('');
-  const [attached, setAttached] = useState<Upload[]>([]);
-  const [progress, setProgress] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
-  const picker = useRef<HTMLInputElement>(null);
   const field = useRef<HTMLTextAreaElement>(null);
+  const draft = useDraft(field, onTyping);
+  const files = useAttachments(upload, online, () => field.current?.focus());
+  const [dragging, setDragging] = useState(false);
+  useImperativeHandle(ref, () => ({ addFiles: (list) => void files.add(list) }));
 
-  const addFiles = async (files: File[]) => {
-    if (files.length === 0) return;
-    if (progress !== null) return setError('Wait for the current upload to finish.');
-    if (attached.length + files.length > maxAttachments) {
-      return setError(`At most ${maxAttachments} files per message.`);
-    }
-    setError(null);
-    setProgress(0);
-    try {
-      const uploads = await upload(files, setProgress);
-      setAttached((held) => [...held, ...uploads]);
-    } catch (failure) {
-      setError(`Upload failed: ${describeError(failure)}`);
-    } finally {
-      setProgress(null);
-      field.current?.focus();
-    }
-  };
-
-  useImperativeHandle(ref, () => ({ addFiles: (files) => void addFiles(files) }));
-
-  const canSend = (text.trim().length > 0 || attached.length > 0) && progress === null;
+  const canSend = (draft.text.trim().length > 0 || files.attached.length > 0) && files.progress === null;
   const send = () => {
     if (!canSend) return;
-    onSend(text, attached);
-    setText('');
-    setAttached([]);
-    setError(null);
-  };
-
-  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-      event.preventDefault();
-      send();
-    }
-  };
-
-  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
-    const files = [...event.clipboardData.files];
-    if (files.length > 0) {
-      event.preventDefault();
-      void addFiles(files);
-    }
-  };
-
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    void addFiles([...event.dataTransfer.files]);
+    onSend(draft.text, files.attached);
+    draft.clear();
+    files.clear();
   };
 
   return (
@@ -104,79 +61,122 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
         setDragging(true);
       }}
       onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
+      onDrop={(event) => {
+        event.preventDefault();
+        // The conversation around the composer takes drops too: one drop, one upload.
+        event.stopPropagation();
+        setDragging(false);
+        void files.add([...event.dataTransfer.files]);
+      }}
     >
-      {progress !== null && (
-        <div className="upload-progress">
-          <label htmlFor="upload-progress">Uploading… {Math.round(progress * 100)}%</label>
-          <progress id="upload-progress" max={1} value={progress} />
-        </div>
-      )}
-      {attached.length > 0 && (
-        <ul className="staged-files" aria-label="Attached files">
-          {attached.map((item) => (
-            <li key={item.id}>
-              {item.thumbnailUrl ? <img src={item.thumbnailUrl} alt="" /> : <FileIcon />}
-              <span className="file-name">{item.name}</span>
-              <span className="file-size">{fileSize(item.size)}</span>
-              <button
-                type="button"
-                aria-label={`Remove ${item.name}`}
-                onClick={() => setAttached((held) => held.filter((other) => other !== item))}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {error && (
+      <UploadProgress progress={files.progress} />
+      <StagedFiles attached={files.attached} onRemove={files.remove} />
+      {files.error && (
         <p className="composer-error" role="alert">
-          {error}
+          {files.error}
         </p>
       )}
       <div className="composer-row">
-        <button
-          type="button"
-          className="attach-button"
-          onClick={() => picker.current?.click()}
-          disabled={!online || progress !== null}
-          aria-label="Attach files"
-          title={online ? 'Attach files' : 'Attaching files needs a connection'}
-        >
-          <PaperclipIcon />
-        </button>
-        <input
-          ref={picker}
-          type="file"
-          multiple
-          hidden
-          data-testid="file-input"
-          onChange={(event) => {
-            void addFiles([...(event.target.files ?? [])]);
-            event.target.value = '';
-          }}
-        />
-        <textarea
-          ref={field}
-          className="composer-input"
-          aria-label="Message"
-          placeholder="Write a message"
-          rows={1}
-          maxLength={maxMessageBodyLength}
-          value={text}
-          onChange={(event) => {
-            setText(event.target.value);
-            onTyping(event.target.value.trim().length > 0);
-          }}
-          onBlur={() => onTyping(false)}
-          onKeyDown={onKeyDown}
-          onPaste={onPaste}
-        />
+        <AttachButton online={online} busy={files.progress !== null} onFiles={files.add} />
+        <EmojiPicker onPick={draft.insert} />
+        <MessageField field={field} draft={draft} onSend={send} onFiles={files.add} onTyping={onTyping} />
         <button type="submit" className="send-button" disabled={!canSend}>
           Send
         </button>
       </div>
     </form>
+  );
+}
+
+type Draft = ReturnType<typeof useDraft>;
+
+/** The text being written; `insert` puts a snippet at the caret (or over the selection). */
+function useDraft(field: RefObject<HTMLTextAreaElement | null>, onTyping: (isTyping: boolean) => void) {
+  const [text, setText] = useState('');
+  const caret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const element = field.current;
+    if (caret.current === null || !element) return;
+    element.focus();
+    element.setSelectionRange(caret.current, caret.current);
+    caret.current = null;
+  });
+  const change = (next: string) => {
+    setText(next);
+    onTyping(next.trim().length > 0);
+  };
+  const insert = (snippet: string) => {
+    const start = field.current?.selectionStart ?? text.length;
+    const end = field.current?.selectionEnd ?? start;
+    const next = text.slice(0, start) + snippet + text.slice(end);
+    caret.current = next.length > maxMessageBodyLength ? end : start + snippet.length;
+    if (next.length <= maxMessageBodyLength) change(next);
+    else field.current?.focus();
+  };
+  return { text, change, insert, clear: () => setText('') };
+}
+
+function AttachButton(props: { online: boolean; busy: boolean; onFiles: (files: File[]) => void }) {
+  const picker = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="attach-button"
+        onClick={() => picker.current?.click()}
+        disabled={!props.online || props.busy}
+        aria-label="Attach files"
+        title={props.online ? 'Attach files' : 'Attaching files needs a connection'}
+      >
+        <PaperclipIcon />
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        data-testid="file-input"
+        onChange={(event) => {
+          props.onFiles([...(event.target.files ?? [])]);
+          event.target.value = '';
+        }}
+      />
+    </>
+  );
+}
+
+function MessageField(props: {
+  field: RefObject<HTMLTextAreaElement | null>;
+  draft: Draft;
+  onSend: () => void;
+  onFiles: (files: File[]) => void;
+  onTyping: (isTyping: boolean) => void;
+}) {
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      props.onSend();
+    }
+  };
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...event.clipboardData.files];
+    if (files.length === 0) return;
+    event.preventDefault();
+    props.onFiles(files);
+  };
+  return (
+    <textarea
+      ref={props.field}
+      className="composer-input"
+      aria-label="Message"
+      placeholder="Write a message"
+      rows={1}
+      maxLength={maxMessageBodyLength}
+      value={props.draft.text}
+      onChange={(event) => props.draft.change(event.target.value)}
+      onBlur={() => props.onTyping(false)}
+      onKeyDown={onKeyDown}
+      onPaste={onPaste}
+    />
   );
 }

@@ -30,3 +30,11 @@ export const ClockIcon = () => (
     <path d="M12 7v5l3 2" />
   </svg>
 );
+
+export const SmileIcon = () => (
+  <svg {...common} aria-hidden="true">
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8 14s1.5 2 4 2 4-2 4-2" />
+    <path d="M9 9.5h.01M15 9.5h.01" />
+  </svg>
+);
