@@ -74,7 +74,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
 
   it('stops presence both ways across replicas when one blocks the other, and resumes it on unblock', async () => {
     const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
-    await stack.direct(ada, bob);
+    const chat = await stack.direct(ada, bob);
     const adaSocket = await stack.connect(replica(0), ada);
     const adaLaptop = await stack.connect(replica(1), ada);
     const bobSocket = await stack.connect(replica(1), bob);
@@ -94,6 +94,14 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     await eventually(() => laptopTold.length === 1);
     expect(laptopTold[0]).toEqual({ userId: bob.id, blocked: true });
 
+    // Nor of his typing in their chat, nor he of hers.
+    const adaTyping = collect(adaSocket, 'typing');
+    const bobTyping = collect(bobSocket, 'typing');
+    await request(bobSocket, 'typing', { conversationId: chat.id, isTyping: true });
+    await request(adaSocket, 'typing', { conversationId: chat.id, isTyping: true });
+    await pause(300);
+    expect([adaTyping, bobTyping]).toEqual([[], []]);
+
     // Bob goes and comes back: ada hears nothing of it.
     const heardBefore = adaSees.length;
     bobSocket.disconnect();
@@ -105,5 +113,8 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     await stack.call(ada, 'DELETE', `/blocks/${bob.id}`);
     await eventually(() => lastStatus(adaSees, bob.id) === 'online');
     expect(bobPhone.connected).toBe(true);
+    // Unblocked, typing reaches the other again.
+    await request(bobPhone, 'typing', { conversationId: chat.id, isTyping: true });
+    await eventually(() => adaTyping.some((t) => t.userId === bob.id && t.isTyping));
   });
 });

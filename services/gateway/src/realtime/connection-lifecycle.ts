@@ -5,7 +5,7 @@ import type { PresenceAudience } from '../presence/presence-audience.ts';
 import type { ReplicaPresence } from '../presence/replica-presence.ts';
 import { type ClientEventDeps, registerClientEvents } from './client-events.ts';
 import type { MemberDirectory } from './member-directory.ts';
-import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom } from './rooms.ts';
+import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom, watchRoom } from './rooms.ts';
 import { createTypingTracker } from './typing-tracker.ts';
 
 export interface ConnectionDeps extends ClientEventDeps {
@@ -59,9 +59,7 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     ttlMs: deps.typingTtlMs,
     throttleMs: deps.typingThrottleMs,
     relay: (conversationId, isTyping) => {
-      const rooms = (typingAudiences.get(conversationId) ?? [])
-        .filter((memberId) => memberId !== user.userId)
-        .map(userRoom);
+      const rooms = (typingAudiences.get(conversationId) ?? []).map(userRoom);
       if (!isTyping) typingAudiences.delete(conversationId);
       if (rooms.length === 0) return;
       io.to(rooms).emit('typing', { conversationId, userId: user.userId, isTyping });
@@ -69,13 +67,23 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     },
   });
 
+  // Whether the socket has joined its contacts' watch rooms (false: that failed).
+  const contactsJoined = Promise.withResolvers<boolean>();
   registerClientEvents(socket, deps, {
     async typing(conversationId, isTyping) {
       if (isTyping) {
-        typingAudiences.set(
-          conversationId,
-          await deps.members.membersFor(user.token, user.userId, conversationId),
-        );
+        const members = await deps.members.membersFor(user.token, user.userId, conversationId);
+        const others = members.filter((memberId) => memberId !== user.userId);
+        // One to one, typing follows presence: this socket does not watch someone who blocks
+        // or is blocked by its user (either way), and neither is told of the other's typing.
+        // Unknown (the contacts could not be read): told, as before blocks existed.
+        const [only] = others;
+        const blocked =
+          others.length === 1 &&
+          only !== undefined &&
+          (await contactsJoined.promise) &&
+          !socket.rooms.has(watchRoom(only));
+        typingAudiences.set(conversationId, blocked ? [] : others);
       } else if (!typingAudiences.has(conversationId)) {
         return;
       }
@@ -102,9 +110,16 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
   // Handshakes that raced past the cap together: whichever registered above it leaves.
   if (sockets !== undefined && sockets > deps.maxSocketsPerUser) socket.disconnect(true);
   if (!socket.connected) {
+    contactsJoined.resolve(false);
     // Gone while we registered it: the disconnect handler may have run first.
     await replicaPresence.disconnect(user.userId, socket.id);
     return;
   }
-  await deps.audience.joinContacts(socket);
+  try {
+    await deps.audience.joinContacts(socket);
+    contactsJoined.resolve(true);
+  } catch (error) {
+    contactsJoined.resolve(false);
+    throw error;
+  }
 }
