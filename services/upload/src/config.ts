@@ -13,7 +13,7 @@ import {
 /** `.local/data/uploads` at the repository root: git-ignored, beside the local stack's data. */
 const defaultRoot = fileURLToPath(new URL('../../../.local/data/uploads', import.meta.url));
 
-export const defaultAllowedTypes = [
+const defaultAllowedTypes = [
   'image/png',
   'image/jpeg',
   'image/gif',

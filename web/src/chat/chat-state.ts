@@ -78,7 +78,7 @@ export function initialChatState(me: string): ChatState {
 }
 
 /** Merge by seq: later copies (edits, tombstones) replace earlier ones; result ascending. */
-export function mergeMessages(held: Message[], incoming: Message[]): Message[] {
+function mergeMessages(held: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return held;
   const bySeq = new Map<number, Message>();
   for (const message of held) bySeq.set(message.seq, message);

@@ -9,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import { acknowledgeDelivery } from './receipts.ts';
 
 /** A `rate_limited` sync batch is retried this many times, backing off 1 s, 2 s, 4 s, 8 s… */
-export const syncRetries = 6;
+const syncRetries = 6;
 
 /** The wait before a `rate_limited` sync batch is asked again: 1 s doubling to 8 s, plus up to ¼ s. */
 export function syncBackoff(attempt: number, random = Math.random): number {
@@ -28,7 +28,7 @@ export function syncCursors(state: ChatState): [string, number][] {
 }
 
 /** The change cursors of the loaded conversations: what changed in their held messages since. */
-export function changeCursors(state: ChatState): Record<string, number> {
+function changeCursors(state: ChatState): Record<string, number> {
   const cursors: Record<string, number> = {};
   for (const held of Object.values(state.conversations)) {
     if (held.loaded && held.changeSeq !== null) cursors[held.conversation.id] = held.changeSeq;

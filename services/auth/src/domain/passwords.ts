@@ -4,7 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
  * argon2id at OWASP's baseline (19 MiB, 2 passes, 1 lane). Hashing runs on libuv's
  * thread pool, so a burst of logins never blocks the event loop.
  */
-export const argon2Parameters = {
+const argon2Parameters = {
   algorithm: 2, // Algorithm.Argon2id (a const enum, unusable under isolated modules)
   memoryCost: 19_456,
   timeCost: 2,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@palaver/config';
 import type { Jwks } from '@palaver/contracts';
 
-export interface SigningKey {
+interface SigningKey {
   kid: string;
   algorithm: 'EdDSA' | 'ES256';
   privatePem: string;

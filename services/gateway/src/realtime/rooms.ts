@@ -2,7 +2,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@palaver/contra
 import type { Server, Socket } from 'socket.io';
 
 /** What the handshake learned from the access token; kept on each socket. */
-export interface SocketData {
+interface SocketData {
   userId: string;
   sessionId: string;
   /** The current access token, forwarded to the message service on the user's behalf. */

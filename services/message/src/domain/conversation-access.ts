@@ -5,7 +5,7 @@ import type { MembershipRecord, MembershipStore } from '../store/membership-stor
 import type { MessageStore } from '../store/message-store.ts';
 import { type ConversationParts, memberIdsOf, toConversation } from './views.ts';
 
-export interface ConversationEvent {
+interface ConversationEvent {
   type:
     | 'conversation.created'
     | 'conversation.updated'

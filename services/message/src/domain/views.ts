@@ -5,7 +5,7 @@ import type { MessageRecord } from '../store/message-store.ts';
 import type { ReactionRecord } from '../store/reaction-store.ts';
 
 /** A message's reactions by emoji, each emoji and each of its users in the order they came. */
-export function toReactions(records: ReactionRecord[]): Reaction[] {
+function toReactions(records: ReactionRecord[]): Reaction[] {
   const byEmoji = new Map<string, string[]>();
   for (const record of [...records].sort(
     (a, b) => a.at.getTime() - b.at.getTime() || a._id.localeCompare(b._id),

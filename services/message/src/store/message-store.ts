@@ -44,7 +44,7 @@ messageSchema.index({ conversationId: 1, block: 1 });
  * Seqs per block. Seqs are gapless, so the documents of any page are known before it is
  * read: a page of up to 100 spans at most three blocks of 50.
  */
-export const blockSize = 50;
+const blockSize = 50;
 export const blockOf = (seq: number) => Math.floor(seq / blockSize);
 
 /** The records numbered [from, to], in order, read a block at a time (one equality lookup each). */

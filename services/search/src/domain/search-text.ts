@@ -36,14 +36,14 @@ function normalizeCodePoint(char: string): string {
   return out;
 }
 
-export interface NormalizedText {
+interface NormalizedText {
   text: string;
   /** For each UTF-16 unit of `text`: where the original character it came from starts and ends. */
   from: number[];
   to: number[];
 }
 
-export function normalizeWithOrigins(original: string): NormalizedText {
+function normalizeWithOrigins(original: string): NormalizedText {
   let text = '';
   const from: number[] = [];
   const to: number[] = [];

@@ -3,7 +3,7 @@ import type { Broker } from '@palaver/events';
 import type { Counter } from 'prom-client';
 import { indexRowOf, type SearchIndex } from '../store/search-index.ts';
 
-export const indexedEvents = ['message.created', 'message.updated', 'message.deleted'] as const;
+const indexedEvents = ['message.created', 'message.updated', 'message.deleted'] as const;
 
 /**
  * Feeds the index from the message service's events, on a durable queue of the service

@@ -8,7 +8,7 @@ export const safeImageTypes = new Set(['image/png', 'image/jpeg', 'image/gif', '
 /** What file-type needs to recognise every format it knows. */
 const sniffBytes = 4100;
 
-export const unknownType = 'application/octet-stream';
+const unknownType = 'application/octet-stream';
 
 /** `image/png,image/*` → a predicate over detected MIME types. */
 export function allowedTypes(list: string): (mime: string) => boolean {
@@ -73,5 +73,5 @@ export async function sniffContent(
   return { mime, stream: Readable.from(replay(), { objectMode: false }), bytesRead: () => total };
 }
 
-export const tooLarge = (maxBytes: number) =>
+const tooLarge = (maxBytes: number) =>
   new UploadError('file_too_large', `A file may have at most ${maxBytes} bytes`, { maxBytes });
