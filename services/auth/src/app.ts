@@ -71,6 +71,7 @@ export interface AuthApp extends ServiceKit {
 /** How often auth checks that the revocation list in Redis is still complete. */
 const revocationListCheckMs = 2000;
 
+// Over 80 lines as a whole: wiring only, one step per part, read top to bottom.
 /** Builds the auth service from config and connected dependencies; does not listen. */
 export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies): Promise<AuthApp> {
   const kit = await createServiceAppFrom(config, deps, {

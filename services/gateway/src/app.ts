@@ -61,6 +61,7 @@ export interface GatewayApp extends ServiceKit {
   drain(timeoutMs: number): Promise<void>;
 }
 
+// Over 80 lines as a whole: wiring only, one step per part, read top to bottom.
 /** Builds one gateway replica: HTTP (health, metrics) and Socket.IO on the same server. */
 export async function buildGatewayApp(
   config: GatewayAppConfig,

@@ -72,6 +72,7 @@ export interface MessageApp extends ServiceKit {
   appender: MessageAppender;
 }
 
+// Over 80 lines as a whole: wiring only, one step per part, read top to bottom.
 /** Builds the message service from config and connected dependencies; does not listen. */
 export async function buildMessageApp(
   config: MessageAppConfig,

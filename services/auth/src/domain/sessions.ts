@@ -23,6 +23,7 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number }).code ===
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createSessions(deps: {
   store: SessionStore;
   policy: SessionPolicy;

@@ -28,6 +28,7 @@ const errors = (...statuses: number[]) =>
 
 const userAgentOf = (request: FastifyRequest) => request.headers['user-agent'];
 
+// Over 80 lines as a whole: a route table, one declaration per route.
 export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
   const { accounts, sessions, authenticate, limits, loginFailures } = deps;
   const window = limits.windowSeconds * 1000;

@@ -11,6 +11,7 @@ export interface LocalSocket {
 /** Users whose statuses are read from the registry in one round trip when replaying. */
 const replayBatch = 500;
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * This replica's sockets in the shared registry, kept true through Redis failures. A
  * socket that comes or goes while Redis cannot be reached is remembered; once Redis

@@ -41,6 +41,7 @@ const validators = Object.fromEntries(
 
 const syncConcurrency = 8;
 
+// Over 80 lines as a whole: a table of event handlers, each short.
 /**
  * Registers every client→server event on a socket. Each payload is checked against the
  * shared schema and each event is acknowledged `{ok:true, …}` or `{ok:false, error}`;

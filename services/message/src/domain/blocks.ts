@@ -7,6 +7,7 @@ import type { People } from './people.ts';
 
 const blockedError = () => new MessageError('blocked', 'One of you has blocked the other');
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * Blocking: the blocker and the blocked open no new direct conversation with each other,
  * send nothing into the one they have, see no presence either way, and the blocked cannot

@@ -40,6 +40,7 @@ export const newMembership = (
 /** The newest unread messages a listing looks through for the caller's own latest one. */
 const ownMessageWindow = 50;
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /** Creating, listing, reading and renaming conversations. */
 export function createConversations(
   deps: ConversationStores & {

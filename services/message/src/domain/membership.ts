@@ -18,6 +18,7 @@ import { memberIdsOf, toConversation } from './views.ts';
 
 const oid = (id: string) => new Types.ObjectId(id);
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * Joining, leaving, removal and roles. Each membership is its own document: adding is an
  * insert and removing a delete under the (conversation, member) key, so concurrent changes

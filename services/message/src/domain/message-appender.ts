@@ -74,6 +74,7 @@ export const messageIdFor = (senderId: string, clientMessageId: string) =>
   );
 const keyOf = (senderId: string, clientMessageId: string) => `${senderId}:${clientMessageId}`;
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * Stores sends in batches: concurrent sends wait up to `windowMs` and share one insert,
  * and each sender's promise resolves with its own stored message.

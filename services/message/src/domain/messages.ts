@@ -57,6 +57,7 @@ const kindFor = (attachments: MessageRecord['attachments']): MessageRecord['kind
   return attachments.every((a) => a.mime.startsWith('image/')) ? 'image' : 'file';
 };
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /** Sending, history, edits and deletions. */
 export function createMessages(deps: {
   messages: MessageStore;

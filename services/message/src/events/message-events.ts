@@ -15,6 +15,7 @@ import type { ReactionStore } from '../store/reaction-store.ts';
 /** A `message.created` entry whose message is not stored after this long was never stored. */
 const unstoredAfterMs = 5 * 60_000;
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * Publishes what the outbox holds, then deletes the entry. Every event is in the outbox
  * before the change is acknowledged, so a failed publish loses nothing: the relay finds

@@ -26,6 +26,7 @@ import type { Receipts } from '../domain/receipts.ts';
 const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
 const secured = { tags: ['conversations'], security: [{ bearer: [] }] };
 
+// Over 80 lines as a whole: a route table, one declaration per route.
 export function conversationRoutes(
   app: ServiceApp,
   deps: {

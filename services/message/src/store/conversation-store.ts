@@ -48,6 +48,7 @@ export interface HeadRecord {
   activityAt: number;
 }
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createConversationStore(connection: Connection) {
   const Conversation = connection.model('Conversation', conversationSchema);
   const Head = connection.model('ConversationHead', headSchema);

@@ -73,6 +73,7 @@ const markId = (conversationId: string, userId: string, kind: MarkKind) =>
   `${conversationId}:${userId}:${kind}`;
 const oid = (id: Types.ObjectId | string) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createMembershipStore(connection: Connection) {
   const Membership = connection.model('Membership', membershipSchema);
   const Mark = connection.model('ReadMark', markSchema);

@@ -116,6 +116,7 @@ const deletionSchema = new Schema(
 
 const oid = (id: Types.ObjectId | string) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createMessageStore(connection: Connection) {
   const Message = connection.model('Message', messageSchema);
   const KnownUpload = connection.model('KnownUpload', knownUploadSchema);

@@ -18,6 +18,7 @@ const etagMatches = (header: string | undefined, etag: string) =>
   header !== undefined &&
   (header.trim() === '*' || header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag));
 
+// Over 80 lines as a whole: a route table, one declaration per route.
 export function downloadRoutes(
   app: ServiceApp,
   deps: {

@@ -55,6 +55,7 @@ function asUploadError(error: unknown) {
   return error;
 }
 
+// Over 80 lines as a whole: a route table, one declaration per route.
 export function uploadRoutes(
   app: ServiceApp,
   deps: {

@@ -97,6 +97,7 @@ export interface MembershipFact {
 
 const membershipKey = (m: MembershipFact) => `${m.conversationId}:${m.userId}:${m.joinedAt.getTime()}`;
 
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createUploadStore(connection: Connection) {
   const Upload = connection.model('Upload', uploadSchema);
   const Attachment = connection.model('UploadAttachment', attachmentSchema);
