@@ -1,5 +1,5 @@
 import type { Upload } from '@palaver/contracts';
-import { useEffect, useRef, useState } from 'react';
+import { type RefObject, useEffect, useRef, useState } from 'react';
 import { uploadFiles } from '../api/upload-files.ts';
 import {
   type ChatState,
@@ -35,38 +35,17 @@ export function ConversationView(props: {
   onShowMembers: () => void;
 }) {
   const { conversationId } = props;
-  const client = useChatClient();
   const state = useChatState(viewSlice(conversationId), shallowEqual);
   const { held } = state;
-  const { loadingOlder, historyError, loadHistory } = useHistory(conversationId, held);
+  const history = useHistory(conversationId, held);
+  const unreadAfter = useUnreadAtOpen(held, state.me);
   useMarkRead(conversationId, held?.conversation.lastSeq ?? 0);
   const composer = useRef<ComposerHandle>(null);
 
-  if (!held && state.listStatus !== 'ready') {
-    // Not known yet (a deep link opened before the list arrived, or during an outage).
-    return (
-      <section className="conversation-empty" role="status">
-        <p>Loading the conversation…</p>
-      </section>
-    );
-  }
-  if (!held) {
-    return (
-      <section className="conversation-empty">
-        <p>This conversation is not available. It may have been left or removed.</p>
-        <button type="button" onClick={props.onBack}>
-          Back to conversations
-        </button>
-      </section>
-    );
-  }
-
+  if (!held) return <ConversationMissing loading={state.listStatus !== 'ready'} onBack={props.onBack} />;
   const title = conversationTitle(held, state.me, state.users);
   const other = otherMember(held.conversation, state.me);
   const blocked = other !== undefined && state.blocked.includes(other);
-  const presence = other && !blocked ? state.presence[other] : undefined;
-  const pending = state.pending.filter((item) => item.conversationId === conversationId);
-
   return (
     <section
       className="conversation-view"
@@ -82,53 +61,121 @@ export function ConversationView(props: {
         title={title}
         other={other}
         blocked={blocked}
-        presence={presence}
+        presence={other && !blocked ? state.presence[other] : undefined}
         onBack={props.onBack}
         onShowMembers={props.onShowMembers}
       />
-      {historyError && (
+      {history.historyError && (
         <p className="inline-error" role="alert">
           Could not load messages.{' '}
-          <button type="button" onClick={loadHistory}>
+          <button type="button" onClick={history.loadHistory}>
             Try again
           </button>
         </p>
       )}
-      <MessageList
-        state={held}
-        pending={pending}
-        me={state.me}
-        users={state.users}
-        loadingOlder={loadingOlder}
-        onLoadOlder={() => {
-          if (!loadingOlder && !historyError) loadHistory();
-        }}
-        onEdit={(seq, body) => client.edit(conversationId, seq, body)}
-        onDelete={(seq) => client.remove(conversationId, seq)}
-        onReact={(seq, emoji) => client.toggleReaction(conversationId, seq, emoji)}
-        onRetry={(id) => client.retry(id)}
-        onDiscard={(id) => client.discard(id)}
-      />
+      <ConversationMessages held={held} state={state} history={history} unreadAfter={unreadAfter} />
       <TypingIndicator conversationId={conversationId} />
       {blocked ? (
         <p className="blocked-note" role="status">
           You blocked {title}. Unblock to send messages again.
         </p>
       ) : (
-        <Composer
-          ref={composer}
+        <ConversationComposer
+          composer={composer}
+          conversationId={conversationId}
           online={state.online}
-          onSend={(body, uploads) => client.send(conversationId, body, uploads)}
-          onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
-          upload={async (files, onProgress) => {
-            const uploads = await uploadFiles(client.auth, files, onProgress);
-            for (const upload of uploads) props.seedLinks(upload);
-            return uploads;
-          }}
+          seedLinks={props.seedLinks}
         />
       )}
     </section>
   );
+}
+
+/** Not known yet (a deep link opened before the list arrived, or during an outage), or gone. */
+function ConversationMissing({ loading, onBack }: { loading: boolean; onBack: () => void }) {
+  if (loading) {
+    return (
+      <section className="conversation-empty" role="status">
+        <p>Loading the conversation…</p>
+      </section>
+    );
+  }
+  return (
+    <section className="conversation-empty">
+      <p>This conversation is not available. It may have been left or removed.</p>
+      <button type="button" onClick={onBack}>
+        Back to conversations
+      </button>
+    </section>
+  );
+}
+
+type ViewState = ReturnType<ReturnType<typeof viewSlice>>;
+
+/** The history of the open conversation, its actions going to the chat client. */
+function ConversationMessages(props: {
+  held: ConversationState;
+  state: ViewState;
+  history: ReturnType<typeof useHistory>;
+  unreadAfter: number | null;
+}) {
+  const { held, state, history } = props;
+  const client = useChatClient();
+  const conversationId = held.conversation.id;
+  return (
+    <MessageList
+      state={held}
+      pending={state.pending.filter((item) => item.conversationId === conversationId)}
+      me={state.me}
+      users={state.users}
+      loadingOlder={history.loadingOlder}
+      unreadAfter={props.unreadAfter}
+      onLoadOlder={() => {
+        if (!history.loadingOlder && !history.historyError) history.loadHistory();
+      }}
+      onEdit={(seq, body) => client.edit(conversationId, seq, body)}
+      onDelete={(seq) => client.remove(conversationId, seq)}
+      onReact={(seq, emoji) => client.toggleReaction(conversationId, seq, emoji)}
+      onRetry={(id) => client.retry(id)}
+      onDiscard={(id) => client.discard(id)}
+    />
+  );
+}
+
+function ConversationComposer(props: {
+  composer: RefObject<ComposerHandle | null>;
+  conversationId: string;
+  online: boolean;
+  seedLinks: (upload: Upload) => void;
+}) {
+  const client = useChatClient();
+  const { conversationId } = props;
+  return (
+    <Composer
+      ref={props.composer}
+      online={props.online}
+      onSend={(body, uploads) => client.send(conversationId, body, uploads)}
+      onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
+      upload={async (files, onProgress) => {
+        const uploads = await uploadFiles(client.auth, files, onProgress);
+        for (const upload of uploads) props.seedLinks(upload);
+        return uploads;
+      }}
+    />
+  );
+}
+
+/**
+ * What I had read when the conversation opened (null: nothing was unread), kept for as long
+ * as it stays open: reading it moves the mark at once, the "New messages" line stays put.
+ */
+function useUnreadAtOpen(held: ConversationState | undefined, me: string): number | null {
+  const mark = useRef<number | null | undefined>(undefined);
+  if (mark.current === undefined && held) {
+    const read = held.conversation.members.find((member) => member.userId === me)?.lastReadSeq ?? 0;
+    mark.current = held.conversation.lastSeq > read ? read : null;
+  }
+  return mark.current ?? null;
 }
 
 /** History: the newest page when the conversation opens, older ones on demand, and a failure. */
@@ -201,7 +248,7 @@ function ConversationHeader(props: {
         type="button"
         className="header-toggle"
         aria-pressed={held.muted}
-        title={held.muted ? 'Muted: unread still counts, no notifications' : 'Mute this conversation'}
+        title={held.muted ? 'Muted: unread still counts; only mentions notify' : 'Mute this conversation'}
         onClick={() => void client.setMuted(conversationId, !held.muted).catch(() => {})}
       >
         {held.muted ? 'Unmute' : 'Mute'}

@@ -1,5 +1,4 @@
 import type { Message, PublicUser } from '@palaver/contracts';
-import { useState } from 'react';
 
 /** The emoji offered for a quick reaction (any emoji is accepted by the server). */
 export const quickReactions = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
@@ -40,35 +39,5 @@ export function MessageReactions(props: {
         );
       })}
     </ul>
-  );
-}
-
-/** "React" opens a row of quick emoji; choosing one toggles it and closes the row. */
-export function ReactionPicker(props: { disabled: boolean; onPick: (emoji: string) => void }) {
-  const [open, setOpen] = useState(false);
-  return (
-    <span className="reaction-picker">
-      <button type="button" disabled={props.disabled} aria-expanded={open} onClick={() => setOpen(!open)}>
-        React
-      </button>
-      {open && (
-        <fieldset className="reaction-choices">
-          <legend className="visually-hidden">Choose a reaction</legend>
-          {quickReactions.map((emoji) => (
-            <button
-              key={emoji}
-              type="button"
-              aria-label={`React with ${emoji}`}
-              onClick={() => {
-                setOpen(false);
-                props.onPick(emoji);
-              }}
-            >
-              {emoji}
-            </button>
-          ))}
-        </fieldset>
-      )}
-    </span>
   );
 }
