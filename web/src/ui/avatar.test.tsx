@@ -3,23 +3,10 @@ import { join } from 'node:path';
 import { render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { Avatar, avatarTone, avatarTones } from './avatar.tsx';
+import { contrast } from './contrast.ts';
 
 // The stylesheet as shipped (vitest hands CSS imports, even `?raw`, to its CSS pipeline: empty).
 const styles = readFileSync(join(import.meta.dirname, '../styles.css'), 'utf8');
-
-/** WCAG 2 relative luminance of a #rrggbb colour. */
-function luminance(hex: string): number {
-  const channels = [1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16) / 255);
-  const [r = 0, g = 0, b = 0] = channels.map((c) =>
-    c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4,
-  );
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-function contrast(a: string, b: string): number {
-  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (light + 0.05) / (dark + 0.05);
-}
 
 /** A custom property of styles.css written as `light-dark(#light, #dark)`. */
 function lightDark(name: string): { light: string; dark: string } {

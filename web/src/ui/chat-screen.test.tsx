@@ -77,4 +77,24 @@ describe('ChatScreen', () => {
     act(() => socket.fire('user:status', { userId: other, status: 'online', lastSeenAt: null }));
     expect(renders.list).toBeGreaterThan(before.list);
   });
+
+  it('shows what is waiting in the tab title and on the favicon; a muted chat only by its mentions', async () => {
+    window.location.hash = '';
+    document.head.innerHTML = '<link rel="icon" type="image/svg+xml" href="/favicon.svg" />';
+    const [plain, muted] = summaries(2).map((summary, i) => ({
+      ...summary,
+      lastSeq: i === 0 ? 2 : 5,
+      muted: i === 1,
+      unreadMentions: i === 1 ? 1 : 0,
+    }));
+    const api = testApi([plain, muted] as typeof list, { blocks: async () => ({ blocks: [] }) });
+    const view = render(<ChatScreen auth={testAuth()} api={api} onLogout={() => {}} />);
+    await vi.waitFor(() => expect(document.title).toBe('(3) Palaver'));
+    const icon = document.head.querySelector('link[rel="icon"]') as HTMLLinkElement;
+    expect(decodeURIComponent(icon.href)).toContain('>3</text>');
+    view.unmount();
+    expect(document.title).toBe('Palaver');
+    expect(icon.getAttribute('href')).toBe('/favicon.svg');
+    document.head.innerHTML = '';
+  });
 });

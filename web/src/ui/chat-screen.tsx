@@ -2,16 +2,19 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { ChatClient } from '../chat/chat-client.ts';
-import { byActivity, type ChatState, unreadCount } from '../chat/chat-state.ts';
+import { byActivity, type ChatState } from '../chat/chat-state.ts';
+import { attentionCount } from '../notifications/tab-badge.ts';
 import { Avatar } from './avatar.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { ConversationList } from './conversation-list.tsx';
 import { ConversationView } from './conversation-view.tsx';
 import { MembersPanel } from './members-panel.tsx';
 import { NewConversationDialog } from './new-conversation-dialog.tsx';
+import { NotificationToggle, useDesktopNotifications } from './notification-toggle.tsx';
 import { ThemeToggle } from './theme.tsx';
 import { createLinkCache, UploadLinksContext } from './upload-links.ts';
 import { ChatClientContext, shallowEqual, useChatState } from './use-chat.ts';
+import { useTabBadge } from './use-tab-badge.ts';
 
 /** The open conversation lives in the URL hash, so a reload reopens it. */
 const readHash = () => /^#\/c\/([0-9a-f]{24})$/.exec(window.location.hash)?.[1] ?? null;
@@ -90,33 +93,24 @@ const layoutSlice = (state: ChatState) => ({
 const unsentWarning = (count: number) =>
   `${count === 1 ? 'One message has' : `${count} messages have`} not been sent yet and will be discarded. Log out anyway?`;
 
+type LayoutState = ReturnType<typeof layoutSlice>;
+type Dialog = 'new' | 'members' | null;
+
 function ChatLayout(props: {
   api: PalaverApi;
   client: ChatClient;
   seedLinks: Parameters<typeof ConversationView>[0]['seedLinks'];
   onLogout: () => void;
 }) {
-  const { api, client } = props;
+  const { client } = props;
   const state = useChatState(layoutSlice, shallowEqual);
   const [selected, select] = useSelectedConversation();
-  const [dialog, setDialog] = useState<'new' | 'members' | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
   const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
-  const meName = state.users[state.me]?.displayName ?? 'You';
-  const selectedState = selected ? state.conversations[selected] : undefined;
   useFocusFollowsSelection(selected);
   // Muted conversations do not call for attention, unless they mention me.
-  const unread = ordered.reduce(
-    (sum, conversation) =>
-      sum + (conversation.muted ? conversation.unreadMentions : unreadCount(conversation, state.me)),
-    0,
-  );
-  useEffect(() => {
-    // The tab says how much is waiting, like every chat app's.
-    document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) Palaver` : 'Palaver';
-    return () => {
-      document.title = 'Palaver';
-    };
-  }, [unread]);
+  useTabBadge(attentionCount(ordered, state.me));
+  useDesktopNotifications(client);
 
   return (
     <div className={`chat-layout${selected ? ' has-selection' : ''}`}>
@@ -129,25 +123,14 @@ function ChatLayout(props: {
       </button>
       <ConnectionBanner connection={state.connection} queued={state.queued} />
       <aside className="sidebar" aria-label="Conversations">
-        <header className="sidebar-header">
-          <Avatar name={meName} />
-          <h1 className="sidebar-title">
-            Palaver<span className="visually-hidden">, signed in as {meName}</span>
-          </h1>
-          <ThemeToggle />
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              const unsent = state.queued;
-              if (unsent > 0 && !window.confirm(unsentWarning(unsent))) return;
-              client.clearOutbox();
-              props.onLogout();
-            }}
-          >
-            Log out
-          </button>
-        </header>
+        <SidebarHeader
+          meName={state.users[state.me]?.displayName ?? 'You'}
+          onLogout={() => {
+            if (state.queued > 0 && !window.confirm(unsentWarning(state.queued))) return;
+            client.clearOutbox();
+            props.onLogout();
+          }}
+        />
         <button type="button" className="primary new-chat" onClick={() => setDialog('new')}>
           New chat
         </button>
@@ -179,31 +162,73 @@ function ChatLayout(props: {
           </div>
         )}
       </main>
-      {dialog === 'new' && (
-        <NewConversationDialog
-          api={api}
-          client={client}
-          onClose={() => setDialog(null)}
-          onOpen={(id) => {
-            setDialog(null);
-            select(id);
-          }}
-        />
-      )}
-      {dialog === 'members' && selectedState && (
-        <MembersPanel
-          api={api}
-          client={client}
-          state={selectedState}
-          users={state.users}
-          presence={state.presence}
-          onClose={() => setDialog(null)}
-          onLeft={() => {
-            setDialog(null);
-            select(null);
-          }}
-        />
-      )}
+      <LayoutDialogs
+        {...props}
+        state={state}
+        dialog={dialog}
+        setDialog={setDialog}
+        selected={selected}
+        select={select}
+      />
     </div>
+  );
+}
+
+/** Who is signed in, and the person's toggles: notifications, colour scheme, logging out. */
+function SidebarHeader({ meName, onLogout }: { meName: string; onLogout: () => void }) {
+  return (
+    <header className="sidebar-header">
+      <Avatar name={meName} />
+      <h1 className="sidebar-title">
+        Palaver<span className="visually-hidden">, signed in as {meName}</span>
+      </h1>
+      <NotificationToggle />
+      <ThemeToggle />
+      <button type="button" className="link" onClick={onLogout}>
+        Log out
+      </button>
+    </header>
+  );
+}
+
+/** "New chat", and the open conversation's members. */
+function LayoutDialogs(props: {
+  api: PalaverApi;
+  client: ChatClient;
+  state: LayoutState;
+  dialog: Dialog;
+  setDialog: (dialog: Dialog) => void;
+  selected: string | null;
+  select: (id: string | null) => void;
+}) {
+  const { api, client, state, setDialog, select } = props;
+  const selectedState = props.selected ? state.conversations[props.selected] : undefined;
+  if (props.dialog === 'new') {
+    return (
+      <NewConversationDialog
+        api={api}
+        client={client}
+        onClose={() => setDialog(null)}
+        onOpen={(id) => {
+          setDialog(null);
+          select(id);
+        }}
+      />
+    );
+  }
+  if (props.dialog !== 'members' || !selectedState) return null;
+  return (
+    <MembersPanel
+      api={api}
+      client={client}
+      state={selectedState}
+      users={state.users}
+      presence={state.presence}
+      onClose={() => setDialog(null)}
+      onLeft={() => {
+        setDialog(null);
+        select(null);
+      }}
+    />
   );
 }

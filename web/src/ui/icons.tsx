@@ -38,3 +38,11 @@ export const SmileIcon = () => (
     <path d="M9 9.5h.01M15 9.5h.01" />
   </svg>
 );
+
+export const BellIcon = ({ off = false }: { off?: boolean }) => (
+  <svg {...common} aria-hidden="true">
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    {off && <path d="m2 2 20 20" />}
+  </svg>
+);
