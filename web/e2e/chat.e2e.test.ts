@@ -269,7 +269,8 @@ describe('web client through the edge', () => {
     // Meanwhile Alice changes what Bob already holds: she edits her first message and reacts to his.
     const hello = mine(a.page, 'Hello Bob');
     await hello.hover();
-    await hello.getByRole('button', { name: 'Edit message' }).click();
+    await hello.getByRole('button', { name: 'More actions' }).click();
+    await hello.getByRole('menuitem', { name: 'Edit message' }).click();
     await hello
       .getByRole('textbox', { name: 'Edit message' })
       .fill('Hello Bob, it is Alice (edited while you were away)');
@@ -277,8 +278,9 @@ describe('web client through the edge', () => {
     await bodies(a.page, 'edited while you were away').waitFor(wait);
     const reply = a.page.locator('li.message', { hasText: 'Hi Alice!' });
     await reply.hover();
-    await reply.getByRole('button', { name: 'React', exact: true }).click();
-    await reply.getByRole('button', { name: 'React with 👍' }).click();
+    await reply.getByRole('button', { name: 'More actions' }).click();
+    await reply.getByRole('menuitem', { name: 'React', exact: true }).click();
+    await reply.getByRole('menuitem', { name: 'React with 👍' }).click();
     await reply.getByRole('button', { name: /^👍 1: you/ }).waitFor(wait);
     await b.page.screenshot({ path: join(screenshots, 'offline.png') });
 
@@ -510,8 +512,9 @@ describe('web client through the edge', () => {
     // Gus reacts on his phone; Fay sees it live, adds hers, and takes it back.
     const gusMessage = g.page.locator('li.message', { hasText: 'Lunch at noon?' });
     await gusMessage.hover();
-    await gusMessage.getByRole('button', { name: 'React', exact: true }).click();
-    await gusMessage.getByRole('button', { name: 'React with 👍' }).click();
+    await gusMessage.getByRole('button', { name: 'More actions' }).click();
+    await gusMessage.getByRole('menuitem', { name: 'React', exact: true }).click();
+    await gusMessage.getByRole('menuitem', { name: 'React with 👍' }).click();
     const fayReaction = f.page
       .locator('li.message', { hasText: 'Lunch at noon?' })
       .getByRole('button', { name: new RegExp(`^👍 1: ${gus.displayName}`) });
