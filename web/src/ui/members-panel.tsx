@@ -1,6 +1,6 @@
 import type { PublicUser } from '@palaver/contracts';
 import { maxGroupTitleLength } from '@palaver/contracts/limits';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
@@ -27,17 +27,7 @@ export function MembersPanel(props: {
   const me = client.me;
   const myRole = conversation.members.find((member) => member.userId === me)?.role;
   const manages = conversation.type === 'group' && (myRole === 'owner' || myRole === 'admin');
-  const [error, setError] = useState<string | null>(null);
-
-  const run = async (action: () => Promise<void>) => {
-    setError(null);
-    try {
-      await action();
-    } catch (failure) {
-      setError(describeError(failure));
-    }
-  };
-
+  const [error, run] = useFailure();
   return (
     <ModalDialog title={conversation.type === 'group' ? 'Members' : 'Conversation'} onClose={props.onClose}>
       {manages && (
@@ -49,56 +39,26 @@ export function MembersPanel(props: {
       <ul className="member-list">
         {conversation.members.map((member) => {
           const name = users[member.userId]?.displayName ?? 'Someone';
-          const online = presence[member.userId]?.status === 'online';
+          const managed = manages && member.userId !== me && member.role !== 'owner';
           return (
-            <li key={member.userId}>
-              <Avatar name={name} online={member.userId === me ? true : online} />
-              <span className="member-name">
-                {member.userId === me ? `${name} (you)` : name}
-                {member.role !== 'member' && <span className="role"> · {member.role}</span>}
-              </span>
-              {manages && member.userId !== me && member.role !== 'owner' && (
-                <span className="member-actions">
-                  <button
-                    type="button"
-                    aria-label={member.role === 'admin' ? `Make ${name} a member` : `Make ${name} an admin`}
-                    onClick={() =>
-                      void run(() =>
-                        client.setRole(
-                          conversation.id,
-                          member.userId,
-                          member.role === 'admin' ? 'member' : 'admin',
-                        ),
-                      )
-                    }
-                  >
-                    {member.role === 'admin' ? 'Remove admin' : 'Make admin'}
-                  </button>
-                  {myRole === 'owner' && (
-                    <button
-                      type="button"
-                      aria-label={`Make ${name} the owner`}
-                      onClick={() => {
-                        if (window.confirm(`Make ${name} the owner? You will become an admin.`))
-                          void run(() => client.transferOwnership(conversation.id, member.userId));
-                      }}
-                    >
-                      Make owner
-                    </button>
-                  )}
-                  <button
-                    type="button"
-                    aria-label={`Remove ${name}`}
-                    onClick={() => {
-                      if (window.confirm(`Remove ${name} from this group?`))
-                        void run(() => client.removeMember(conversation.id, member.userId));
-                    }}
-                  >
-                    Remove
-                  </button>
-                </span>
+            <MemberRow
+              key={member.userId}
+              member={member}
+              name={name}
+              me={me}
+              online={member.userId === me || presence[member.userId]?.status === 'online'}
+            >
+              {managed && (
+                <MemberActions
+                  member={member}
+                  name={name}
+                  owner={myRole === 'owner'}
+                  conversationId={conversation.id}
+                  client={client}
+                  run={run}
+                />
               )}
-            </li>
+            </MemberRow>
           );
         })}
       </ul>
@@ -117,21 +77,114 @@ export function MembersPanel(props: {
         </p>
       )}
       {conversation.type === 'group' && (
-        <button
-          type="button"
-          className="danger"
-          onClick={() => {
-            if (!window.confirm('Leave this group? You will stop receiving its messages.')) return;
-            void run(async () => {
+        <LeaveButton
+          onLeave={() =>
+            run(async () => {
               await client.removeMember(conversation.id, me);
               props.onLeft();
-            });
-          }}
-        >
-          Leave group
-        </button>
+            })
+          }
+        />
       )}
     </ModalDialog>
+  );
+}
+
+/** Runs a change; what went wrong, if it did, until the next one. */
+function useFailure(): [string | null, (action: () => Promise<void>) => Promise<void>] {
+  const [error, setError] = useState<string | null>(null);
+  const run = async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  };
+  return [error, run];
+}
+
+function LeaveButton({ onLeave }: { onLeave: () => Promise<void> }) {
+  return (
+    <button
+      type="button"
+      className="danger"
+      onClick={() => {
+        if (window.confirm('Leave this group? You will stop receiving its messages.')) void onLeave();
+      }}
+    >
+      Leave group
+    </button>
+  );
+}
+
+type Member = ConversationState['conversation']['members'][number];
+
+function MemberRow(props: {
+  member: Member;
+  name: string;
+  me: string;
+  online: boolean;
+  children: ReactNode;
+}) {
+  const { member, name } = props;
+  return (
+    <li>
+      <Avatar name={name} online={props.online} />
+      <span className="member-name">
+        {member.userId === props.me ? `${name} (you)` : name}
+        {member.role !== 'member' && <span className="role"> · {member.role}</span>}
+      </span>
+      {props.children}
+    </li>
+  );
+}
+
+/** What the owner or an admin may do to another member: roles, handing over (owner), removing. */
+function MemberActions(props: {
+  member: Member;
+  name: string;
+  owner: boolean;
+  conversationId: string;
+  client: ChatClient;
+  run: (action: () => Promise<void>) => Promise<void>;
+}) {
+  const { member, name, conversationId, client, run } = props;
+  const admin = member.role === 'admin';
+  return (
+    <span className="member-actions">
+      <button
+        type="button"
+        aria-label={admin ? `Make ${name} a member` : `Make ${name} an admin`}
+        onClick={() =>
+          void run(() => client.setRole(conversationId, member.userId, admin ? 'member' : 'admin'))
+        }
+      >
+        {admin ? 'Remove admin' : 'Make admin'}
+      </button>
+      {props.owner && (
+        <button
+          type="button"
+          aria-label={`Make ${name} the owner`}
+          onClick={() => {
+            if (window.confirm(`Make ${name} the owner? You will become an admin.`))
+              void run(() => client.transferOwnership(conversationId, member.userId));
+          }}
+        >
+          Make owner
+        </button>
+      )}
+      <button
+        type="button"
+        aria-label={`Remove ${name}`}
+        onClick={() => {
+          if (window.confirm(`Remove ${name} from this group?`))
+            void run(() => client.removeMember(conversationId, member.userId));
+        }}
+      >
+        Remove
+      </button>
+    </span>
   );
 }
 

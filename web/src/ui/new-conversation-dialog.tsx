@@ -1,6 +1,6 @@
 import type { PublicUser } from '@palaver/contracts';
 import { maxGroupTitleLength } from '@palaver/contracts/limits';
-import { useState } from 'react';
+import { type Dispatch, type SetStateAction, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
@@ -16,8 +16,8 @@ export function NewConversationDialog(props: {
 }) {
   const { api, client } = props;
   const [mode, setMode] = useState<'direct' | 'group'>('direct');
-  const [title, setTitle] = useState('');
-  const [members, setMembers] = useState<PublicUser[]>([]);
+  // Kept here, not in the form, so switching to Direct and back loses nothing.
+  const group = useState<GroupDraft>({ title: '', members: [] });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -51,55 +51,14 @@ export function NewConversationDialog(props: {
           onPick={(user) => void run(() => client.startDirect(user.id))}
         />
       ) : (
-        <form
-          className="group-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (!title.trim()) return setError('Give the group a title.');
-            if (members.length === 0) return setError('Add at least one member.');
-            void run(() =>
-              client.createGroup(
-                title.trim(),
-                members.map((member) => member.id),
-              ),
-            );
-          }}
-        >
-          <label>
-            Group title
-            <input
-              value={title}
-              maxLength={maxGroupTitleLength}
-              onChange={(event) => setTitle(event.target.value)}
-            />
-          </label>
-          <UserSearch
-            api={api}
-            me={client.me}
-            exclude={members.map((member) => member.id)}
-            label="Add members"
-            onPick={(user) => setMembers((held) => [...held, user])}
-          />
-          {members.length > 0 && (
-            <ul className="chips" aria-label="Members to add">
-              {members.map((member) => (
-                <li key={member.id}>
-                  {member.displayName}
-                  <button
-                    type="button"
-                    aria-label={`Remove ${member.displayName}`}
-                    onClick={() => setMembers((held) => held.filter((other) => other.id !== member.id))}
-                  >
-                    ×
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-          <button type="submit" className="primary" disabled={busy}>
-            Create group
-          </button>
-        </form>
+        <GroupForm
+          draft={group}
+          api={api}
+          me={client.me}
+          busy={busy}
+          onError={setError}
+          onCreate={(title, memberIds) => void run(() => client.createGroup(title, memberIds))}
+        />
       )}
       {error && (
         <p className="form-error" role="alert">
@@ -107,5 +66,74 @@ export function NewConversationDialog(props: {
         </p>
       )}
     </ModalDialog>
+  );
+}
+
+interface GroupDraft {
+  title: string;
+  members: PublicUser[];
+}
+
+/** A new group: its title and the people to add, chosen one by one. */
+function GroupForm(props: {
+  draft: [GroupDraft, Dispatch<SetStateAction<GroupDraft>>];
+  api: PalaverApi;
+  me: string;
+  busy: boolean;
+  onError: (error: string) => void;
+  onCreate: (title: string, memberIds: string[]) => void;
+}) {
+  const [{ title, members }, setDraft] = props.draft;
+  const setTitle = (next: string) => setDraft((held) => ({ ...held, title: next }));
+  const setMembers = (change: (held: PublicUser[]) => PublicUser[]) =>
+    setDraft((held) => ({ ...held, members: change(held.members) }));
+  return (
+    <form
+      className="group-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!title.trim()) return props.onError('Give the group a title.');
+        if (members.length === 0) return props.onError('Add at least one member.');
+        props.onCreate(
+          title.trim(),
+          members.map((member) => member.id),
+        );
+      }}
+    >
+      <label>
+        Group title
+        <input
+          value={title}
+          maxLength={maxGroupTitleLength}
+          onChange={(event) => setTitle(event.target.value)}
+        />
+      </label>
+      <UserSearch
+        api={props.api}
+        me={props.me}
+        exclude={members.map((member) => member.id)}
+        label="Add members"
+        onPick={(user) => setMembers((held) => [...held, user])}
+      />
+      {members.length > 0 && (
+        <ul className="chips" aria-label="Members to add">
+          {members.map((member) => (
+            <li key={member.id}>
+              {member.displayName}
+              <button
+                type="button"
+                aria-label={`Remove ${member.displayName}`}
+                onClick={() => setMembers((held) => held.filter((other) => other.id !== member.id))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="submit" className="primary" disabled={props.busy}>
+        Create group
+      </button>
+    </form>
   );
 }

@@ -48,41 +48,7 @@ export function SignInScreen({
       <h1 className="brand">Palaver</h1>
       <form className="sign-in-card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h2 id="sign-in-title">{registering ? 'Create an account' : 'Log in'}</h2>
-        <label>
-          Username
-          <input
-            name="username"
-            autoComplete="username"
-            required
-            minLength={minUsernameLength}
-            maxLength={maxUsernameLength}
-            pattern="[A-Za-z0-9_.\-]+"
-            title={`${minUsernameLength}–${maxUsernameLength} letters, digits, _ . or -`}
-          />
-        </label>
-        {registering && (
-          <label>
-            Display name
-            <input
-              name="displayName"
-              autoComplete="name"
-              maxLength={maxDisplayNameLength}
-              placeholder="How others see you"
-            />
-          </label>
-        )}
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete={registering ? 'new-password' : 'current-password'}
-            required
-            minLength={minPasswordLength}
-            maxLength={maxPasswordLength}
-          />
-        </label>
-        {registering && <p className="hint">{`At least ${minPasswordLength} characters.`}</p>}
+        <CredentialFields registering={registering} />
         {error && (
           <p className="form-error" role="alert">
             {error}
@@ -106,5 +72,48 @@ export function SignInScreen({
         </p>
       </form>
     </main>
+  );
+}
+
+/** Username and password, and a display name when creating an account. */
+function CredentialFields({ registering }: { registering: boolean }) {
+  return (
+    <>
+      <label>
+        Username
+        <input
+          name="username"
+          autoComplete="username"
+          required
+          minLength={minUsernameLength}
+          maxLength={maxUsernameLength}
+          pattern="[A-Za-z0-9_.\-]+"
+          title={`${minUsernameLength}–${maxUsernameLength} letters, digits, _ . or -`}
+        />
+      </label>
+      {registering && (
+        <label>
+          Display name
+          <input
+            name="displayName"
+            autoComplete="name"
+            maxLength={maxDisplayNameLength}
+            placeholder="How others see you"
+          />
+        </label>
+      )}
+      <label>
+        Password
+        <input
+          name="password"
+          type="password"
+          autoComplete={registering ? 'new-password' : 'current-password'}
+          required
+          minLength={minPasswordLength}
+          maxLength={maxPasswordLength}
+        />
+      </label>
+      {registering && <p className="hint">{`At least ${minPasswordLength} characters.`}</p>}
+    </>
   );
 }
