@@ -14,7 +14,7 @@ export function notificationsSupported(): boolean {
 }
 
 /** The person asked for them here (remembered), whatever the browser now allows. */
-export function notificationsWanted(): boolean {
+function notificationsWanted(): boolean {
   try {
     return localStorage.getItem(key) === 'on';
   } catch {
@@ -49,7 +49,7 @@ export function disableNotifications(): void {
 }
 
 /** What a notification says: who (and where, in a group), and the text or what was sent. */
-export function notificationText(message: Message, held: ConversationState, state: ChatState) {
+function notificationText(message: Message, held: ConversationState, state: ChatState) {
   const sender = state.users[message.senderId]?.displayName ?? 'Someone';
   const group = held.conversation.type === 'group' ? (held.conversation.title ?? 'a group') : null;
   const title = group ? `${sender} in ${group}` : sender;
@@ -65,14 +65,14 @@ export function notificationText(message: Message, held: ConversationState, stat
 }
 
 /** Whether a newly arrived message calls for a notification, the page's visibility aside. */
-export function notifies(message: Message, held: ConversationState, me: string): boolean {
+function notifies(message: Message, held: ConversationState, me: string): boolean {
   if (message.senderId === me || message.kind === 'system' || message.deletedAt) return false;
   const mentionsMe = message.mentions.includes(me);
   if (held.muted && !mentionsMe) return false;
   return held.conversation.type === 'direct' || mentionsMe;
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   /** Whether the person would not see the message arrive: the tab is hidden. */
   hidden?: () => boolean;
   /** Whether to notify at all: opted in and permitted. */

@@ -29,7 +29,7 @@ export function useActionMenu() {
   };
 }
 
-export type ActionMenu = ReturnType<typeof useActionMenu>;
+type ActionMenu = ReturnType<typeof useActionMenu>;
 
 /**
  * One "More actions" button per message (shown on hover or focus; a long press opens it on

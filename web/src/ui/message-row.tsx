@@ -28,7 +28,7 @@ export interface RowActions {
   onDiscard: (clientMessageId: string) => void;
 }
 
-export interface MessageRowProps extends RowActions {
+interface MessageRowProps extends RowActions {
   row: Row;
   startsGroup: boolean;
   mine: boolean;

@@ -5,7 +5,7 @@ import type { KeyboardEvent } from 'react';
  * (1: a vertical list; `count` or more: one row). Along a row, and down a list, they wrap;
  * up and down a grid they stop at the edge. Null: not a key that moves.
  */
-export function nextIndex(key: string, index: number, count: number, columns = 1): number | null {
+function nextIndex(key: string, index: number, count: number, columns = 1): number | null {
   if (count === 0) return null;
   const wrap = (to: number) => (to + count) % count;
   const vertical = columns === 1;

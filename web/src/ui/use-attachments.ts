@@ -9,7 +9,7 @@ interface AttachError {
   connection: boolean;
 }
 
-export const offlineAttachError = 'Attaching files needs a connection. Try again once you are back online.';
+const offlineAttachError = 'Attaching files needs a connection. Try again once you are back online.';
 
 /**
  * Files staged for the next message. Every way in (picker, paste, drop) goes through `add`:
