@@ -2,14 +2,13 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { environmentOf, loadCompose } from './compose-file.ts';
 import {
-  configError,
+  environmentProblems,
   exists,
   type Json,
   nginxSize,
   parseDotenv,
   readText,
   readYaml,
-  requiredKeys,
   type ServiceName,
   seconds,
   serviceNames,
@@ -101,16 +100,7 @@ function projectProblems(compose: Json): string[] {
       continue;
     }
     const environment = environmentOf(service);
-    for (const key of requiredKeys(name)) {
-      if (!environment[key]) problems.push(`${name}: required ${key} is not set`);
-    }
-    const error = configError(name, environment);
-    if (error) problems.push(`${name}: ${error}`);
-    if (environment.PORT !== String(services[name].port)) {
-      problems.push(
-        `${name}: PORT is ${environment.PORT}, the edge and Prometheus expect ${services[name].port}`,
-      );
-    }
+    for (const problem of environmentProblems(name, environment)) problems.push(`${name}: ${problem}`);
     if (environment.HOST !== '0.0.0.0') problems.push(`${name}: HOST must be 0.0.0.0 in a container`);
   }
 

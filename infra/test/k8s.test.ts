@@ -5,13 +5,12 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import {
-  configError,
+  environmentProblems,
   exists,
   type Json,
   listFiles,
   readYaml,
   readYamlDocuments,
-  requiredKeys,
   type ServiceName,
   seconds,
   serviceNames,
@@ -220,13 +219,8 @@ function projectProblems(all: Manifest[]): string[] {
       if (probe('readinessProbe')?.path !== '/readyz') problems.push(`${at}: readinessProbe is not /readyz`);
       if (probe('livenessProbe')?.path !== '/healthz') problems.push(`${at}: livenessProbe is not /healthz`);
       const env = containerEnv(container, all, problems, at);
-      for (const key of requiredKeys(service)) {
-        if (env[key] === undefined || env[key] === '')
-          problems.push(`${at}: required ${key} is not provided`);
-      }
-      const error = configError(service, env);
-      if (error) problems.push(`${at}: ${error}`);
-      if (env.PORT !== String(services[service].port)) problems.push(`${at}: PORT is ${env.PORT}`);
+      for (const problem of environmentProblems(service, env, 'is not provided'))
+        problems.push(`${at}: ${problem}`);
       if (!ports.some((p) => p.containerPort === services[service].port)) {
         problems.push(`${at}: does not expose ${services[service].port}`);
       }

@@ -64,6 +64,27 @@ export function configError(name: ServiceName, env: Record<string, string>): str
   }
 }
 
+/**
+ * What is wrong with `env` as service `name`'s environment, wherever it is deployed: a
+ * required variable unset, a value its own loader refuses, a PORT other than the one the
+ * edge and Prometheus expect.
+ */
+export function environmentProblems(
+  name: ServiceName,
+  env: Record<string, string | undefined>,
+  /** How the deployment's own check words a required variable left out. */
+  unset = 'is not set',
+): string[] {
+  const problems = requiredKeys(name)
+    .filter((key) => !env[key])
+    .map((key) => `required ${key} ${unset}`);
+  const error = configError(name, env as Record<string, string>);
+  if (error) problems.push(error);
+  const { port } = services[name];
+  if (env.PORT !== String(port)) problems.push(`PORT is ${env.PORT}, the edge and Prometheus expect ${port}`);
+  return problems;
+}
+
 /** KEY=value lines of a dotenv file (comments and blanks skipped). */
 export function parseDotenv(text: string): Map<string, string> {
   const vars = new Map<string, string>();

@@ -15,6 +15,9 @@ export function machineSummary(): string {
 export const median = (values: number[]) =>
   values.length ? ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number) : Number.NaN;
 
+/** The head of a Markdown table: its line of column names (`| a | b |`), and the rule under it. */
+export const tableHead = (columns: string) => [columns, `|${'---|'.repeat(columns.split('|').length - 2)}`];
+
 /**
  * Writes `docs/benchmarks/<name>.md`: a title, when/where/how it ran, then the body.
  * Results files are written by the benchmarks only; reading them is in docs/benchmarks/README.md.
@@ -37,5 +40,6 @@ export async function writeBenchmarkReport(
   await mkdir(benchmarksDir, { recursive: true });
   const path = join(benchmarksDir, `${name}.md`);
   await writeFile(path, text);
+  console.log(`\nwritten to ${path}`);
   return path;
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 /** Waits until `${base}/readyz` answers 200; throws if `child` exits first or time runs out. */
@@ -39,15 +40,13 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Everything it printed so far (stdout and stderr), for failure messages. */
   output: () => string;
+  /** What it logged so far: its stdout, one JSON object a line. */
+  logs: () => Array<Record<string, unknown>>;
   exited: Promise<number | null>;
   /** SIGTERM (or the given signal) and wait for the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/**
- * Runs `node <entry>` on a free port with only PATH and `env` in its environment, and
- * waits for `/readyz`; on failure the error carries the process' output.
- */
 /** A service process as spawned, before it is ready (for tests of start-up itself). */
 export interface SpawnedService {
   child: ChildProcess;
@@ -75,6 +74,10 @@ export function spawnServiceProcess(entry: string, env: Record<string, string>):
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/**
+ * Runs `node <entry>` on a free port with only PATH and `env` in its environment, and
+ * waits for `/readyz`; on failure the error carries the process' output.
+ */
 export async function startServiceProcess(
   entry: string,
   env: Record<string, string>,
@@ -94,6 +97,7 @@ export async function startServiceProcess(
     url: `http://127.0.0.1:${port}`,
     child,
     output,
+    logs: () => jsonLines(printed().stdout),
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -107,4 +111,47 @@ export async function startServiceProcess(
     throw new Error(`${(error as Error).message}\n${output()}`);
   }
   return service;
+}
+
+/** The JSON objects of a log, one a line (blank lines skipped). */
+export const jsonLines = (text: string): Array<Record<string, unknown>> =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+// What a process uses, from Linux's /proc: the memory and CPU figures tests and benchmarks report.
+
+/** A process' resident memory now (`VmRSS`) or at its peak so far (`VmHWM`), in bytes. */
+export async function processMemory(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** The highest resident memory of a process sampled every `intervalMs` until `stop`; `reset` starts over from now. */
+export function sampleMemoryPeak(pid: number, intervalMs = 50) {
+  let peak = 0;
+  const sample = () =>
+    processMemory(pid).then(
+      (rss) => {
+        peak = Math.max(peak, rss);
+      },
+      () => undefined,
+    );
+  const timer = setInterval(sample, intervalMs);
+  return {
+    peak: () => peak,
+    /** Forgets the peak so far: the next is counted from the memory in use now. */
+    reset: async () => {
+      peak = 0;
+      await sample();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** CPU seconds a process has used so far (user + system; USER_HZ is 100 on Linux). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

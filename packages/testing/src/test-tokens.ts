@@ -1,7 +1,13 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  type RevocationList,
+} from '@palaver/service-kit';
 import { SignJWT } from 'jose';
+import { several } from './several.ts';
 
 export interface TestUser {
   id: string;
@@ -17,6 +23,8 @@ export interface TestTokenIssuer {
   mint(options?: { userId?: string; sessionId?: string; expiresInSeconds?: number }): Promise<TestUser>;
   /** Serves the key set over HTTP on 127.0.0.1, for services run as processes. */
   serve(): Promise<{ url: string; close: () => Promise<void> }>;
+  /** What a service built in the test process verifies tokens with: these keys, ended sessions on `revocations`. */
+  verifier(revocations: RevocationList): AccessTokenVerifier;
 }
 
 /**
@@ -57,5 +65,22 @@ export function createTestTokenIssuer(): TestTokenIssuer {
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       };
     },
+    verifier: (revocations) =>
+      createAccessTokenVerifier({ jwks, issuer: 'palaver-auth', audience: 'palaver', revocations }),
+  };
+}
+
+/**
+ * A test file's people: an issuer standing in for auth, and new users with its tokens, one
+ * or several at once. Minting needs no server, so files can make theirs as they load.
+ */
+export function createTestUsers() {
+  const issuer = createTestTokenIssuer();
+  const makeUser = (): Promise<TestUser> => issuer.mint();
+  return {
+    issuer,
+    makeUser,
+    /** `const [ada, bob] = await makeUsers(2)` */
+    makeUsers: <N extends number>(count: N) => several(count, makeUser),
   };
 }

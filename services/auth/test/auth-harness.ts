@@ -1,16 +1,22 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthResult } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { type IsolatedEnvironment, isolatedEnvironment } from '@palaver/testing';
-import { Redis } from 'ioredis';
-import mongoose from 'mongoose';
+import {
+  backendVariables,
+  buildOnTestBackends,
+  type IsolatedEnvironment,
+  isolatedEnvironment,
+} from '@palaver/testing';
+import type mongoose from 'mongoose';
 import { type AuthApp, buildAuthApp } from '../src/app.ts';
 import { loadAuthConfig } from '../src/config.ts';
 import { loadKeyRing } from '../src/domain/signing-keys.ts';
+import { writeSigningKey } from './signing-keys.ts';
+
+export { writeSigningKey } from './signing-keys.ts';
 
 export interface AuthHarness extends AuthApp {
   env: IsolatedEnvironment;
@@ -18,15 +24,6 @@ export interface AuthHarness extends AuthApp {
   broker: Broker;
   mongo: mongoose.Connection;
   close: () => Promise<void>;
-}
-
-/** Writes a fresh key pair as `<kid>.pem` (private) in `dir`; returns its PEM. */
-export async function writeSigningKey(dir: string, kid: string, type: 'ed25519' | 'ec' = 'ed25519') {
-  const { privateKey } =
-    type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  await writeFile(join(dir, `${kid}.pem`), pem);
-  return pem;
 }
 
 export interface HarnessOptions {
@@ -49,48 +46,34 @@ export async function startAuth(label: string, options: HarnessOptions = {}): Pr
   if (!options.keysDir && !options.sameAs) await writeSigningKey(keysDir, 'test-key-1');
 
   const config = loadAuthConfig({
-    MONGO_URL: env.mongoDatabaseUrl,
-    REDIS_URL: options.redisUrl ?? env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    AMQP_URL: options.amqpUrl ?? env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
+    ...backendVariables(env),
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.amqpUrl ? { AMQP_URL: options.amqpUrl } : {}),
     JWT_KEYS_DIR: keysDir,
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const logger = createLogger('auth-test', 'silent');
-  const mongo = await mongoose
-    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 })
-    .asPromise();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
-  redis.on('error', () => undefined); // an outage is what some tests simulate
-  const broker = new Broker({
-    url: config.AMQP_URL,
-    exchange: config.BROKER_EXCHANGE,
-    logger,
-    connectionName: label,
-  });
-  await broker.start();
   const keyRing = await loadKeyRing(keysDir, config.JWT_ACTIVE_KID);
-  const auth = await buildAuthApp(config, { mongo, redis, broker, keyRing, logger });
+  // No issuer: auth signs the tokens and keeps the revocation list itself.
+  const auth = await buildOnTestBackends(
+    config,
+    {
+      connectionName: label,
+      Broker,
+      logger: createLogger('auth-test', 'silent'),
+      mongo: true,
+      redisRetries: 2,
+    },
+    (backends) => buildAuthApp(config, { ...backends, keyRing }),
+  );
 
   return {
     ...auth,
     env,
     keysDir,
-    broker,
-    mongo,
     close: async () => {
-      await auth.app.close();
-      await broker.close();
-      if (!options.sameAs) {
-        await mongo.dropDatabase().catch(() => undefined);
-        const keys = await redis.keys(`${env.redisPrefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
-        if (!options.keysDir) await rm(keysDir, { recursive: true, force: true });
-      }
-      await redis.quit();
-      await mongo.close();
+      await auth.close({ keep: Boolean(options.sameAs) });
+      if (!options.keysDir && !options.sameAs) await rm(keysDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,10 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, isolatedEnvironment, spawnServiceProcess } from '@palaver/testing';
-import mongoose from 'mongoose';
+import {
+  backendVariables,
+  dropMongoDatabase,
+  isolatedEnvironment,
+  spawnServiceProcess,
+  startServiceProcess,
+} from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSigningKey } from './auth-harness.ts';
 
@@ -12,39 +16,17 @@ const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
 const start = (env: Record<string, string>) => spawnServiceProcess(serverEntry, env);
 
-async function waitForReady(url: string, child: ChildProcess) {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error('server exited');
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server never became ready');
-}
-
 let keysDir: string;
 let baseEnv: Record<string, string>;
 beforeAll(async () => {
   const env = isolatedEnvironment('process');
   keysDir = await mkdtemp(join(tmpdir(), 'palaver-keys-'));
   await writeSigningKey(keysDir, 'proc-key');
-  baseEnv = {
-    MONGO_URL: env.mongoDatabaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    JWT_KEYS_DIR: keysDir,
-  };
+  baseEnv = { ...backendVariables(env), JWT_KEYS_DIR: keysDir };
 });
 afterAll(async () => {
   await rm(keysDir, { recursive: true, force: true });
-  const mongo = await mongoose.createConnection(baseEnv.MONGO_URL as string).asPromise();
-  await mongo.dropDatabase();
-  await mongo.close();
+  await dropMongoDatabase(baseEnv.MONGO_URL as string);
 });
 
 describe('auth server process', () => {
@@ -71,29 +53,22 @@ describe('auth server process', () => {
   });
 
   it('serves, logs JSON with request ids, and shuts down cleanly on SIGTERM', async () => {
-    const port = await freePort();
-    const run = start({ ...baseEnv, PORT: String(port) });
+    const run = await startServiceProcess(serverEntry, { ...baseEnv, LOG_LEVEL: 'info' });
     try {
-      await waitForReady(`http://127.0.0.1:${port}/readyz`, run.child);
-      const response = await fetch(`http://127.0.0.1:${port}/auth/login`, {
+      const response = await fetch(`${run.url}/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
         body: JSON.stringify({ username: 'nobody', password: 'whatever1' }),
       });
       expect(response.status).toBe(401);
-      run.child.kill('SIGTERM');
-      expect(await run.exited).toBe(0);
-      const logs = run
-        .output()
-        .stdout.trim()
-        .split('\n')
-        .map((line) => JSON.parse(line));
+      expect(await run.stop('SIGTERM')).toBe(0);
+      const logs = run.logs();
       expect(logs.some((log) => log.reqId === 'trace-me-42' && log.service === 'auth')).toBe(true);
       // The whole log on failure: a shutdown that ends early shows where it stopped.
       expect(logs.at(-1), JSON.stringify(logs.slice(-6))).toMatchObject({ msg: 'stopped' });
-      expect(run.output().stdout).not.toContain('whatever1');
+      expect(run.output()).not.toContain('whatever1');
     } finally {
-      run.child.kill('SIGKILL');
+      await run.stop('SIGKILL');
     }
   });
 });

@@ -35,6 +35,12 @@ const refresh = (refreshToken: unknown) =>
 /** Logs out through `via` (another replica, e.g. one cut off from the broker or Redis). */
 const logout = (accessToken: string, via: AuthHarness = auth) =>
   via.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(accessToken) });
+/** Registers and logs out through `via`; the id of the session that ended. */
+async function registerAndLogOut(via: AuthHarness) {
+  const account = await register(via);
+  expect((await logout(account.accessToken, via)).statusCode).toBe(204);
+  return decodeJwt(account.accessToken).sid as string;
+}
 const me = (accessToken: string) =>
   auth.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(accessToken) });
 
@@ -145,9 +151,7 @@ describe('POST /auth/logout', () => {
     // A replica whose broker is unreachable: logout still succeeds and is stored unpublished.
     const cutOff = await startAuth('sessions', { sameAs: auth, amqpUrl: 'amqp://127.0.0.1:1' });
     try {
-      const account = await register(cutOff);
-      const sid = decodeJwt(account.accessToken).sid as string;
-      expect((await logout(account.accessToken, cutOff)).statusCode).toBe(204);
+      const sid = await registerAndLogOut(cutOff);
       const stored = await auth.mongo.collection('sessions').findOne({ _id: sid as never });
       expect(stored).toMatchObject({ revocationPublished: false, revokeReason: 'logout' });
       // Refused everywhere already: the list does not wait for the broker.
@@ -171,9 +175,7 @@ describe('the revocation list', () => {
   it('lists a session revoked while Redis was unreachable once the relay runs', async () => {
     const cutOff = await startAuth('sessions', { sameAs: auth, redisUrl: 'redis://127.0.0.1:1' });
     try {
-      const account = await register(cutOff);
-      const sid = decodeJwt(account.accessToken).sid as string;
-      expect((await logout(account.accessToken, cutOff)).statusCode).toBe(204);
+      const sid = await registerAndLogOut(cutOff);
       expect(await listed(sid)).toBe('live');
       await auth.relay.flush();
       expect(await listed(sid)).toBe('unauthorized');

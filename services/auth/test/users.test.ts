@@ -106,17 +106,18 @@ describe('POST /users/lookup', () => {
       headers: bearer(accessToken),
       payload: body as object,
     });
+  /** The ids of the profiles a lookup found, sorted. */
+  const foundIds = (response: { json: () => { users: Array<{ id: string }> } }) =>
+    response
+      .json()
+      .users.map((user) => user.id)
+      .sort();
 
   it('returns the profiles of the ids that are people and leaves the others out', async () => {
     const [{ user: grace }, { user: linus }] = [await register(auth), await register(auth)];
     const response = await lookup({ ids: [grace.id, `${'0'.repeat(23)}1`, linus.id] });
     expect(response.statusCode).toBe(200);
-    expect(
-      response
-        .json()
-        .users.map((u: { id: string }) => u.id)
-        .sort(),
-    ).toEqual([grace.id, linus.id].sort());
+    expect(foundIds(response)).toEqual([grace.id, linus.id].sort());
     expect(response.json().users[0]).not.toHaveProperty('passwordHash');
   });
 
@@ -127,12 +128,7 @@ describe('POST /users/lookup', () => {
       ids: [linus.id],
     });
     expect(response.statusCode).toBe(200);
-    expect(
-      response
-        .json()
-        .users.map((u: { id: string }) => u.id)
-        .sort(),
-    ).toEqual([grace.id, linus.id].sort());
+    expect(foundIds(response)).toEqual([grace.id, linus.id].sort());
   });
 
   it('refuses malformed, empty, repeated, oversized or injected id lists, and callers without a token', async () => {

@@ -25,7 +25,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('tells every member on every replica of a reaction, once', async () => {
-    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const [ada, bob, carol] = await stack.users(3);
     const group = await stack.group(ada, [bob, carol]);
     const adaSocket = await stack.connect(replica(0), ada);
     const sockets = [adaSocket, await stack.connect(replica(1), bob), await stack.connect(replica(0), carol)];
@@ -60,7 +60,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
   });
 
   it("tells a member's other devices that they muted a conversation, and nobody else", async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     const onPhone = collect(await stack.connect(replica(0), ada), 'conversation:muted');
     const onLaptop = collect(await stack.connect(replica(1), ada), 'conversation:muted');
@@ -73,7 +73,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
   });
 
   it('stops presence both ways across replicas when one blocks the other, and resumes it on unblock', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     const adaSocket = await stack.connect(replica(0), ada);
     const adaLaptop = await stack.connect(replica(1), ada);

@@ -80,7 +80,7 @@ describe('token lifetime on a live socket', () => {
   });
 
   it("refuses someone else's token and a bad token on auth:refresh", async () => {
-    const [user, other] = await Promise.all([stack.user(), stack.user()]);
+    const [user, other] = await stack.users(2);
     const socket = await stack.connect(replica(0), user);
     expect(await request(socket, 'auth:refresh', { token: other.token })).toMatchObject({
       ok: false,

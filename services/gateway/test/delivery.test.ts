@@ -26,9 +26,21 @@ describe.each([
   });
 
   const replica = (i: number) => stack.gateways[i % stack.gateways.length] as (typeof stack.gateways)[0];
+  /** Two new users in a direct conversation, each connected to a different replica. */
+  const directChatAcrossReplicas = async () => {
+    const [ada, bob] = await stack.users(2);
+    const chat = await stack.direct(ada, bob);
+    return {
+      ada,
+      bob,
+      chat,
+      adaSocket: await stack.connect(replica(0), ada),
+      bobSocket: await stack.connect(replica(1), bob),
+    };
+  };
 
   it('delivers a direct message to every socket of both users exactly once, across replicas', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     // Ada on replica 1; Bob on replica 2 and, with a second device, on the last replica.
     const adaSocket = await stack.connect(replica(0), ada);
@@ -58,7 +70,7 @@ describe.each([
   });
 
   it('delivers group messages to every member on every replica, and to nobody else', async () => {
-    const [owner, ...members] = await Promise.all([stack.user(), stack.user(), stack.user(), stack.user()]);
+    const [owner, ...members] = await stack.users(4);
     const users = [owner, ...members];
     const outsider = await stack.user();
     const group = await stack.group(owner, members);
@@ -91,7 +103,7 @@ describe.each([
   });
 
   it('delivers what was published while a replica was reconnecting to the broker, once each', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     const dropped = replica(0);
     const bobSocket = await stack.connect(dropped, bob);
@@ -120,10 +132,7 @@ describe.each([
   });
 
   it('syncs the edits, deletions and reactions made while a member was away, by change cursor', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
-    const chat = await stack.direct(ada, bob);
-    const adaSocket = await stack.connect(replica(0), ada);
-    const bobSocket = await stack.connect(replica(1), bob);
+    const { ada, bob, chat, adaSocket, bobSocket } = await directChatAcrossReplicas();
     const edits = collect(bobSocket, 'message:updated');
     const sent: Message[] = [];
     for (const body of ['one', 'two', 'three']) {
@@ -180,10 +189,7 @@ describe.each([
   });
 
   it('relays delivered and read receipts as message:status to the other members', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
-    const chat = await stack.direct(ada, bob);
-    const adaSocket = await stack.connect(replica(0), ada);
-    const bobSocket = await stack.connect(replica(1), bob);
+    const { bob, chat, adaSocket, bobSocket } = await directChatAcrossReplicas();
     const statuses = collect(adaSocket, 'message:status');
     const received = collect(bobSocket, 'message:received');
 
@@ -209,12 +215,7 @@ describe.each([
   });
 
   it('tells members about conversation changes, including the member removed', async () => {
-    const [owner, kept, removed, added] = await Promise.all([
-      stack.user(),
-      stack.user(),
-      stack.user(),
-      stack.user(),
-    ]);
+    const [owner, kept, removed, added] = await stack.users(4);
     const group = await stack.group(owner, [kept, removed]);
     const sockets = await Promise.all(
       [owner, kept, removed, added].map((u, i) => stack.connect(replica(i), u)),
@@ -261,7 +262,7 @@ describe.each([
   });
 
   it('acks a send the member may not make with the message service error, and stores nothing', async () => {
-    const [ada, bob, eve] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const [ada, bob, eve] = await stack.users(3);
     const chat = await stack.direct(ada, bob);
     const eveSocket = await stack.connect(replica(0), eve);
     const ack = await request(eveSocket, 'message:send', {

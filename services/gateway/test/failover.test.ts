@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('a replica killed with SIGKILL', () => {
   it('loses and duplicates nothing: clients move to another replica and sync by seq', async () => {
     const doomed = await stack.startGateway({ process: true });
-    const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    const [ada, bob, carol] = await stack.users(3);
     const chat = await stack.direct(ada, bob);
     await stack.direct(ada, carol);
     const bobBefore = await stack.connect(doomed, bob);
@@ -85,7 +85,7 @@ describe('a replica killed with SIGKILL', () => {
 describe('a replica restarted under the same REPLICA_ID', () => {
   it('drops what its previous life registered, so those users go offline at once', async () => {
     const first = await stack.startGateway({ process: true });
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     await stack.direct(ada, bob);
     await stack.connect(first, bob);
     const adaSocket = await stack.connect(survivor, ada);
@@ -104,7 +104,7 @@ describe('a replica restarted under the same REPLICA_ID', () => {
 describe('a replica stopped with SIGTERM', () => {
   it('turns unready, refuses new sockets, moves its clients away and exits 0', async () => {
     const leaving = await stack.startGateway({ process: true });
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     await stack.direct(ada, bob);
     const bobSocket = await stack.connect(leaving, bob);
     const adaSocket = await stack.connect(survivor, ada);

@@ -11,23 +11,27 @@ import type {
 } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
+  backendVariables,
+  connectTestBackends,
   createTestTokenIssuer,
+  dropMongoDatabase,
   type IsolatedEnvironment,
   isolatedEnvironment,
-  openRevocationList,
   type ServiceProcess,
+  type Several,
+  several,
   startServiceProcess,
+  startTestBroker,
   type TestRevocationList,
   type TestUser,
 } from '@palaver/testing';
 import { Redis } from 'ioredis';
-import mongoose from 'mongoose';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildGatewayApp, type GatewayApp } from '../src/app.ts';
 import { createMessageApi } from '../src/clients/message-api.ts';
 import { loadGatewayConfig } from '../src/config.ts';
+import { gatewayVariables, messageServiceVariables } from './stack-variables.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type { TestUser };
@@ -57,6 +61,8 @@ export interface GatewayStack {
   gateways: GatewayReplica[];
   /** A user with a fresh token (and a new id unless given). */
   user: (options?: { userId?: string; sessionId?: string; expiresInSeconds?: number }) => Promise<TestUser>;
+  /** `count` new users at once: `const [ada, bob] = await stack.users(2)`. */
+  users: <N extends number>(count: N) => Promise<Several<TestUser, N>>;
   startGateway: (options?: { process?: boolean; env?: Record<string, string> }) => Promise<GatewayReplica>;
   /** Connects a client to a replica and waits until it is connected. */
   connect: (replica: GatewayReplica, user: TestUser) => Promise<ClientSocket>;
@@ -89,36 +95,21 @@ export async function startGatewayStack(label: string, options: StackOptions = {
   const logger = createLogger(`${label}-test`, 'silent');
   const sockets: ClientSocket[] = [];
   const gateways: GatewayReplica[] = [];
-  const revocations = await openRevocationList(env);
-
+  const backends = await connectTestBackends(backendVariables(env), {
+    connectionName: label,
+    Broker,
+    logger,
+    issuer,
+  });
+  const { broker, revocations } = backends;
   const message = await startServiceProcess(messageEntry, {
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    QUEUE_PREFIX: `${env.queuePrefix}.message`,
-    JWKS_URL: jwksServer.url,
+    ...messageServiceVariables(env, jwksServer.url),
     SEND_BATCH_WINDOW_MS: '1',
     RELAY_INTERVAL: '1s',
-    SEND_RATE: '1000000',
-    SEND_BURST: '1000000',
     ...options.messageEnv,
   });
-
-  const broker = new Broker({ url: env.amqpUrl, exchange: env.exchange, logger, connectionName: label });
-  await broker.start();
-
   const gatewayEnv = (replicaId: string, extra: Record<string, string> = {}) => ({
-    REPLICA_ID: replicaId,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    ADAPTER_CHANNEL_PREFIX: `${env.redisPrefix}sio`,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: `${env.queuePrefix}.gateway`,
-    MESSAGE_URL: message.url,
-    JWKS_URL: jwksServer.url,
+    ...gatewayVariables(env, replicaId, { messageUrl: message.url, jwksUrl: jwksServer.url }),
     LOG_LEVEL: 'silent',
     ...options.gatewayEnv,
     ...extra,
@@ -146,24 +137,13 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
       const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null }); // as server.ts
       await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
-      const gatewayBroker = new Broker({
-        url: config.AMQP_URL,
-        exchange: config.BROKER_EXCHANGE,
-        logger,
-        connectionName: replicaId,
-      });
-      await gatewayBroker.start();
+      const gatewayBroker = await startTestBroker(Broker, config, logger, replicaId);
       const app = await buildGatewayApp(config, {
         redis,
         adapterPub,
         adapterSub,
         broker: gatewayBroker,
-        verifyAccessToken: createAccessTokenVerifier({
-          jwks: issuer.jwks,
-          issuer: 'palaver-auth',
-          audience: 'palaver',
-          revocations: revocations.list,
-        }),
+        verifyAccessToken: issuer.verifier(revocations.list), // one per replica, as each server has its own
         messageApi: createMessageApi(message.url),
         logger,
       });
@@ -207,6 +187,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     broker,
     revocations,
     user: (userOptions) => issuer.mint(userOptions),
+    users: (count) => several(count, () => issuer.mint()),
     startGateway,
     async connect(replica, user) {
       const socket: ClientSocket = connectClient(replica.url, {
@@ -233,13 +214,10 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     async close() {
       for (const socket of sockets) socket.disconnect();
       for (const gateway of gateways) await gateway.close().catch(() => undefined);
-      await broker.close();
       await message.stop();
-      const mongo = await mongoose.createConnection(env.mongoDatabaseUrl).asPromise();
-      await mongo.dropDatabase().catch(() => undefined);
-      await mongo.close();
+      await backends.close();
+      await dropMongoDatabase(env.mongoDatabaseUrl); // the message service's
       await jwksServer.close();
-      await revocations.close();
     },
   };
 }

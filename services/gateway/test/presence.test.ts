@@ -1,5 +1,14 @@
+import type { ServerToClientEvents } from '@palaver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, eventually, type GatewayStack, request, startGatewayStack } from './gateway-harness.ts';
+import {
+  type ClientSocket,
+  collect,
+  eventually,
+  type GatewayStack,
+  request,
+  startGatewayStack,
+  type TestUser,
+} from './gateway-harness.ts';
 
 // Presence and typing under both fan-out designs: a queue per replica emitting locally, and
 // one shared queue whose consumer reaches other replicas' sockets through the Redis adapter.
@@ -20,9 +29,25 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     () => (typeof stack.gateways)[0],
   ];
 
+  /** Connects each user in turn to the first, second, first… replica, and collects `event` on each socket. */
+  const connectEach = async <U extends TestUser[], E extends keyof ServerToClientEvents>(
+    users: [...U],
+    event: E,
+  ) => {
+    const sockets: ClientSocket[] = [];
+    for (const [i, user] of users.entries())
+      sockets.push(await stack.connect(i % 2 ? second() : first(), user));
+    return {
+      sockets: sockets as { [K in keyof U]: ClientSocket },
+      seen: sockets.map((socket) => collect(socket, event)) as {
+        [K in keyof U]: ReturnType<typeof collect<E>>;
+      },
+    };
+  };
+
   describe('presence', () => {
     it('is online while any socket is live on any replica, and told only to contacts', async () => {
-      const [ada, bob, stranger] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+      const [ada, bob, stranger] = await stack.users(3);
       const bobSocket = await stack.connect(second(), bob);
       const strangerSocket = await stack.connect(first(), stranger);
       const bobSees = collect(bobSocket, 'user:status');
@@ -53,7 +78,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it("gives a new client its contacts' current presence", async () => {
-      const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+      const [ada, bob, carol] = await stack.users(3);
       await stack.direct(ada, bob);
       await stack.group(ada, [carol]);
       await stack.connect(second(), bob);
@@ -65,7 +90,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('starts watching people who join a conversation while connected', async () => {
-      const [ada, dan] = await Promise.all([stack.user(), stack.user()]);
+      const [ada, dan] = await stack.users(2);
       const adaSocket = await stack.connect(first(), ada);
       const seen = collect(adaSocket, 'user:status');
       const updates = collect(adaSocket, 'conversation:updated');
@@ -80,13 +105,10 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('is told at once to people already online who start sharing a conversation', async () => {
-      const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
-      const adaSocket = await stack.connect(first(), ada);
-      const bobSocket = await stack.connect(second(), bob);
-      const carolSocket = await stack.connect(first(), carol);
-      const adaSees = collect(adaSocket, 'user:status');
-      const bobSees = collect(bobSocket, 'user:status');
-      const carolSees = collect(carolSocket, 'user:status');
+      const [ada, bob, carol] = await stack.users(3);
+      const {
+        seen: [adaSees, bobSees, carolSees],
+      } = await connectEach([ada, bob, carol], 'user:status');
       const group = await stack.group(ada, [bob]);
       await eventually(() => adaSees.length === 1 && bobSees.length === 1);
       expect(adaSees[0]).toMatchObject({ userId: bob.id, status: 'online' });
@@ -99,7 +121,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('stops between a removed member and former co-members on every replica, not between those who still share a chat', async () => {
-      const [ada, bob, carol] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+      const [ada, bob, carol] = await stack.users(3);
       const group = await stack.group(ada, [bob, carol]);
       await stack.direct(ada, carol);
       // Each listens from the moment it is connected: a snapshot can follow at once.
@@ -158,12 +180,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('is not shared in groups larger than PRESENCE_MAX_GROUP', async () => {
-      const [ada, bob, carol, dan] = await Promise.all([
-        stack.user(),
-        stack.user(),
-        stack.user(),
-        stack.user(),
-      ]);
+      const [ada, bob, carol, dan] = await stack.users(4);
       const adaSocket = await stack.connect(first(), ada);
       const seen = collect(adaSocket, 'user:status');
       const updates = collect(adaSocket, 'conversation:updated');
@@ -180,21 +197,12 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
 
   describe('typing', () => {
     it('reaches the other members across replicas, throttled, and stops by itself', async () => {
-      const [ada, bob, carol, outsider] = await Promise.all([
-        stack.user(),
-        stack.user(),
-        stack.user(),
-        stack.user(),
-      ]);
+      const [ada, bob, carol, outsider] = await stack.users(4);
       const group = await stack.group(ada, [bob, carol]);
-      const adaSocket = await stack.connect(first(), ada);
-      const bobSocket = await stack.connect(second(), bob);
-      const carolSocket = await stack.connect(first(), carol);
-      const outsiderSocket = await stack.connect(second(), outsider);
-      const adaSees = collect(adaSocket, 'typing');
-      const bobSees = collect(bobSocket, 'typing');
-      const carolSees = collect(carolSocket, 'typing');
-      const outsiderSees = collect(outsiderSocket, 'typing');
+      const {
+        sockets: [adaSocket],
+        seen: [adaSees, bobSees, carolSees, outsiderSees],
+      } = await connectEach([ada, bob, carol, outsider], 'typing');
 
       for (let i = 0; i < 5; i++) {
         expect(await request(adaSocket, 'typing', { conversationId: group.id, isTyping: true })).toEqual({
@@ -211,7 +219,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('is refused for a conversation the caller is not in', async () => {
-      const [ada, bob, eve] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+      const [ada, bob, eve] = await stack.users(3);
       const chat = await stack.direct(ada, bob);
       const eveSocket = await stack.connect(first(), eve);
       const ack = await request(eveSocket, 'typing', { conversationId: chat.id, isTyping: true });
@@ -219,7 +227,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     });
 
     it('stops when the typist disconnects', async () => {
-      const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+      const [ada, bob] = await stack.users(2);
       const chat = await stack.direct(ada, bob);
       const adaSocket = await stack.connect(first(), ada);
       const bobSocket = await stack.connect(second(), bob);

@@ -121,7 +121,7 @@ describe('hostile input', () => {
   });
 
   it('closes only the socket that sends an oversized frame', async () => {
-    const [user, bystander] = await Promise.all([stack.user(), stack.user()]);
+    const [user, bystander] = await stack.users(2);
     const socket = await stack.connect(gateway(), user);
     const other = await stack.connect(gateway(), bystander);
     const closed = new Promise((resolve) => socket.once('disconnect', resolve));
@@ -176,7 +176,7 @@ describe('event budget', () => {
 
 describe('send rate', () => {
   it('acks rate_limited past the burst, then lets the user send again', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     const socket: ClientSocket = await stack.connect(gateway(), ada);
     const send = () =>
@@ -193,7 +193,7 @@ describe('send rate', () => {
   });
 
   it('is one budget with HTTP sends: what a user sent over HTTP, their sockets cannot send again', async () => {
-    const [ada, bob] = await Promise.all([stack.user(), stack.user()]);
+    const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);
     for (let i = 0; i < 3; i++) {
       await stack.call(ada, 'POST', `/conversations/${chat.id}/messages`, {

@@ -1,27 +1,31 @@
 import type { Message, MessageChanges } from '@palaver/contracts';
-import { type EventRecorder, recordEvents } from '@palaver/testing';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import {
+  clientId,
+  type MessageHarness,
+  makeUser,
+  type RecordedMessageHarness,
+  startMessage,
+  startRecordedMessage,
+  type TestUser,
+} from './message-harness.ts';
 
 // The change cursor: edits, deletions and reactions numbered per conversation, so a client
 // that was away gets every change since its cursor, not only the new messages.
-let service: MessageHarness;
+let service: RecordedMessageHarness;
 let replica: MessageHarness;
-let events: EventRecorder;
 beforeAll(async () => {
-  service = await startMessage('changes');
+  service = await startRecordedMessage('changes', 'message.*');
   replica = await startMessage('changes-replica', { sameAs: service });
-  events = await recordEvents(service.env.amqpUrl, service.env.exchange, 'message.*');
 });
 afterAll(async () => {
-  await events.close();
   await replica.close();
   await service.close();
 });
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
-const call = (user: TestUser, method: Method, url: string, payload?: object, via = service) =>
+const call = (user: TestUser, method: Method, url: string, payload?: object, via: MessageHarness = service) =>
   via.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
 const changesOf = async (user: TestUser, conversationId: string, query = 'after=0') => {
   const response = await call(user, 'GET', `/conversations/${conversationId}/changes?${query}`);
@@ -94,7 +98,7 @@ describe('the change cursor', () => {
     expect((await call(bob, 'GET', `/messages?conversationId=${group.id}`)).json().changeSeq).toBe(4);
 
     // The live events carry the same numbers.
-    const announced = events.events
+    const announced = service.events.events
       .filter(
         (e) =>
           (e.data as { message?: Message; conversationId?: string }).message?.conversationId === group.id ||

@@ -1,19 +1,19 @@
 import { maxReactionKinds } from '@palaver/contracts';
-import { type EventRecorder, recordEvents } from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import {
+  clientId,
+  makeUser,
+  type RecordedMessageHarness,
+  startRecordedMessage,
+  type TestUser,
+} from './message-harness.ts';
 
 // Reactions, mute, own messages and unread, and blocking, on the real store and broker.
-let service: MessageHarness;
-let events: EventRecorder;
+let service: RecordedMessageHarness;
 beforeAll(async () => {
-  service = await startMessage('chat-features');
-  events = await recordEvents(service.env.amqpUrl, service.env.exchange, '#');
+  service = await startRecordedMessage('chat-features', '#');
 });
-afterAll(async () => {
-  await events.close();
-  await service.close();
-});
+afterAll(() => service.close());
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const call = (user: TestUser, method: Method, url: string, payload?: object) =>
@@ -59,7 +59,7 @@ describe('reactions', () => {
     ]);
     expect((await call(carol, 'DELETE', reactionUrl(group.id, message.seq, '👍'))).statusCode).toBe(200);
 
-    const announced = await events.waitFor(
+    const announced = await service.events.waitFor(
       (e) => e.type === 'message.reaction' && (e.data as { reacted: boolean }).reacted === false,
     );
     expect(announced.data).toMatchObject({
@@ -70,7 +70,7 @@ describe('reactions', () => {
       userId: carol.id,
       memberIds: expect.arrayContaining([ada.id, bob.id, carol.id]),
     });
-    const own = events.events.filter(
+    const own = service.events.events.filter(
       (e) => e.type === 'message.reaction' && (e.data as { messageId: string }).messageId === message.id,
     );
     expect(own.map((e) => (e.data as { reacted: boolean }).reacted)).toEqual([true, true, true, false]);
@@ -146,7 +146,7 @@ describe('reactions', () => {
       body: 'edited',
     });
     expect(edited.json().reactions).toEqual([{ emoji: '🎉', userIds: [bob.id] }]);
-    const event = await events.waitFor(
+    const event = await service.events.waitFor(
       (e) =>
         e.type === 'message.updated' && (e.data as { message: { id: string } }).message.id === message.id,
     );
@@ -190,13 +190,13 @@ describe('own messages and mute', () => {
     await sendText(bob, chat.id);
     expect(await summaryOf(ada, chat.id)).toMatchObject({ muted: true, unreadCount: 1 });
     expect(await summaryOf(bob, chat.id)).toMatchObject({ muted: false });
-    const event = await events.waitFor(
+    const event = await service.events.waitFor(
       (e) =>
         e.type === 'conversation.muted' && (e.data as { conversationId: string }).conversationId === chat.id,
     );
     expect(event.data).toEqual({ conversationId: chat.id, userId: ada.id, muted: true, memberIds: [ada.id] });
     expect(
-      events.events.filter(
+      service.events.events.filter(
         (e) =>
           e.type === 'conversation.muted' &&
           (e.data as { conversationId: string }).conversationId === chat.id,
@@ -231,7 +231,7 @@ describe('blocking', () => {
       { userId: bob.id, blockedAt: expect.any(String) },
     ]);
     expect((await call(bob, 'GET', '/blocks')).json().blocks).toEqual([]);
-    const event = await events.waitFor(
+    const event = await service.events.waitFor(
       (e) => e.type === 'user.blocked' && (e.data as { blockerId: string }).blockerId === ada.id,
     );
     expect(event.data).toMatchObject({ blockedId: bob.id, blocked: true, memberIds: [ada.id] });
@@ -240,7 +240,7 @@ describe('blocking', () => {
     expect((await service.send(bob, chat.id, { clientMessageId: clientId(), body: 'hi' })).statusCode).toBe(
       201,
     );
-    const unblocked = await events.waitFor(
+    const unblocked = await service.events.waitFor(
       (e) =>
         e.type === 'user.blocked' &&
         (e.data as { blocked: boolean; blockerId: string }).blockerId === ada.id &&
@@ -253,7 +253,7 @@ describe('blocking', () => {
     await call(bob, 'PUT', `/blocks/${ada.id}`);
     await call(ada, 'PUT', `/blocks/${bob.id}`);
     await call(ada, 'DELETE', `/blocks/${bob.id}`);
-    const stillBlocked = await events.waitFor(
+    const stillBlocked = await service.events.waitFor(
       (e) =>
         e.type === 'user.blocked' &&
         e.id !== unblocked.id &&

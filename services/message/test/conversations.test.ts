@@ -1,22 +1,19 @@
-import { type EventRecorder, recordEvents } from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import {
+  clientId,
+  makeUser,
+  makeUsers,
+  type RecordedMessageHarness,
+  startRecordedMessage,
+  type TestUser,
+} from './message-harness.ts';
 
-let service: MessageHarness;
-let events: EventRecorder;
-let ada: TestUser;
-let bob: TestUser;
-let carol: TestUser;
-let stranger: TestUser;
+const [ada, bob, carol, stranger] = await makeUsers(4);
+let service: RecordedMessageHarness;
 beforeAll(async () => {
-  service = await startMessage('conversations');
-  events = await recordEvents(service.env.amqpUrl, service.env.exchange, 'conversation.#');
-  [ada, bob, carol, stranger] = await Promise.all([makeUser(), makeUser(), makeUser(), makeUser()]);
+  service = await startRecordedMessage('conversations', 'conversation.#');
 });
-afterAll(async () => {
-  await events.close();
-  await service.close();
-});
+afterAll(() => service.close());
 
 const call = (
   user: TestUser,
@@ -65,7 +62,7 @@ describe('groups and membership rules', () => {
   it('owner renames, adds and removes; members cannot; strangers get 404 everywhere', async () => {
     const group = await service.createGroup(ada, [bob], 'Team');
     expect(group.members.find((m) => m.userId === ada.id)?.role).toBe('owner');
-    await events.waitFor(
+    await service.events.waitFor(
       (e) =>
         e.type === 'conversation.created' &&
         (e.data as { conversation: { id: string } }).conversation.id === group.id,
@@ -103,7 +100,7 @@ describe('groups and membership rules', () => {
     });
     expect(added.statusCode).toBe(200);
     expect(added.json().members).toHaveLength(3);
-    const addedEvent = await events.waitFor((e) => e.type === 'conversation.member_added');
+    const addedEvent = await service.events.waitFor((e) => e.type === 'conversation.member_added');
     expect(addedEvent.data).toMatchObject({ userIds: [carol.id], by: ada.id });
 
     const carolAndAda = await call(carol, 'POST', '/conversations', { type: 'direct', userId: ada.id });
@@ -112,7 +109,7 @@ describe('groups and membership rules', () => {
       204,
     );
     expect((await call(carol, 'GET', `/conversations/${group.id}`)).statusCode).toBe(404);
-    const removed = await events.waitFor((e) => e.type === 'conversation.member_removed');
+    const removed = await service.events.waitFor((e) => e.type === 'conversation.member_removed');
     const removal = removed.data as { memberIds: string[]; stillShared: Record<string, number> };
     expect(removal.memberIds).toContain(carol.id);
     // Who still shares a conversation with Carol (and the smallest one's size) decides presence.
@@ -156,7 +153,7 @@ describe('groups and membership rules', () => {
     expect(roles).toEqual({ [ada.id]: 'admin', [bob.id]: 'owner', [carol.id]: 'member' });
     // The former owner, an admin now, cannot hand it on; the new owner can.
     expect((await call(ada, 'PUT', owner, { userId: carol.id })).statusCode).toBe(403);
-    const told = await events.waitFor(
+    const told = await service.events.waitFor(
       (e) =>
         e.type === 'conversation.updated' &&
         (e.data as { conversation: { id: string } }).conversation.id === group.id,
@@ -277,7 +274,7 @@ describe('POST /conversations/:id/read', () => {
     expect((await read(3)).json()).toEqual({ conversationId: chat.id, userId: ada.id, lastReadSeq: 3 });
     expect((await read(1)).json().lastReadSeq).toBe(3);
     expect((await read(99)).json().lastReadSeq).toBe(5);
-    await events.waitFor(
+    await service.events.waitFor(
       (e) => e.type === 'conversation.read' && (e.data as { readSeq: number; userId: string }).readSeq === 5,
     );
     const members = (await call(carol, 'GET', `/conversations/${chat.id}`)).json().members;

@@ -1,31 +1,31 @@
 import type { EventEnvelope } from '@palaver/contracts';
-import { type EventRecorder, recordEvents } from '@palaver/testing';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import {
+  clientId,
+  makeUsers,
+  type RecordedMessageHarness,
+  startMessage,
+  startRecordedMessage,
+} from './message-harness.ts';
 
-let service: MessageHarness;
-let events: EventRecorder;
-let ada: TestUser;
-let bob: TestUser;
+const [ada, bob] = await makeUsers(2);
+let service: RecordedMessageHarness;
 let chatId: string;
 beforeAll(async () => {
-  service = await startMessage('events');
-  events = await recordEvents(service.env.amqpUrl, service.env.exchange, '#');
-  [ada, bob] = await Promise.all([makeUser(), makeUser()]);
+  service = await startRecordedMessage('events', '#');
   chatId = (await service.createDirect(ada, bob)).id;
 });
-afterAll(async () => {
-  await events.close();
-  await service.close();
-});
+afterAll(() => service.close());
 
 const messageIdOf = (event: EventEnvelope) => (event.data as { message?: { id: string } }).message?.id;
 
 describe('events', () => {
   it('publishes message.created with the members to route it to', async () => {
     const sent = (await service.send(ada, chatId, { clientMessageId: clientId(), body: 'routed' })).json();
-    const event = await events.waitFor((e) => e.type === 'message.created' && messageIdOf(e) === sent.id);
+    const event = await service.events.waitFor(
+      (e) => e.type === 'message.created' && messageIdOf(e) === sent.id,
+    );
     expect(event).toMatchObject({ version: 1, data: { message: { body: 'routed', seq: sent.seq } } });
     expect((event.data as { memberIds: string[] }).memberIds.sort()).toEqual([ada.id, bob.id].sort());
     // The outbox entry goes once the broker confirmed.
@@ -41,9 +41,11 @@ describe('events', () => {
     const url = `/conversations/${chatId}/messages/${sent.seq}`;
     await service.app.inject({ method: 'PATCH', url, headers: ada.headers, payload: { body: 'v2' } });
     await service.app.inject({ method: 'DELETE', url, headers: ada.headers });
-    const updated = await events.waitFor((e) => e.type === 'message.updated' && messageIdOf(e) === sent.id);
+    const updated = await service.events.waitFor(
+      (e) => e.type === 'message.updated' && messageIdOf(e) === sent.id,
+    );
     expect((updated.data as { message: { body: string } }).message.body).toBe('v2');
-    await events.waitFor((e) => e.type === 'message.deleted' && messageIdOf(e) === sent.id);
+    await service.events.waitFor((e) => e.type === 'message.deleted' && messageIdOf(e) === sent.id);
   });
 
   it('loses no acknowledged message when the broker is down: the relay publishes them later', async () => {
@@ -59,13 +61,13 @@ describe('events', () => {
         expect(response.statusCode).toBe(201);
         acked.push(response.json().id);
       }
-      expect(events.events.filter((e) => acked.includes(messageIdOf(e) ?? ''))).toEqual([]);
+      expect(service.events.events.filter((e) => acked.includes(messageIdOf(e) ?? ''))).toEqual([]);
 
       // ... and once a connected replica's relay runs, every one of them is published.
       for (let pass = 0; pass < 10 && (await service.relay.flush()) > 0; pass++);
       for (const id of acked)
-        await events.waitFor((e) => e.type === 'message.created' && messageIdOf(e) === id);
-      const published = events.events.filter(
+        await service.events.waitFor((e) => e.type === 'message.created' && messageIdOf(e) === id);
+      const published = service.events.events.filter(
         (e) => e.type === 'message.created' && acked.includes(messageIdOf(e) ?? ''),
       );
       expect(new Set(published.map(messageIdOf)).size).toBe(25);

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import { clientId, type MessageHarness, makeUsers, startMessage, type TestUser } from './message-harness.ts';
 
+const [ada, bob] = await makeUsers(2);
 let service: MessageHarness;
-let ada: TestUser;
-let bob: TestUser;
 let chatId: string;
 beforeAll(async () => {
   service = await startMessage('history');
-  [ada, bob] = await Promise.all([makeUser(), makeUser()]);
   chatId = (await service.createDirect(ada, bob)).id;
   for (let i = 1; i <= 57; i++) {
     await service.send(i % 2 ? ada : bob, chatId, { clientMessageId: clientId(), body: `message ${i}` });
@@ -81,23 +79,19 @@ describe('GET /messages', () => {
 });
 
 describe('edit and delete', () => {
+  /** PATCHes the message at `url` as `user`, through `via` (this file's service or a replica of it). */
+  const edit = (url: string, user: TestUser, payload: object, via = service) =>
+    via.app.inject({ method: 'PATCH', url, headers: user.headers, payload });
+  const remove = (url: string, user: TestUser) =>
+    service.app.inject({ method: 'DELETE', url, headers: user.headers });
+
   it('lets the sender edit, with editedAt, and nobody else', async () => {
     const sent = (await service.send(ada, chatId, { clientMessageId: clientId(), body: 'tpyo' })).json();
     const url = `/conversations/${chatId}/messages/${sent.seq}`;
-    const edited = await service.app.inject({
-      method: 'PATCH',
-      url,
-      headers: ada.headers,
-      payload: { body: 'typo' },
-    });
+    const edited = await edit(url, ada, { body: 'typo' });
     expect(edited.statusCode).toBe(200);
     expect(edited.json()).toMatchObject({ seq: sent.seq, body: 'typo', editedAt: expect.any(String) });
-    const byOther = await service.app.inject({
-      method: 'PATCH',
-      url,
-      headers: bob.headers,
-      payload: { body: 'mine' },
-    });
+    const byOther = await edit(url, bob, { body: 'mine' });
     expect(byOther.statusCode).toBe(403);
     expect(byOther.json().error.code).toBe('forbidden');
   });
@@ -105,8 +99,8 @@ describe('edit and delete', () => {
   it('deletes to a tombstone: seq kept, content gone, no further edits', async () => {
     const sent = (await service.send(bob, chatId, { clientMessageId: clientId(), body: 'secret' })).json();
     const url = `/conversations/${chatId}/messages/${sent.seq}`;
-    expect((await service.app.inject({ method: 'DELETE', url, headers: ada.headers })).statusCode).toBe(403);
-    expect((await service.app.inject({ method: 'DELETE', url, headers: bob.headers })).statusCode).toBe(204);
+    expect((await remove(url, ada)).statusCode).toBe(403);
+    expect((await remove(url, bob)).statusCode).toBe(204);
     const page = (await history(`after=${sent.seq - 1}&limit=1`)).json();
     expect(page.messages[0]).toMatchObject({
       seq: sent.seq,
@@ -114,13 +108,7 @@ describe('edit and delete', () => {
       attachments: [],
       deletedAt: expect.any(String),
     });
-    const edit = await service.app.inject({
-      method: 'PATCH',
-      url,
-      headers: bob.headers,
-      payload: { body: 'back' },
-    });
-    expect(edit.json().error.code).toBe('message_deleted');
+    expect((await edit(url, bob, { body: 'back' })).json().error.code).toBe('message_deleted');
   });
 
   it('keeps a delete that races an edit of the same message from another replica (20 rounds)', async () => {
@@ -131,17 +119,12 @@ describe('edit and delete', () => {
       for (let round = 0; round < 20; round++) {
         const sent = (await service.send(bob, chatId, { clientMessageId: clientId(), body: 'draft' })).json();
         const url = `/conversations/${chatId}/messages/${sent.seq}`;
-        const [edit, removal] = await Promise.all([
-          replica.app.inject({
-            method: 'PATCH',
-            url,
-            headers: bob.headers,
-            payload: { body: `edit ${round}` },
-          }),
-          service.app.inject({ method: 'DELETE', url, headers: bob.headers }),
+        const [edited, removal] = await Promise.all([
+          edit(url, bob, { body: `edit ${round}` }, replica),
+          remove(url, bob),
         ]);
         expect(removal.statusCode).toBe(204);
-        expect([200, 409]).toContain(edit.statusCode);
+        expect([200, 409]).toContain(edited.statusCode);
         const stored = (await history(`after=${sent.seq - 1}&limit=1`)).json().messages[0];
         expect(stored, `round ${round}`).toMatchObject({
           seq: sent.seq,
@@ -155,12 +138,7 @@ describe('edit and delete', () => {
   }, 60_000);
 
   it('is 404 for an unknown seq and 400 for a bad one or a bad body', async () => {
-    const missing = await service.app.inject({
-      method: 'PATCH',
-      url: `/conversations/${chatId}/messages/9999`,
-      headers: ada.headers,
-      payload: { body: 'x' },
-    });
+    const missing = await edit(`/conversations/${chatId}/messages/9999`, ada, { body: 'x' });
     expect(missing.statusCode).toBe(404);
     for (const [url, payload] of [
       [`/conversations/${chatId}/messages/0`, { body: 'x' }],
@@ -168,9 +146,7 @@ describe('edit and delete', () => {
       [`/conversations/${chatId}/messages/1`, { body: '' }],
       [`/conversations/${chatId}/messages/1`, { body: 'x'.repeat(4001) }],
     ] as const) {
-      expect(
-        (await service.app.inject({ method: 'PATCH', url, headers: ada.headers, payload })).statusCode,
-      ).toBe(400);
+      expect((await edit(url, ada, payload)).statusCode).toBe(400);
     }
   });
 });

@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isolatedEnvironment, type ServiceProcess, startServiceProcess } from '@palaver/testing';
+import {
+  backendVariables,
+  dropMongoDatabase,
+  isolatedEnvironment,
+  type ServiceProcess,
+  startServiceProcess,
+} from '@palaver/testing';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -29,21 +35,9 @@ beforeAll(async () => {
   keysDir = await mkdtemp(join(tmpdir(), 'palaver-member-ids-'));
   const { privateKey } = generateKeyPairSync('ed25519');
   await writeFile(join(keysDir, 'k1.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-  const shared = {
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-  };
-  auth = await startServiceProcess(authEntry, {
-    ...shared,
-    QUEUE_PREFIX: `${env.queuePrefix}.auth`,
-    JWT_KEYS_DIR: keysDir,
-  });
+  auth = await startServiceProcess(authEntry, { ...backendVariables(env, 'auth'), JWT_KEYS_DIR: keysDir });
   message = await startServiceProcess(messageEntry, {
-    ...shared,
-    QUEUE_PREFIX: `${env.queuePrefix}.message`,
+    ...backendVariables(env, 'message'),
     JWKS_URL: `${auth.url}/auth/.well-known/jwks.json`,
     AUTH_URL: auth.url,
   });
@@ -51,9 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([message, auth].filter(Boolean).map((p) => p.stop()));
-  const mongo = await mongoose.createConnection(mongoUrl).asPromise();
-  await mongo.dropDatabase().catch(() => undefined);
-  await mongo.close();
+  await dropMongoDatabase(mongoUrl);
   await rm(keysDir, { recursive: true, force: true });
 });
 

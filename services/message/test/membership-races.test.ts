@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Conversation, Message, MessagePage, Upload } from '@palaver/contracts';
 import {
+  backendVariables,
   createTestTokenIssuer,
   isolatedEnvironment,
   markRevocationListComplete,
@@ -38,26 +39,18 @@ beforeAll(async () => {
   jwks = await issuer.serve();
   await markRevocationListComplete(env);
   uploadRoot = await mkdtemp(join(tmpdir(), 'palaver-races-'));
-  const shared = {
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    JWKS_URL: jwks.url,
-    RELAY_INTERVAL: '1s',
-  };
+  const shared = { JWKS_URL: jwks.url, RELAY_INTERVAL: '1s' };
   upload = await startServiceProcess(uploadEntry, {
+    ...backendVariables(env, 'upload'),
     ...shared,
-    QUEUE_PREFIX: `${env.queuePrefix}.upload`,
     UPLOAD_ROOT: uploadRoot,
     UPLOAD_URL_SECRET: 'r'.repeat(48),
   });
   messageProcesses = await Promise.all(
     [1, 2].map(() =>
       startServiceProcess(messageEntry, {
+        ...backendVariables(env, 'message'),
         ...shared,
-        QUEUE_PREFIX: `${env.queuePrefix}.message`,
         UPLOAD_URL: upload.url,
         SEND_BATCH_WINDOW_MS: '2',
         SEND_RATE: '1000000',

@@ -1,34 +1,28 @@
 import type { Conversation, Message } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
-  createTestTokenIssuer,
-  type IsolatedEnvironment,
+  backendVariables,
+  buildOnTestBackends,
+  createTestUsers,
+  type EventRecorder,
+  type InProcessHarness,
   isolatedEnvironment,
-  openRevocationList,
-  type TestRevocationList,
+  recordEvents,
   type TestUser,
 } from '@palaver/testing';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { buildMessageApp, type MessageApp } from '../src/app.ts';
 import { loadMessageConfig } from '../src/config.ts';
 
 // Tokens are minted with a test key; the service verifies them exactly as in
 // production (JWKS, issuer, audience, algorithms), only the key set is local.
-const issuer = createTestTokenIssuer();
-const { jwks } = issuer;
+export const { issuer, makeUser, makeUsers } = createTestUsers();
 
 export type { TestUser } from '@palaver/testing';
-export const makeUser = (): Promise<TestUser> => issuer.mint();
 
-export interface MessageHarness extends MessageApp {
-  env: IsolatedEnvironment;
+export interface MessageHarness extends MessageApp, InProcessHarness<Broker> {
   mongo: mongoose.Connection;
-  broker: Broker;
-  /** Ended sessions, as auth lists them. */
-  revocations: TestRevocationList;
-  close: () => Promise<void>;
   /** Typed helpers over inject(). */
   createDirect: (a: TestUser, b: TestUser) => Promise<Conversation>;
   createGroup: (owner: TestUser, members: TestUser[], title?: string) => Promise<Conversation>;
@@ -45,12 +39,8 @@ export async function startMessage(
 ): Promise<MessageHarness> {
   const env = options.sameAs?.env ?? isolatedEnvironment(label);
   const config = loadMessageConfig({
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: options.amqpUrl ?? env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: env.queuePrefix,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
+    ...backendVariables(env),
+    ...(options.amqpUrl ? { AMQP_URL: options.amqpUrl } : {}),
     JWKS_URL: 'http://127.0.0.1:1/unused',
     LOG_LEVEL: 'silent',
     RELAY_INTERVAL: '10m', // tests flush the relay themselves
@@ -59,46 +49,17 @@ export async function startMessage(
     SEND_BURST: '1000000',
     ...options.env,
   });
-  const logger = createLogger('message-test', 'silent');
-  const mongo = await mongoose
-    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 3000 })
-    .asPromise();
-  const broker = new Broker({
-    url: config.AMQP_URL,
-    exchange: config.BROKER_EXCHANGE,
-    logger,
-    connectionName: label,
-  });
-  await broker.start();
-  const revocations = await openRevocationList(env);
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks,
-    issuer: 'palaver-auth',
-    audience: 'palaver',
-    revocations: revocations.list,
-  });
-  const service = await buildMessageApp(config, {
-    mongo,
-    redis: revocations.redis,
-    broker,
-    verifyAccessToken,
-    logger,
-  });
+  const service = await buildOnTestBackends(
+    config,
+    { connectionName: label, Broker, logger: createLogger('message-test', 'silent'), mongo: true, issuer },
+    (backends) => buildMessageApp(config, backends),
+  );
   const { app } = service;
 
   return {
     ...service,
     env,
-    mongo,
-    broker,
-    revocations,
-    close: async () => {
-      await app.close();
-      await broker.close();
-      await revocations.close();
-      if (!options.sameAs) await mongo.dropDatabase().catch(() => undefined);
-      await mongo.close();
-    },
+    close: () => service.close({ keep: Boolean(options.sameAs) }),
     createDirect: async (a, b) => {
       const response = await app.inject({
         method: 'POST',
@@ -128,6 +89,25 @@ export async function startMessage(
         headers: user.headers,
         payload: body,
       }),
+  };
+}
+
+export interface RecordedMessageHarness extends MessageHarness {
+  /** The events published on this file's exchange that match the pattern it was started with. */
+  events: EventRecorder;
+}
+
+/** `startMessage`, recording the events that match `pattern` on this file's exchange until `close`. */
+export async function startRecordedMessage(label: string, pattern: string): Promise<RecordedMessageHarness> {
+  const service = await startMessage(label);
+  const events = await recordEvents(service.env.amqpUrl, service.env.exchange, pattern);
+  return {
+    ...service,
+    events,
+    close: async () => {
+      await events.close();
+      await service.close();
+    },
   };
 }
 

@@ -1,17 +1,22 @@
 import { requestStartHeader } from '@palaver/service-kit';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientId, type MessageHarness, makeUser, startMessage, type TestUser } from './message-harness.ts';
+import {
+  clientId,
+  type MessageHarness,
+  makeUser,
+  makeUsers,
+  startMessage,
+  type TestUser,
+} from './message-harness.ts';
 
+const [ada, bob] = await makeUsers(2);
 let service: MessageHarness;
 let replica: MessageHarness;
-let ada: TestUser;
-let bob: TestUser;
 let conversationId: string;
 beforeAll(async () => {
   service = await startMessage('send');
   replica = await startMessage('send', { sameAs: service });
-  [ada, bob] = await Promise.all([makeUser(), makeUser()]);
   conversationId = (await service.createDirect(ada, bob)).id;
 });
 afterAll(async () => {
@@ -107,6 +112,15 @@ describe('POST /conversations/:id/messages', () => {
     return found.map((m) => m.seq as number).sort((a, b) => a - b);
   }
 
+  /** The conversation's last seq, as a member reads it. */
+  const lastSeqOf = async (conversationId: string, member: TestUser) =>
+    (
+      await service.app.inject({
+        method: 'GET',
+        url: `/conversations/${conversationId}`,
+        headers: member.headers,
+      })
+    ).json().lastSeq;
   const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
   it('gives 20 concurrent senders × 200 messages seq 1..4000 with no gap or duplicate', async () => {
@@ -115,12 +129,7 @@ describe('POST /conversations/:id/messages', () => {
     const acked = await sendConcurrently(senders, 200, group.id, [service]);
     expect(await storedSeqs(group.id)).toEqual(oneToN(4000));
     expect(acked.sort((a, b) => a - b)).toEqual(oneToN(4000));
-    const conversation = await service.app.inject({
-      method: 'GET',
-      url: `/conversations/${group.id}`,
-      headers: (senders[0] as TestUser).headers,
-    });
-    expect(conversation.json().lastSeq).toBe(4000);
+    expect(await lastSeqOf(group.id, senders[0] as TestUser)).toBe(4000);
   }, 400_000);
 
   it('keeps seq gapless when a batch of more than 100 sends holds immediate retries', async () => {
@@ -148,12 +157,7 @@ describe('POST /conversations/:id/messages', () => {
       seqByClientId.set(clientMessageId, seq);
     }
     expect(seqByClientId.size).toBe(230);
-    const conversation = await service.app.inject({
-      method: 'GET',
-      url: `/conversations/${group.id}`,
-      headers: (senders[0] as TestUser).headers,
-    });
-    expect(conversation.json().lastSeq).toBe(230);
+    expect(await lastSeqOf(group.id, senders[0] as TestUser)).toBe(230);
   }, 120_000);
 
   it('refuses sends past SEND_IN_FLIGHT_MAX before any work, with Retry-After, and recovers', async () => {

@@ -1,62 +1,32 @@
-import { fileURLToPath } from 'node:url';
 import type { Conversation, Message, SearchPage } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
-  createTestTokenIssuer,
-  type IsolatedEnvironment,
+  backendVariables,
+  connectTestBackends,
+  createTestUsers,
+  dropMongoDatabase,
+  type InProcessHarness,
   isolatedEnvironment,
-  openRevocationList,
   type ServiceProcess,
-  startServiceProcess,
-  type TestRevocationList,
   type TestUser,
 } from '@palaver/testing';
-import mongoose from 'mongoose';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
 import { buildSearchApp, type SearchApp } from '../src/app.ts';
 import { loadSearchConfig } from '../src/config.ts';
 import { connectSearchDatabase } from '../src/store/search-database.ts';
+import { createTestDatabase, searchVariables, startMessageService } from './search-stack.ts';
+
+export { createTestDatabase } from './search-stack.ts';
 
 // Tokens are minted with a test key; both services verify them exactly as in production.
-const issuer = createTestTokenIssuer();
+export const { issuer, makeUser, makeUsers } = createTestUsers();
 
 export type { TestUser } from '@palaver/testing';
-export const makeUser = (): Promise<TestUser> => issuer.mint();
 
-const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
-
-/** A database of the test file's own on the test PostgreSQL, UTF-8 with C.UTF-8 character classes. */
-export async function createTestDatabase(
-  env: IsolatedEnvironment,
-): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!env.postgresUrl) throw new Error('no PostgreSQL for the search tests: set PALAVER_TEST_POSTGRES_URL');
-  const url = new URL(env.postgresDatabaseUrl);
-  const name = url.pathname.slice(1);
-  const admin = postgres(`${env.postgresUrl.replace(/\/+$/, '')}/postgres`, {
-    max: 1,
-    onnotice: () => undefined,
-  });
-  await admin.unsafe(
-    `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
-  );
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
-    },
-  };
-}
-
-export interface SearchHarness extends SearchApp {
-  env: IsolatedEnvironment;
+export interface SearchHarness extends SearchApp, InProcessHarness<Broker> {
   sql: Sql;
-  broker: Broker;
   message: ServiceProcess;
-  revocations: TestRevocationList;
-  close: () => Promise<void>;
   search: (
     user: TestUser | undefined,
     query: Record<string, string | number | undefined>,
@@ -78,52 +48,24 @@ export async function startSearch(label: string): Promise<SearchHarness> {
   const env = isolatedEnvironment(label);
   const database = await createTestDatabase(env);
   const jwksServer = await issuer.serve();
-  const revocations = await openRevocationList(env);
-  const message = await startServiceProcess(messageEntry, {
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: `${env.queuePrefix}.message`,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    JWKS_URL: jwksServer.url,
+  // First: it marks auth's revocation list complete, which the message service needs to accept tokens.
+  const backends = await connectTestBackends(backendVariables(env), {
+    connectionName: label,
+    Broker,
+    logger: createLogger('search-test', 'silent'),
+    issuer,
+  });
+  const message = await startMessageService(env, jwksServer.url, {
     SEND_RATE: '100000',
     SEND_BURST: '100000',
     RELAY_INTERVAL: '1s',
   });
   const config = loadSearchConfig({
-    POSTGRES_URL: database.url,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: `${env.queuePrefix}.search`,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    JWKS_URL: jwksServer.url,
-    MESSAGE_URL: message.url,
+    ...searchVariables(env, { postgresUrl: database.url, jwksUrl: jwksServer.url, messageUrl: message.url }),
     LOG_LEVEL: 'silent',
   });
-  const logger = createLogger('search-test', 'silent');
   const sql = connectSearchDatabase(config.POSTGRES_URL, { max: 5 });
-  const broker = new Broker({
-    url: config.AMQP_URL,
-    exchange: config.BROKER_EXCHANGE,
-    logger,
-    connectionName: label,
-  });
-  await broker.start();
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks: issuer.jwks,
-    issuer: 'palaver-auth',
-    audience: 'palaver',
-    revocations: revocations.list,
-  });
-  const service = await buildSearchApp(config, {
-    sql,
-    redis: revocations.redis,
-    broker,
-    verifyAccessToken,
-    logger,
-  });
+  const service = await buildSearchApp(config, { ...backends, sql });
 
   async function call<T>(user: TestUser, method: string, path: string, body?: object): Promise<T> {
     const response = await fetch(`${message.url}${path}`, {
@@ -137,22 +79,18 @@ export async function startSearch(label: string): Promise<SearchHarness> {
 
   return {
     ...service,
+    ...backends,
     env,
     sql,
-    broker,
     message,
-    revocations,
     close: async () => {
       await service.app.close();
-      await broker.close();
-      await sql.end();
       await message.stop();
+      await backends.close();
+      await sql.end();
       await jwksServer.close();
-      await revocations.close();
       await database.drop();
-      const mongo = await mongoose.createConnection(env.mongoDatabaseUrl).asPromise();
-      await mongo.dropDatabase().catch(() => undefined);
-      await mongo.close();
+      await dropMongoDatabase(env.mongoDatabaseUrl); // the message service's
     },
     search: (user, query) =>
       service.app.inject({

@@ -1,12 +1,10 @@
 import type { Message, SearchHit } from '@palaver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRowOf } from '../src/store/search-index.ts';
-import { makeUser, type SearchHarness, startSearch, type TestUser } from './search-harness.ts';
+import { makeUser, makeUsers, type SearchHarness, startSearch, type TestUser } from './search-harness.ts';
 
+const [ada, bob, eve] = await makeUsers(3);
 let h: SearchHarness;
-let ada: TestUser;
-let bob: TestUser;
-let eve: TestUser;
 let group: string;
 let other: string;
 const sent: Message[] = [];
@@ -36,7 +34,6 @@ const find = async (user: TestUser, query: Record<string, string | number>) => {
 
 beforeAll(async () => {
   h = await startSearch('search');
-  [ada, bob, eve] = await Promise.all([makeUser(), makeUser(), makeUser()]);
   group = (await h.createGroup(ada, [bob])).id;
   other = (await h.createGroup(eve, [ada])).id;
   for (const body of bodies) sent.push(await h.send(ada, group, body));

@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import {
+  backendVariables,
   isolatedEnvironment,
   markRevocationListComplete,
   spawnServiceProcess,
   startServiceProcess,
 } from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from './search-harness.ts';
+import { createTestDatabase } from './search-stack.ts';
 
 const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
@@ -17,12 +18,8 @@ beforeAll(async () => {
   database = await createTestDatabase(env);
   await markRevocationListComplete(env);
   baseEnv = {
+    ...backendVariables(env),
     POSTGRES_URL: database.url,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: env.queuePrefix,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
     JWKS_URL: 'http://127.0.0.1:1/jwks.json',
     MESSAGE_URL: 'http://127.0.0.1:1',
   };

@@ -6,23 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUrlSigner } from '../src/domain/signed-urls.ts';
 import {
   conversationView,
-  makeUser,
+  makeUsers,
   messageCreated,
   startUpload,
-  type TestUser,
   type UploadHarness,
   urlSecret,
 } from './upload-harness.ts';
 
+const [ada, bob, eve] = await makeUsers(3);
 let service: UploadHarness;
-let ada: TestUser;
-let bob: TestUser;
-let eve: TestUser;
 let file: Upload;
 let content: Buffer;
 beforeAll(async () => {
   service = await startUpload('download');
-  [ada, bob, eve] = await Promise.all([makeUser(), makeUser(), makeUser()]);
   content = randomBytes(1000);
   const response = await service.upload(ada, [{ name: 'report 2026 – final.bin', content }]);
   file = response.json().uploads[0] as Upload;
@@ -44,6 +40,21 @@ const gpsJpeg = () =>
       },
     })
     .toBuffer();
+
+/** Publishes the deletion of the message `sent` carried, as the message service would. */
+const publishDeleted = (sent: ReturnType<typeof messageCreated>, changeSeq: number, eventId: string) =>
+  service.publish(
+    'message.deleted',
+    {
+      ...sent,
+      message: { ...sent.message, attachments: [], deletedAt: new Date().toISOString() },
+      changeSeq,
+    },
+    eventId,
+  );
+/** How many messages the upload service counts as carrying `upload`. */
+const attachmentsOf = (upload: Upload) =>
+  service.mongo.collection('upload_attachments').countDocuments({ uploadId: new Types.ObjectId(upload.id) });
 
 describe('GET /uploads/:id', () => {
   it('streams the file to its uploader with caching and safety headers', async () => {
@@ -190,15 +201,7 @@ describe('GET /uploads/:id', () => {
     expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
 
     // Deleting the message withdraws what it carried from everyone but the uploader.
-    await service.publish(
-      'message.deleted',
-      {
-        ...event,
-        message: { ...event.message, attachments: [], deletedAt: new Date().toISOString() },
-        changeSeq: 1,
-      },
-      'deleted-1',
-    );
+    await publishDeleted(event, 1, 'deleted-1');
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, eve)).statusCode).toBe(404);
     expect((await service.get(`/uploads/${upload.id}`, ada)).statusCode).toBe(200);
   });
@@ -229,40 +232,12 @@ describe('GET /uploads/:id', () => {
       await service.publish('message.created', event, `message.created:${event.message.id}`);
       sent.push(event);
     }
-    await expect
-      .poll(async () =>
-        service.mongo
-          .collection('upload_attachments')
-          .countDocuments({ uploadId: new Types.ObjectId(upload.id) }),
-      )
-      .toBe(2);
+    await expect.poll(() => attachmentsOf(upload)).toBe(2);
     const [first, second] = sent as [(typeof sent)[0], (typeof sent)[0]];
-    await service.publish(
-      'message.deleted',
-      {
-        ...first,
-        message: { ...first.message, attachments: [], deletedAt: new Date().toISOString() },
-        changeSeq: 1,
-      },
-      'twice-deleted-1',
-    );
-    await expect
-      .poll(async () =>
-        service.mongo
-          .collection('upload_attachments')
-          .countDocuments({ uploadId: new Types.ObjectId(upload.id) }),
-      )
-      .toBe(1);
+    await publishDeleted(first, 1, 'twice-deleted-1');
+    await expect.poll(() => attachmentsOf(upload)).toBe(1);
     expect((await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(200);
-    await service.publish(
-      'message.deleted',
-      {
-        ...second,
-        message: { ...second.message, attachments: [], deletedAt: new Date().toISOString() },
-        changeSeq: 2,
-      },
-      'twice-deleted-2',
-    );
+    await publishDeleted(second, 2, 'twice-deleted-2');
     await expect.poll(async () => (await service.get(`/uploads/${upload.id}`, bob)).statusCode).toBe(404);
   });
 });

@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import type { Upload } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger, type Logger } from '@palaver/logger';
-import { createAccessTokenVerifier } from '@palaver/service-kit';
 import {
-  createTestTokenIssuer,
-  type IsolatedEnvironment,
+  backendVariables,
+  buildOnTestBackends,
+  createTestUsers,
+  type InProcessHarness,
   isolatedEnvironment,
-  openRevocationList,
-  type TestRevocationList,
+  storedMessage,
   type TestUser,
 } from '@palaver/testing';
-import mongoose, { Types } from 'mongoose';
+import type mongoose from 'mongoose';
 import { buildUploadApp, type UploadApp } from '../src/app.ts';
 import { loadUploadConfig } from '../src/config.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
@@ -22,12 +22,11 @@ import { createFileBlobStore } from '../src/store/file-blob-store.ts';
 
 // Tokens are minted with a test key; the service verifies them exactly as in production
 // (JWKS, issuer, audience, algorithms), only the key set is local.
-export const issuer = createTestTokenIssuer();
+export const { issuer, makeUser, makeUsers } = createTestUsers();
 
 export const urlSecret = 'test-secret-that-is-long-enough-0123456789';
 
 export type { TestUser } from '@palaver/testing';
-export const makeUser = (): Promise<TestUser> => issuer.mint();
 
 export interface FilePart {
   name: string;
@@ -61,14 +60,9 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
-export interface UploadHarness extends UploadApp {
-  env: IsolatedEnvironment;
+export interface UploadHarness extends UploadApp, InProcessHarness<Broker> {
   root: string;
   mongo: mongoose.Connection;
-  broker: Broker;
-  /** Ended sessions, as auth lists them. */
-  revocations: TestRevocationList;
-  close: () => Promise<void>;
   upload: (
     user: TestUser | undefined,
     files: FilePart[],
@@ -95,12 +89,7 @@ export async function startUpload(
   const env = isolatedEnvironment(label);
   const root = await mkdtemp(join(tmpdir(), 'palaver-uploads-'));
   const config = loadUploadConfig({
-    MONGO_URL: env.mongoDatabaseUrl,
-    AMQP_URL: env.amqpUrl,
-    BROKER_EXCHANGE: env.exchange,
-    QUEUE_PREFIX: env.queuePrefix,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
+    ...backendVariables(env),
     JWKS_URL: 'http://127.0.0.1:1/unused',
     LOG_LEVEL: 'silent',
     UPLOAD_ROOT: root,
@@ -112,49 +101,22 @@ export async function startUpload(
     UPLOAD_RATE_LIMIT: '1000000',
     ...options.env,
   });
-  const logger = options.logger ?? createLogger('upload-test', 'silent');
-  const mongo = await mongoose
-    .createConnection(config.MONGO_URL, { serverSelectionTimeoutMS: 3000 })
-    .asPromise();
-  const broker = new Broker({
-    url: config.AMQP_URL,
-    exchange: config.BROKER_EXCHANGE,
-    logger,
-    connectionName: label,
-  });
-  await broker.start();
   const files = await createFileBlobStore(root);
   const blobs = options.blobs ? options.blobs(files) : files;
-  const revocations = await openRevocationList(env);
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks: issuer.jwks,
-    issuer: 'palaver-auth',
-    audience: 'palaver',
-    revocations: revocations.list,
-  });
-  const service = await buildUploadApp(config, {
-    mongo,
-    redis: revocations.redis,
-    broker,
-    blobs,
-    verifyAccessToken,
-    logger,
-  });
+  const logger = options.logger ?? createLogger('upload-test', 'silent');
+  const service = await buildOnTestBackends(
+    config,
+    { connectionName: label, Broker, logger, mongo: true, issuer },
+    (backends) => buildUploadApp(config, { ...backends, blobs }),
+  );
   const { app } = service;
 
   return {
     ...service,
     env,
     root,
-    mongo,
-    broker,
-    revocations,
     close: async () => {
-      await app.close();
-      await broker.close();
-      await revocations.close();
-      await mongo.dropDatabase().catch(() => undefined);
-      await mongo.close();
+      await service.close();
       await rm(root, { recursive: true, force: true });
     },
     upload: (user, files) => {
@@ -168,7 +130,7 @@ export async function startUpload(
     },
     get: (url, user, headers = {}) =>
       app.inject({ method: 'GET', url, headers: { ...user?.headers, ...headers } }),
-    publish: (type, data, id) => broker.publish(type, data, id),
+    publish: (type, data, id) => service.broker.publish(type, data, id),
   };
 }
 
@@ -180,15 +142,11 @@ export function messageCreated(options: {
   uploads: Upload[];
   at?: Date;
 }) {
-  const at = (options.at ?? new Date()).toISOString();
   return {
-    message: {
-      id: new Types.ObjectId().toHexString(),
+    message: storedMessage({
       conversationId: options.conversationId,
-      seq: 1,
       senderId: options.senderId,
-      clientMessageId: randomUUID(),
-      kind: 'file' as const,
+      kind: 'file',
       body: null,
       attachments: options.uploads.map((upload) => ({
         uploadId: upload.id,
@@ -196,12 +154,8 @@ export function messageCreated(options: {
         mime: upload.mime,
         size: upload.size,
       })),
-      createdAt: at,
-      editedAt: null,
-      deletedAt: null as string | null,
-      mentions: [] as string[],
-      reactions: [] as Array<{ emoji: string; userIds: string[] }>,
-    },
+      createdAt: (options.at ?? new Date()).toISOString(),
+    }),
     memberIds: options.memberIds,
   };
 }
