@@ -7,20 +7,20 @@
  * sends cheap requests (/healthz) to the same process. Reports req/s, p50/p99, the probe's
  * p50/p99, and the server's event-loop delay p99 (from its own /metrics).
  */
-import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { provisionInfrastructure } from '@palaver/testing/infrastructure';
-import { percentile, waitUntilReady } from '@palaver/testing/process-tools';
-import mongoose from 'mongoose';
+import { openBenchEnvironment } from '@palaver/testing/bench-environment';
+import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { backendVariables } from '@palaver/testing/isolated-names';
+import { percentile } from '@palaver/testing/process-tools';
+import { writeSigningKey } from '../test/signing-keys.ts';
 
 const durationMs = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
 const levels = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
-const port = 4100 + Math.floor(Math.random() * 800);
-const base = `http://127.0.0.1:${port}`;
+const bench = await openBenchEnvironment();
+let base = '';
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
@@ -63,99 +63,71 @@ async function serverLoopDelayP99(): Promise<number> {
 }
 
 async function main() {
-  const { infra, stop } = await provisionInfrastructure();
-  const database = `bench_auth_${randomBytes(3).toString('hex')}`;
-  const mongoUrl = new URL(infra.mongoUrl);
-  mongoUrl.pathname = `/${database}`;
+  const env = await bench.isolate('auth');
   const keysDir = await mkdtemp(join(tmpdir(), 'palaver-bench-keys-'));
-  const { privateKey } = generateKeyPairSync('ed25519');
-  await writeFile(join(keysDir, 'bench.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-
-  const server = spawn(process.execPath, [fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      MONGO_URL: mongoUrl.toString(),
-      REDIS_URL: infra.redisUrl,
-      REDIS_PREFIX: `${database}:`,
-      AMQP_URL: infra.amqpUrl,
-      BROKER_EXCHANGE: `${database}.events`,
-      JWT_KEYS_DIR: keysDir,
-      LOG_LEVEL: 'warn',
-      LOGIN_RATE_LIMIT: '100000000',
-      REGISTER_RATE_LIMIT: '100000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  bench.onClose(() => rm(keysDir, { recursive: true, force: true }));
+  await writeSigningKey(keysDir, 'bench');
+  const server = await bench.start(fileURLToPath(new URL('../src/server.ts', import.meta.url)), {
+    ...backendVariables(env),
+    JWT_KEYS_DIR: keysDir,
+    LOG_LEVEL: 'warn',
+    LOGIN_RATE_LIMIT: '100000000',
+    REGISTER_RATE_LIMIT: '100000000',
   });
-  try {
-    await waitUntilReady(base, server);
-    const users = Array.from({ length: 32 }, (_, i) => ({
-      username: `bench${i}`,
-      password: 'bench password 123',
-      displayName: `Bench ${i}`,
-    }));
-    for (const user of users) await post('/auth/register', user);
+  base = server.url;
+  const users = Array.from({ length: 32 }, (_, i) => ({
+    username: `bench${i}`,
+    password: 'bench password 123',
+    displayName: `Bench ${i}`,
+  }));
+  for (const user of users) await post('/auth/register', user);
 
-    const rows: string[] = [];
-    const idle = await load(1, Date.now() + 2000, () =>
-      fetch(`${base}/healthz`).then((r) => r.arrayBuffer()),
-    );
-    rows.push(
-      `| idle (no logins) | – | – | – | ${fmt(percentile(idle.latencies, 50))} | ${fmt(percentile(idle.latencies, 99))} | – |`,
-    );
+  const rows: string[] = [];
+  const idle = await load(1, Date.now() + 2000, () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer()));
+  rows.push(
+    `| idle (no logins) | – | – | – | ${fmt(percentile(idle.latencies, 50))} | ${fmt(percentile(idle.latencies, 99))} | – |`,
+  );
+  console.log(
+    `idle probe p50 ${fmt(percentile(idle.latencies, 50))} p99 ${fmt(percentile(idle.latencies, 99))}`,
+  );
+
+  for (const concurrency of levels) {
+    await serverLoopDelayP99(); // reset the server's histogram
+    let next = 0;
+    const until = Date.now() + durationMs;
+    const [logins, probe] = await Promise.all([
+      load(concurrency, until, async () => {
+        const user = users[next++ % users.length] as (typeof users)[number];
+        const status = await post('/auth/login', { username: user.username, password: user.password });
+        if (status !== 200) throw new Error(`login ${status}`);
+      }),
+      load(1, until, () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer()), 20),
+    ]);
+    const loopP99 = await serverLoopDelayP99();
+    const rate = logins.latencies.length / (durationMs / 1000);
+    const row = `| ${concurrency} | ${rate.toFixed(0)} | ${fmt(percentile(logins.latencies, 50))} | ${fmt(percentile(logins.latencies, 99))} | ${fmt(percentile(probe.latencies, 50))} | ${fmt(percentile(probe.latencies, 99))} | ${fmt(loopP99)} |`;
+    rows.push(row);
     console.log(
-      `idle probe p50 ${fmt(percentile(idle.latencies, 50))} p99 ${fmt(percentile(idle.latencies, 99))}`,
+      `concurrency ${concurrency}: ${rate.toFixed(0)} logins/s, p50 ${fmt(percentile(logins.latencies, 50))}, p99 ${fmt(percentile(logins.latencies, 99))}, errors ${logins.errors}; ` +
+        `probe p50 ${fmt(percentile(probe.latencies, 50))} p99 ${fmt(percentile(probe.latencies, 99))}; server event-loop delay p99 ${fmt(loopP99)}`,
     );
-
-    for (const concurrency of levels) {
-      await serverLoopDelayP99(); // reset the server's histogram
-      let next = 0;
-      const until = Date.now() + durationMs;
-      const [logins, probe] = await Promise.all([
-        load(concurrency, until, async () => {
-          const user = users[next++ % users.length] as (typeof users)[number];
-          const status = await post('/auth/login', { username: user.username, password: user.password });
-          if (status !== 200) throw new Error(`login ${status}`);
-        }),
-        load(1, until, () => fetch(`${base}/healthz`).then((r) => r.arrayBuffer()), 20),
-      ]);
-      const loopP99 = await serverLoopDelayP99();
-      const rate = logins.latencies.length / (durationMs / 1000);
-      const row = `| ${concurrency} | ${rate.toFixed(0)} | ${fmt(percentile(logins.latencies, 50))} | ${fmt(percentile(logins.latencies, 99))} | ${fmt(percentile(probe.latencies, 50))} | ${fmt(percentile(probe.latencies, 99))} | ${fmt(loopP99)} |`;
-      rows.push(row);
-      console.log(
-        `concurrency ${concurrency}: ${rate.toFixed(0)} logins/s, p50 ${fmt(percentile(logins.latencies, 50))}, p99 ${fmt(percentile(logins.latencies, 99))}, errors ${logins.errors}; ` +
-          `probe p50 ${fmt(percentile(probe.latencies, 50))} p99 ${fmt(percentile(probe.latencies, 99))}; server event-loop delay p99 ${fmt(loopP99)}`,
-      );
-    }
-
-    const report = [
-      '# Auth benchmark',
-      '',
-      `- Date: ${new Date().toISOString()}`,
-      `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, database via ${infra.source}`,
-      `- Command: \`pnpm bench:auth\` (BENCH_SECONDS=${durationMs / 1000}, BENCH_CONCURRENCY=${levels.join(',')})`,
-      '- Load generator, auth server, MongoDB-compatible server, Redis and RabbitMQ share the same 2 cores.',
-      "- argon2id: m=19 MiB, t=2, p=1, on libuv's thread pool (4 threads).",
-      '',
-      '| concurrent logins | logins/s | login p50 | login p99 | /healthz p50 during | /healthz p99 during | server event-loop delay p99 |',
-      '|---|---|---|---|---|---|---|',
-      ...rows,
-      '',
-    ].join('\n');
-    const out = fileURLToPath(new URL('../../../docs/benchmarks/', import.meta.url));
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'auth.md'), report);
-    console.log(`\nwritten to docs/benchmarks/auth.md`);
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    const mongo = await mongoose.createConnection(mongoUrl.toString()).asPromise();
-    await mongo.dropDatabase();
-    await mongo.close();
-    await rm(keysDir, { recursive: true, force: true });
-    await stop();
   }
+
+  await writeBenchmarkReport('auth', {
+    title: 'Auth benchmark',
+    command: `pnpm bench:auth (BENCH_SECONDS=${durationMs / 1000}, BENCH_CONCURRENCY=${levels.join(',')})`,
+    setup: [
+      `Database via ${bench.infra.source}.`,
+      'Load generator, auth server, MongoDB-compatible server, Redis and RabbitMQ share the same 2 cores.',
+      "argon2id: m=19 MiB, t=2, p=1, on libuv's thread pool (4 threads).",
+    ],
+    body: [
+      ...tableHead(
+        '| concurrent logins | logins/s | login p50 | login p99 | /healthz p50 during | /healthz p99 during | server event-loop delay p99 |',
+      ),
+      ...rows,
+    ],
+  });
 }
 
-await main();
+await main().finally(bench.close);

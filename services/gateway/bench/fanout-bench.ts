@@ -13,18 +13,13 @@
  * received (lost or doubled), store→socket latency p50/p99, and the gateways' CPU time per
  * 1,000 events. The designs take turns; cells are medians of BENCH_REPEATS runs.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { Message, ServerToClientEvents } from '@palaver/contracts';
-import { median, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
-import { provisionInfrastructure } from '@palaver/testing/infrastructure';
-import { percentile, type ServiceProcess, startServiceProcess } from '@palaver/testing/process-tools';
-import { markRevocationListComplete } from '@palaver/testing/revocation-list';
-import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
+import type { Message } from '@palaver/contracts';
+import { openBenchEnvironment } from '@palaver/testing/bench-environment';
+import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { cpuSeconds, percentile, type ServiceProcess } from '@palaver/testing/process-tools';
+import { objectIdHex, storedMessage } from '@palaver/testing/test-messages';
 import amqp from 'amqplib';
-import mongoose from 'mongoose';
-import { io as connectClient, type Socket } from 'socket.io-client';
+import { type Client, connectSocket, deployStack, publishMessageCreated } from './deployment.ts';
 
 const rates = (process.env.BENCH_RATES ?? '200,500,1000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -34,21 +29,13 @@ const groupSize = 5;
 const modes = ['replica-queue', 'shared-queue'] as const;
 type Mode = (typeof modes)[number];
 
-const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
-const gatewayEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-const clockTicks = 100; // USER_HZ on Linux
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
+const bench = await openBenchEnvironment();
 
 interface Deployment {
   mode: Mode;
   exchange: string;
   gateways: ServiceProcess[];
-  sockets: Socket<ServerToClientEvents>[];
+  sockets: Client[];
   groups: string[][];
   /** Latency (ms) of every delivery in the current run. */
   received: number[];
@@ -56,76 +43,32 @@ interface Deployment {
   receipts: Map<string, Map<string, number>>;
 }
 
-async function deploy(
-  mode: Mode,
-  infra: { mongoUrl: string; redisUrl: string; amqpUrl: string },
-  jwksUrl: string,
-  mint: (userId: string) => Promise<string>,
-): Promise<{ deployment: Deployment; processes: ServiceProcess[]; database: string }> {
-  const id = `bench_fanout_${mode.replace('-', '_')}_${randomBytes(3).toString('hex')}`;
-  const exchange = `${id}.events`;
-  const mongoUrl = new URL(infra.mongoUrl);
-  mongoUrl.pathname = `/${id}`;
-  // Stands in for auth's revocation list, which services need to accept tokens.
-  await markRevocationListComplete({ redisUrl: infra.redisUrl, redisPrefix: `${id}:` });
-  const message = await startServiceProcess(messageEntry, {
-    MONGO_URL: mongoUrl.toString(),
-    AMQP_URL: infra.amqpUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_PREFIX: `${id}:`,
-    BROKER_EXCHANGE: exchange,
-    QUEUE_PREFIX: `${id}.message`,
-    JWKS_URL: jwksUrl,
-    SEND_RATE: '1000000',
-    SEND_BURST: '1000000',
-  });
-  const gateways = await Promise.all(
-    [1, 2].map((n) =>
-      startServiceProcess(gatewayEntry, {
-        REPLICA_ID: `${id}-${n}`,
-        FANOUT: mode,
-        REDIS_URL: infra.redisUrl,
-        REDIS_PREFIX: `${id}:`,
-        ADAPTER_CHANNEL_PREFIX: `${id}:sio`,
-        AMQP_URL: infra.amqpUrl,
-        BROKER_EXCHANGE: exchange,
-        QUEUE_PREFIX: `${id}.gateway`,
-        MESSAGE_URL: message.url,
-        JWKS_URL: jwksUrl,
-      }),
-    ),
-  );
+async function deploy(mode: Mode): Promise<Deployment> {
+  const { env, gateways } = await deployStack(bench, `fanout_${mode}`, { gateway: { FANOUT: mode } });
   const deployment: Deployment = {
     mode,
-    exchange,
+    exchange: env.exchange,
     gateways,
     sockets: [],
     groups: [],
     received: [],
     receipts: new Map(),
   };
-  const userIds = Array.from({ length: users }, () => randomBytes(12).toString('hex'));
+  const userIds = Array.from({ length: users }, objectIdHex);
   for (let g = 0; g < users / groupSize; g++)
     deployment.groups.push(userIds.slice(g * groupSize, (g + 1) * groupSize));
   for (const [i, userId] of userIds.entries()) {
-    const socket: Socket<ServerToClientEvents> = connectClient((gateways[i % 2] as ServiceProcess).url, {
-      auth: { token: await mint(userId) },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const { token } = await bench.issuer.mint({ userId, expiresInSeconds: 3600 });
+    const socket = await connectSocket((gateways[i % 2] as ServiceProcess).url, token);
     socket.on('message:received', ({ message }: { message: Message }) => {
       deployment.received.push(Date.now() - Date.parse(message.createdAt));
       const mine = deployment.receipts.get(userId) ?? new Map<string, number>();
       mine.set(message.id, (mine.get(message.id) ?? 0) + 1);
       deployment.receipts.set(userId, mine);
     });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
     deployment.sockets.push(socket);
   }
-  return { deployment, processes: [message, ...gateways], database: id };
+  return deployment;
 }
 
 /** Publishes `rate` message.created events per second for `seconds`; returns what arrived. */
@@ -141,34 +84,14 @@ async function run(deployment: Deployment, channel: amqp.ConfirmChannel, rate: n
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const memberIds = deployment.groups[i % deployment.groups.length] as string[];
-    const now = new Date().toISOString();
-    const message: Message = {
-      id: randomBytes(12).toString('hex'),
-      conversationId: randomBytes(12).toString('hex'),
+    const message = storedMessage({
       seq: i + 1,
       senderId: memberIds[0] as string,
       clientMessageId: `b${i}`,
-      kind: 'text',
       body: 'benchmark message',
-      attachments: [],
-      createdAt: now,
-      editedAt: null,
-      deletedAt: null,
-      mentions: [],
-      reactions: [],
-    };
-    published.push({ id: message.id, memberIds });
-    const envelope = {
-      id: randomUUID(),
-      type: 'message.created',
-      version: 1,
-      occurredAt: now,
-      data: { message, memberIds },
-    };
-    channel.publish(deployment.exchange, 'message.created', Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-      contentType: 'application/json',
     });
+    published.push({ id: message.id, memberIds });
+    publishMessageCreated(channel, deployment.exchange, message, memberIds);
   }
   await channel.waitForConfirms();
   const expected = total * groupSize;
@@ -205,15 +128,12 @@ async function run(deployment: Deployment, channel: amqp.ConfirmChannel, rate: n
 }
 
 async function main() {
-  const { infra, stop } = await provisionInfrastructure();
-  const issuer = createTestTokenIssuer();
-  const jwks = await issuer.serve();
-  const mint = async (userId: string) => (await issuer.mint({ userId, expiresInSeconds: 3600 })).token;
-  const connection = await amqp.connect(infra.amqpUrl);
+  const connection = await amqp.connect(bench.infra.amqpUrl);
+  bench.onClose(() => connection.close());
   const channel = await connection.createConfirmChannel();
-  const deployed: Awaited<ReturnType<typeof deploy>>[] = [];
+  const deployed: Deployment[] = [];
   try {
-    for (const mode of modes) deployed.push(await deploy(mode, infra, jwks.url, mint));
+    for (const mode of modes) deployed.push(await deploy(mode));
     console.log(`${users} sockets per design connected; measuring`);
     const rows: string[] = [];
     for (const rate of rates) {
@@ -221,7 +141,7 @@ async function main() {
       for (let r = 0; r < repeats; r++) {
         const order = r % 2 ? [1, 0] : [0, 1];
         for (const d of order) {
-          results[d]?.push(await run((deployed[d] as (typeof deployed)[number]).deployment, channel, rate));
+          results[d]?.push(await run(deployed[d] as Deployment, channel, rate));
         }
       }
       const cells = results.map((runs) => ({
@@ -237,36 +157,25 @@ async function main() {
       );
       console.log(rows.at(-1));
     }
-    const path = await writeBenchmarkReport('fanout', {
+    await writeBenchmarkReport('fanout', {
       title: 'Gateway fan-out: a queue per replica versus a shared queue with adapter broadcast',
       command: `BENCH_RATES=${rates.join(',')} BENCH_SECONDS=${seconds} BENCH_REPEATS=${repeats} pnpm bench:fanout`,
       setup: [
-        `Infrastructure: ${infra.source}; Redis ${'≥'} 7 with the sharded adapter; RabbitMQ on the same machine.`,
+        `Infrastructure: ${bench.infra.source}; Redis ${'≥'} 7 with the sharded adapter; RabbitMQ on the same machine.`,
         `Per design: 2 gateway processes, ${users} sockets (one per user, alternating replicas), ${users / groupSize} groups of ${groupSize}; events published straight onto the exchange, open loop.`,
         "Latency: from the event's createdAt to the socket handler in the benchmark process. CPU: both gateways, user + system, per 1,000 events.",
         'Cells are medians of the repeats; "lost/doubled" counts (message, member) deliveries that never arrived / arrived more than once, over all repeats.',
       ],
       body: [
-        '| events/s | deliveries/s | replica-queue p50 ms | p99 ms | CPU ms/1k | lost/doubled | shared-queue p50 ms | p99 ms | CPU ms/1k | lost/doubled | CPU shared ÷ replica |',
-        '|---|---|---|---|---|---|---|---|---|---|---|',
+        ...tableHead(
+          '| events/s | deliveries/s | replica-queue p50 ms | p99 ms | CPU ms/1k | lost/doubled | shared-queue p50 ms | p99 ms | CPU ms/1k | lost/doubled | CPU shared ÷ replica |',
+        ),
         ...rows,
       ],
     });
-    console.log(`\nwritten to ${path}`);
   } finally {
-    for (const { deployment, processes, database } of deployed) {
-      for (const socket of deployment.sockets) socket.disconnect();
-      for (const service of processes) await service.stop();
-      const mongoUrl = new URL(infra.mongoUrl);
-      mongoUrl.pathname = `/${database}`;
-      const mongo = await mongoose.createConnection(mongoUrl.toString()).asPromise();
-      await mongo.dropDatabase();
-      await mongo.close();
-    }
-    await connection.close();
-    await jwks.close();
-    await stop();
+    for (const deployment of deployed) for (const socket of deployment.sockets) socket.disconnect();
   }
 }
 
-await main();
+await main().finally(bench.close);

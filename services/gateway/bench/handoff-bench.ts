@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { median, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { provisionInfrastructure } from '@palaver/testing/infrastructure';
 import { percentile, startServiceProcess } from '@palaver/testing/process-tools';
 import amqp from 'amqplib';
@@ -104,7 +104,7 @@ async function main() {
       );
       console.log(rows.at(-1));
     }
-    const path = await writeBenchmarkReport('handoff', {
+    await writeBenchmarkReport('handoff', {
       title: 'Send hand-off, gateway → message: internal HTTP versus RabbitMQ request/reply',
       command: `BENCH_CONCURRENCY=${levels.join(',')} BENCH_SECONDS=${durationMs / 1000} BENCH_REPEATS=${repeats} pnpm bench:handoff`,
       setup: [
@@ -113,12 +113,12 @@ async function main() {
         'Closed loop; latency in ms per round trip; cells are medians of the repeats.',
       ],
       body: [
-        '| concurrent sends | HTTP/s | HTTP p50 | HTTP p99 | RabbitMQ/s | RabbitMQ p50 | RabbitMQ p99 | HTTP ÷ RabbitMQ throughput |',
-        '|---|---|---|---|---|---|---|---|',
+        ...tableHead(
+          '| concurrent sends | HTTP/s | HTTP p50 | HTTP p99 | RabbitMQ/s | RabbitMQ p50 | RabbitMQ p99 | HTTP ÷ RabbitMQ throughput |',
+        ),
         ...rows,
       ],
     });
-    console.log(`\nwritten to ${path}`);
   } finally {
     await connection.close();
     await echo.stop();

@@ -10,20 +10,13 @@
  *    spread over both replicas; deliveries per second and store→socket latency.
  * Every phase is bounded in count and time and stops by itself.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { ClientToServerEvents, Message, ServerToClientEvents } from '@palaver/contracts';
-import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
-import { provisionInfrastructure } from '@palaver/testing/infrastructure';
-import { percentile, type ServiceProcess, startServiceProcess } from '@palaver/testing/process-tools';
-import { markRevocationListComplete } from '@palaver/testing/revocation-list';
-import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
+import type { Message } from '@palaver/contracts';
+import { openBenchEnvironment } from '@palaver/testing/bench-environment';
+import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { cpuSeconds, percentile, processMemory } from '@palaver/testing/process-tools';
+import { storedMessage } from '@palaver/testing/test-messages';
 import amqp from 'amqplib';
-import mongoose from 'mongoose';
-import { io as connectClient, type Socket } from 'socket.io-client';
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { type Client, connectSocket, deployStack, publishMessageCreated } from './deployment.ts';
 
 const socketCount = Number(process.env.BENCH_SOCKETS ?? 5000);
 const dmRates = (process.env.BENCH_DM_RATES ?? '20,50,100').split(',').map(Number);
@@ -34,22 +27,13 @@ const dmPairs = 20;
 /** As deployed (infra/local/lib/stack.sh): a small young generation, see docs/benchmarks/README.md. */
 const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=1';
 
-const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
-const gatewayEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 const MB = 1024 * 1024;
 
-const rssOf = async (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 /** A replica's V8 heap in use and external memory (bytes), from its own /metrics. */
 async function heapOf(base: string) {
   const text = await (await fetch(`${base}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
   return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
-}
-/** CPU seconds a process has used so far (user + system, USER_HZ = 100). */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : '—');
@@ -62,13 +46,7 @@ interface User {
 }
 
 async function main() {
-  const { infra, stop } = await provisionInfrastructure();
-  const issuer = createTestTokenIssuer();
-  const jwks = await issuer.serve();
-  const id = `bench_realtime_${randomBytes(3).toString('hex')}`;
-  const mongoUrl = new URL(infra.mongoUrl);
-  mongoUrl.pathname = `/${id}`;
-  const processes: ServiceProcess[] = [];
+  const bench = await openBenchEnvironment();
   const users: User[] = [];
   const lines: string[] = [];
   const log = (line: string) => {
@@ -76,37 +54,10 @@ async function main() {
     lines.push(line);
   };
   try {
-    // Stands in for auth's revocation list, which services need to accept tokens.
-    await markRevocationListComplete({ redisUrl: infra.redisUrl, redisPrefix: `${id}:` });
-    const message = await startServiceProcess(messageEntry, {
-      MONGO_URL: mongoUrl.toString(),
-      AMQP_URL: infra.amqpUrl,
-      REDIS_URL: infra.redisUrl,
-      REDIS_PREFIX: `${id}:`,
-      BROKER_EXCHANGE: `${id}.events`,
-      QUEUE_PREFIX: `${id}.message`,
-      JWKS_URL: jwks.url,
-      SEND_RATE: '1000',
-      SEND_BURST: '1000',
+    const { env, message, gateways } = await deployStack(bench, 'realtime', {
+      message: { SEND_RATE: '1000', SEND_BURST: '1000' },
+      gateway: { NODE_OPTIONS: gatewayNodeOptions },
     });
-    processes.push(message);
-    const gateways = await Promise.all(
-      [1, 2].map((n) =>
-        startServiceProcess(gatewayEntry, {
-          REPLICA_ID: `${id}-${n}`,
-          REDIS_URL: infra.redisUrl,
-          REDIS_PREFIX: `${id}:`,
-          ADAPTER_CHANNEL_PREFIX: `${id}:sio`,
-          AMQP_URL: infra.amqpUrl,
-          BROKER_EXCHANGE: `${id}.events`,
-          QUEUE_PREFIX: `${id}.gateway`,
-          MESSAGE_URL: message.url,
-          JWKS_URL: jwks.url,
-          NODE_OPTIONS: gatewayNodeOptions,
-        }),
-      ),
-    );
-    processes.push(...gateways);
     const api = async <T>(user: User, path: string, body: object): Promise<T> => {
       const response = await fetch(`${message.url}${path}`, {
         method: 'POST',
@@ -119,10 +70,10 @@ async function main() {
 
     // 1. Sockets.
     for (let i = 0; i < socketCount; i++) {
-      const { id: userId, token } = await issuer.mint({ expiresInSeconds: 3600 });
+      const { id: userId, token } = await bench.issuer.mint({ expiresInSeconds: 3600 });
       users.push({ id: userId, token, replica: i % 2 });
     }
-    const rssBefore = await Promise.all(gateways.map((g) => rssOf(g.child.pid as number)));
+    const rssBefore = await Promise.all(gateways.map((g) => processMemory(g.child.pid as number)));
     const heapBefore = await Promise.all(gateways.map((g) => heapOf(g.url)));
     const started = performance.now();
     let failed = 0;
@@ -130,25 +81,18 @@ async function main() {
     await Promise.all(
       Array.from({ length: 100 }, async () => {
         for (let user = queue.shift(); user; user = queue.shift()) {
-          const socket: Client = connectClient((gateways[user.replica] as ServiceProcess).url, {
-            auth: { token: user.token },
-            transports: ['websocket'],
-            forceNew: true,
-            reconnection: false,
+          const replica = gateways[user.replica] as (typeof gateways)[number];
+          user.socket = await connectSocket(replica.url, user.token).catch(() => {
+            failed++;
+            return undefined;
           });
-          const ok = await new Promise<boolean>((resolve) => {
-            socket.once('connect', () => resolve(true));
-            socket.once('connect_error', () => resolve(false));
-          });
-          if (ok) user.socket = socket;
-          else failed++;
         }
       }),
     );
     const connectSeconds = (performance.now() - started) / 1000;
     // Idle long enough for V8's memory reducer to collect the connect-time garbage.
     await sleep(Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000);
-    const rssAfter = await Promise.all(gateways.map((g) => rssOf(g.child.pid as number)));
+    const rssAfter = await Promise.all(gateways.map((g) => processMemory(g.child.pid as number)));
     const heapAfter = await Promise.all(gateways.map((g) => heapOf(g.url)));
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const connected = users.filter((u) => u.socket?.connected).length;
@@ -255,8 +199,8 @@ async function main() {
         gateways: gateways.map((g) => g.child.pid as number),
       };
       const cpuAt = async () => ({
-        message: await cpuSecondsOf(pids.message),
-        gateways: (await Promise.all(pids.gateways.map(cpuSecondsOf))).reduce((a, b) => a + b, 0),
+        message: await cpuSeconds(pids.message),
+        gateways: (await Promise.all(pids.gateways.map(cpuSeconds))).reduce((a, b) => a + b, 0),
         clients: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
       });
       const cpuBefore = await cpuAt();
@@ -290,45 +234,25 @@ async function main() {
       }),
     );
     // The gateways alone: the same events published straight onto the exchange.
-    const amqpConnection = await amqp.connect(infra.amqpUrl, { noDelay: true });
+    const amqpConnection = await amqp.connect(bench.infra.amqpUrl, { noDelay: true });
     const channel = await amqpConnection.createConfirmChannel();
     await measureGroup('gateways only (event published → gateways)', async (i) => {
-      const now = new Date().toISOString();
-      const message: Message = {
-        id: randomBytes(12).toString('hex'),
+      const message = storedMessage({
         conversationId: group.id,
         seq: 100_000 + i,
         senderId: owner.id,
         clientMessageId: `direct-${i}`,
-        kind: 'text',
         body: `to all ${i}`,
-        attachments: [],
-        createdAt: now,
-        editedAt: null,
-        deletedAt: null,
-        mentions: [],
-        reactions: [],
-      };
-      const envelope = {
-        id: randomBytes(8).toString('hex'),
-        type: 'message.created',
-        version: 1,
-        occurredAt: now,
-      };
-      channel.publish(
-        `${id}.events`,
-        'message.created',
-        Buffer.from(JSON.stringify({ ...envelope, data: { message, memberIds } })),
-        { persistent: true, contentType: 'application/json' },
-      );
+      });
+      publishMessageCreated(channel, env.exchange, message, memberIds);
     });
     await amqpConnection.close();
 
-    const path = await writeBenchmarkReport('realtime', {
+    await writeBenchmarkReport('realtime', {
       title: 'Realtime: sockets, direct messages and group fan-out through two gateway replicas',
       command: `BENCH_SOCKETS=${socketCount} BENCH_DM_RATES=${dmRates.join(',')} BENCH_GROUP=${groupSize} BENCH_GROUP_RATE=${groupRate} BENCH_SECONDS=${seconds} pnpm bench:realtime`,
       setup: [
-        `Infrastructure: ${infra.source}; one message service, two gateway processes (FANOUT=replica-queue), the benchmark's clients in one process; all on this machine.`,
+        `Infrastructure: ${bench.infra.source}; one message service, two gateway processes (FANOUT=replica-queue), the benchmark's clients in one process; all on this machine.`,
         'Clients: socket.io-client over websocket on loopback, alternating replicas; direct-message pairs have sender and recipient on different replicas.',
         `Gateways run with NODE_OPTIONS=${gatewayNodeOptions}. RSS per socket: the replicas' RSS growth over the connects, after 20 s idle (so V8's memory reducer has run), divided by the sockets.`,
       ],
@@ -337,26 +261,22 @@ async function main() {
         '',
         '## Direct messages (sender and recipient on different replicas)',
         '',
-        '| offered msg/s | acked/s | send→ack p50 ms | p99 | received | send→received p50 ms | p99 | errors |',
-        '|---|---|---|---|---|---|---|---|',
+        ...tableHead(
+          '| offered msg/s | acked/s | send→ack p50 ms | p99 | received | send→received p50 ms | p99 | errors |',
+        ),
         ...dmRows,
         '',
         `## Group fan-out (${members.length} members on both replicas)`,
         '',
-        '| path | messages | deliveries | seconds | deliveries/s | store→socket p50 ms | p99 ms | CPU: gateways / message / clients (100% = 1 core) |',
-        '|---|---|---|---|---|---|---|---|',
+        ...tableHead(
+          '| path | messages | deliveries | seconds | deliveries/s | store→socket p50 ms | p99 ms | CPU: gateways / message / clients (100% = 1 core) |',
+        ),
         ...lines.slice(1),
       ],
     });
-    console.log(`\nwritten to ${path}`);
   } finally {
     for (const user of users) user.socket?.disconnect();
-    for (const service of processes) await service.stop();
-    const mongo = await mongoose.createConnection(mongoUrl.toString()).asPromise();
-    await mongo.dropDatabase();
-    await mongo.close();
-    await jwks.close();
-    await stop();
+    await bench.close();
   }
 }
 

@@ -96,6 +96,12 @@ export async function benchStores(): Promise<{
   };
 }
 
+/** The default store's figures are `<base>.md`; another selection writes a file of its own. */
+export function reportName(base: string, stores: Store[]) {
+  const names = stores.map((store) => store.name);
+  return names.join(',') === 'default' ? base : `${base}-${names.join('-')}`;
+}
+
 /** A database of its own on `store`, dropped by `drop`. */
 export function benchDatabase(store: Store, label: string) {
   const name = `bench_${label}_${randomBytes(3).toString('hex')}`;

@@ -6,7 +6,7 @@
  * One group holds a deep history (a tenth of everything stored, at least 1,000); the rest
  * is spread over 50 other conversations. Pages start at random seqs of the deep one.
  */
-import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { percentile } from '@palaver/testing/process-tools';
 import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import {
@@ -14,6 +14,7 @@ import {
   benchStores,
   createGroup,
   preloadMessages,
+  reportName,
   startMessageService,
 } from './bench-stores.ts';
 
@@ -83,10 +84,7 @@ try {
       await database.drop();
     }
   }
-  // The default store's figures are `history.md`; another selection writes a file of its own.
-  const names = stores.map((store) => store.name);
-  const file = names.join(',') === 'default' ? 'history' : `history-${names.join('-')}`;
-  const path = await writeBenchmarkReport(file, {
+  await writeBenchmarkReport(reportName('history', stores), {
     title: 'History page benchmark',
     command: `pnpm bench:history (BENCH_STORES=${stores.map((s) => s.name).join(',')}, BENCH_SIZES=${sizes.join(',')}, BENCH_PAGES=${pages}, BENCH_CONCURRENCY=${concurrencies.join(',')})`,
     setup: [
@@ -96,12 +94,10 @@ try {
       'Load generator, service and store share the same 2 cores. Target: p50 ≤ 20 ms at 100k stored.',
     ],
     body: [
-      '| store | stored messages | deep conversation | clients | p50 | p99 | pages/s |',
-      '|---|---|---|---|---|---|---|',
+      ...tableHead('| store | stored messages | deep conversation | clients | p50 | p99 | pages/s |'),
       ...rows,
     ],
   });
-  console.log(`\nwritten to ${path}`);
 } finally {
   await jwks.close();
   await stop();

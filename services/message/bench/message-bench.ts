@@ -10,7 +10,7 @@
  * after preloading BENCH_PRELOAD messages. Cells are medians of BENCH_REPEATS runs.
  */
 import { randomUUID } from 'node:crypto';
-import { median, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { percentile } from '@palaver/testing/process-tools';
 import { createTestTokenIssuer, type TestUser } from '@palaver/testing/test-tokens';
 import mongoose, { mongo } from 'mongoose';
@@ -20,6 +20,7 @@ import {
   benchStores,
   createGroup,
   preloadMessages,
+  reportName,
   type Store,
   sendersInPairs,
   startMessageService,
@@ -183,8 +184,9 @@ try {
         '',
         `Raw driver ceiling: **${ceiling.toFixed(0)} docs/s** (insertMany, 8 writers × 100 message-shaped documents, the messages' indexes).`,
         '',
-        '| offered msg/s | acked/s (empty) | p50 | p99 | errors | acked/s (100k stored) | p50 | p99 | errors | p50 ratio 100k ÷ empty |',
-        '|---|---|---|---|---|---|---|---|---|---|',
+        ...tableHead(
+          '| offered msg/s | acked/s (empty) | p50 | p99 | errors | acked/s (100k stored) | p50 | p99 | errors | p50 ratio 100k ÷ empty |',
+        ),
         ...empty.map((e, i) => {
           const f = full[i] as (typeof full)[number];
           return `| ${e.rate} | ${e.acked.toFixed(0)} | ${e.p50.toFixed(1)} | ${e.p99.toFixed(1)} | ${e.errors} | ${f.acked.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${(f.p50 / e.p50).toFixed(2)}× |`;
@@ -198,10 +200,7 @@ try {
       await database.drop();
     }
   }
-  // The default store's figures are `messages.md`; another selection writes a file of its own.
-  const names = stores.map((store) => store.name);
-  const file = names.join(',') === 'default' ? 'messages' : `messages-${names.join('-')}`;
-  const path = await writeBenchmarkReport(file, {
+  await writeBenchmarkReport(reportName('messages', stores), {
     title: 'Message send benchmark',
     command: `pnpm bench:messages (BENCH_STORES=${stores.map((s) => s.name).join(',')}, BENCH_LOADS=${loads.join(',')}, BENCH_SECONDS=${seconds}, BENCH_REPEATS=${repeats}, BENCH_PRELOAD=${preload})`,
     setup: [
@@ -212,7 +211,6 @@ try {
     ],
     body,
   });
-  console.log(`\nwritten to ${path}`);
 } finally {
   await jwks.close();
   await stop();

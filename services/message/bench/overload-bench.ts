@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { requestStartHeader } from '@palaver/service-kit';
-import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { percentile } from '@palaver/testing/process-tools';
 import { createTestTokenIssuer, type TestUser } from '@palaver/testing/test-tokens';
 import { benchDatabase, benchStores, sendersInPairs, startMessageService } from './bench-stores.ts';
@@ -204,7 +204,7 @@ try {
     console.log(row);
   }
 
-  const path = await writeBenchmarkReport('overload', {
+  await writeBenchmarkReport('overload', {
     title: 'Overload benchmark',
     command: `pnpm bench:overload (BENCH_SECONDS=${seconds}, ${process.env.BENCH_SUSTAINABLE ? `BENCH_SUSTAINABLE=${sustainable}` : `BENCH_RAMP=${ramp.join(',')}`})`,
     setup: [
@@ -215,21 +215,20 @@ try {
     body: [
       '## Finding the sustainable rate',
       '',
-      '| offered/s | accepted/s | p50 ms | p99 ms | refused/s | other errors |',
-      '|---|---|---|---|---|---|',
+      ...tableHead('| offered/s | accepted/s | p50 ms | p99 ms | refused/s | other errors |'),
       ...rampRows,
       '',
       `Sustainable: **${sustainable}/s**.`,
       '',
       `## Overload, ${seconds} s each`,
       '',
-      '| offered | accepted/s | accepted p50 ms | accepted p99 ms | refused/s | refusal p50 ms | refusal p99 ms | refusals with Retry-After | other errors | back to normal after the load stops |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      ...tableHead(
+        '| offered | accepted/s | accepted p50 ms | accepted p99 ms | refused/s | refusal p50 ms | refusal p99 ms | refusals with Retry-After | other errors | back to normal after the load stops |',
+      ),
       ...rows,
       '',
     ],
   });
-  console.log(`\nwritten to ${path}`);
 } finally {
   agent.destroy();
   await service.stop();

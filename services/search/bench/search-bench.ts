@@ -11,31 +11,38 @@
 import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import type { Message, SearchPage } from '@palaver/contracts';
+import type { SearchPage } from '@palaver/contracts';
 import { Broker } from '@palaver/events';
 import { createLogger } from '@palaver/logger';
-import { createAccessTokenVerifier, createRevocationList } from '@palaver/service-kit';
-import { writeBenchmarkReport } from '@palaver/testing/benchmark-report';
-import { percentile, startServiceProcess } from '@palaver/testing/process-tools';
+import { createRevocationList } from '@palaver/service-kit';
+import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { dropMongoDatabase, isolatedNames } from '@palaver/testing/isolated-names';
+import { percentile } from '@palaver/testing/process-tools';
+import { storedMessage } from '@palaver/testing/test-messages';
 import { createTestTokenIssuer } from '@palaver/testing/test-tokens';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { buildSearchApp } from '../src/app.ts';
 import { loadSearchConfig } from '../src/config.ts';
 import { normalizeText, parseQuery } from '../src/domain/search-text.ts';
 import { connectSearchDatabase } from '../src/store/search-database.ts';
 import { gramKeysOf, indexSchema, tableSchema } from '../src/store/search-index.ts';
+import { createTestDatabase, searchVariables, startMessageService } from '../test/search-stack.ts';
 
 const total = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const perClass = Number(process.env.BENCH_QUERIES ?? 150);
 const eventCount = Number(process.env.BENCH_EVENTS ?? 20_000);
-const postgresUrl = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:15432';
-const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const run = `bench${Date.now().toString(36)}`;
-const database = `palaver_search_${run}`;
+/** This run's own databases, Redis prefix and broker names on the given (or the local stack's) servers. */
+const env = isolatedNames(
+  {
+    postgresUrl: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:15432',
+    mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    source: 'environment',
+  },
+  'search',
+  'bench',
+);
 const log = (...args: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 // --- deterministic text ---------------------------------------------------------------
@@ -109,37 +116,33 @@ const copyField = (value: string) =>
 const arrayLiteral = (items: string[]) =>
   `{${items.map((item) => `"${item.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
-/** What to stop if the run fails half way (the message service process, the bench database). */
-const onFailure: Array<() => Promise<unknown>> = [];
+/** What the run stops and drops, newest first: before its report, or when it fails half way. */
+const cleanup: Array<() => Promise<unknown>> = [];
+const undo = (step: () => Promise<unknown>) => cleanup.unshift(step);
+async function cleanUp() {
+  for (const step of cleanup.splice(0)) await step().catch((error: unknown) => console.warn(error));
+}
 
 async function main() {
   const started = Date.now();
   const loadAtStart = loadavg()[0]?.toFixed(1);
-  const admin = postgres(`${postgresUrl}/postgres`, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(
-    `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
-  );
-  onFailure.push(() => admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-  const sql = connectSearchDatabase(`${postgresUrl}/${database}`, { max: 10 });
+  const database = await createTestDatabase(env);
+  undo(() => database.drop());
+  const sql = connectSearchDatabase(database.url, { max: 10 });
+  undo(() => sql.end());
   const logger = createLogger('search-bench', 'warn');
 
   // The message service (a real process) owns the user's 50 conversations.
   const issuer = createTestTokenIssuer();
   const jwks = await issuer.serve();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const revocations = createRevocationList(redis, `${run}:`);
+  undo(() => jwks.close());
+  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1 });
+  undo(() => redis.quit());
+  const revocations = createRevocationList(redis, env.redisPrefix);
   await revocations.markComplete();
-  const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
-  const message = await startServiceProcess(messageEntry, {
-    MONGO_URL: `${mongoUrl.replace(/\/+$/, '')}/${run}`,
-    AMQP_URL: amqpUrl,
-    BROKER_EXCHANGE: `${run}.events`,
-    QUEUE_PREFIX: `${run}.message`,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `${run}:`,
-    JWKS_URL: jwks.url,
-  });
-  onFailure.unshift(() => message.stop());
+  const message = await startMessageService(env, jwks.url);
+  undo(() => dropMongoDatabase(env.mongoDatabaseUrl)); // once the message service has stopped
+  undo(() => message.stop());
   const user = await issuer.mint();
   const userConversations: { id: string; members: string[] }[] = [];
   for (let i = 0; i < 50; i++) {
@@ -218,26 +221,14 @@ async function main() {
 
   // --- the service ---
   const config = loadSearchConfig({
-    POSTGRES_URL: `${postgresUrl}/${database}`,
-    AMQP_URL: amqpUrl,
-    BROKER_EXCHANGE: `${run}.events`,
-    QUEUE_PREFIX: `${run}.search`,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `${run}:`,
-    JWKS_URL: jwks.url,
-    MESSAGE_URL: message.url,
+    ...searchVariables(env, { postgresUrl: database.url, jwksUrl: jwks.url, messageUrl: message.url }),
     LOG_LEVEL: 'warn',
   });
   const openBroker = (connectionName: string) =>
-    new Broker({ url: amqpUrl, exchange: config.BROKER_EXCHANGE, logger, connectionName });
+    new Broker({ url: config.AMQP_URL, exchange: config.BROKER_EXCHANGE, logger, connectionName });
   const broker = openBroker('search-bench');
   await broker.start();
-  const verifyAccessToken = createAccessTokenVerifier({
-    jwks: issuer.jwks,
-    issuer: 'palaver-auth',
-    audience: 'palaver',
-    revocations,
-  });
+  const verifyAccessToken = issuer.verifier(revocations);
   let service = await buildSearchApp(config, { sql, redis, broker, verifyAccessToken, logger });
 
   // --- event-fed indexing: a backlog published while the service is away, then drained ---
@@ -250,21 +241,14 @@ async function main() {
     await Promise.all(
       Array.from({ length: Math.min(500, eventCount - n) }, (_, i) => {
         const conversation = pick(userConversations);
-        const m: Message = {
+        const m = storedMessage({
           id: hex(firstEvent + n + i, 0xa),
           conversationId: conversation.id,
           seq: 1_000_000 + n + i,
           senderId: pick(conversation.members),
           clientMessageId: `e${n + i}`,
-          kind: 'text',
           body: sentence(),
-          attachments: [],
-          createdAt: new Date().toISOString(),
-          editedAt: null,
-          deletedAt: null,
-          mentions: [],
-          reactions: [],
-        };
+        });
         return publisher.publish('message.created', { message: m, memberIds: conversation.members });
       }),
     );
@@ -272,8 +256,10 @@ async function main() {
   await publisher.close();
   const broker2 = openBroker('search-bench');
   await broker2.start();
+  undo(() => broker2.close());
   t = Date.now();
   service = await buildSearchApp(config, { sql, redis, broker: broker2, verifyAccessToken, logger });
+  undo(() => service.app.close());
   for (;;) {
     const [{ count } = { count: 0 }] = await sql<
       { count: number }[]
@@ -447,20 +433,9 @@ async function main() {
   const [cjk] = await sql<{ wordsim: number; tsvector: boolean }[]>`
     select word_similarity('中国', '我是中国人') as wordsim, to_tsvector('simple', '我是中国人') @@ plainto_tsquery('simple', '中国') as tsvector`;
 
-  await service.app.close();
-  await broker2.close();
-  await message.stop();
-  await jwks.close();
-  await redis.quit();
-  await sql.end();
-  await admin.unsafe(`DROP DATABASE ${database} WITH (FORCE)`);
-  await admin.end();
-  const mongo = (await import('mongoose')).default;
-  const connection = await mongo.createConnection(`${mongoUrl.replace(/\/+$/, '')}/${run}`).asPromise();
-  await connection.dropDatabase().catch(() => undefined);
-  await connection.close();
+  await cleanUp();
 
-  const path = await writeBenchmarkReport('search', {
+  await writeBenchmarkReport('search', {
     title: 'Search benchmark',
     command: `pnpm bench:search (BENCH_MESSAGES=${total}, BENCH_QUERIES=${perClass}, BENCH_EVENTS=${eventCount})`,
     setup: [
@@ -484,8 +459,7 @@ async function main() {
       '',
       `After \`CLUSTER search_messages USING search_messages_conversation\` (${clusterSeconds.toFixed(0)} s at this size, exclusive lock; docs/operations.md#search): each conversation's rows share heap pages.`,
       '',
-      '| query | n | hits per page | p50 | p95 | p99 |',
-      '|---|---|---|---|---|---|',
+      ...tableHead('| query | n | hits per page | p50 | p95 | p99 |'),
       ...clustered.table,
       `| **all** | ${all.length} | | **${percentile(all, 50).toFixed(1)}** | **${percentile(all, 95).toFixed(1)}** | **${percentile(all, 99).toFixed(1)}** |`,
       '',
@@ -493,8 +467,7 @@ async function main() {
       '',
       "The same mix before the CLUSTER, rows where COPY and the events put them (the user's messages spread over the table: one heap page read per candidate row).",
       '',
-      '| query | n | hits per page | p50 | p95 | p99 |',
-      '|---|---|---|---|---|---|',
+      ...tableHead('| query | n | hits per page | p50 | p95 | p99 |'),
       ...arrival.table,
       `| **all** | ${arrival.all.length} | | **${percentile(arrival.all, 50).toFixed(1)}** | **${percentile(arrival.all, 95).toFixed(1)}** | **${percentile(arrival.all, 99).toFixed(1)}** |`,
       '',
@@ -506,8 +479,7 @@ async function main() {
       '',
       `EXPLAIN ANALYZE of the index query for the user's conversations (newest 21 matches), "${probeWord}" and "中国":`,
       '',
-      '| plan | execution |',
-      '|---|---|',
+      ...tableHead('| plan | execution |'),
       ...comparison.map(([name, time]) => `| ${name} | ${time} |`),
       '',
       `Recall for "${probeWord}" (a part of a word) among the user's ${visible.toLocaleString('en')} messages: LIKE on the normalized text ${recall?.like}, \`to_tsvector('simple')\` full-text ${recall?.tsvector} (whole words only), pg_trgm \`<%\` word similarity ${recall?.wordsim} (fuzzy, threshold 0.6).`,
@@ -520,14 +492,13 @@ async function main() {
       '```',
     ],
   });
-  log(`wrote ${path}`);
 }
 
 main().then(
   () => process.exit(0),
   async (error) => {
     console.error(error);
-    for (const undo of onFailure) await undo().catch(() => undefined);
+    await cleanUp();
     process.exit(1);
   },
 );
