@@ -211,14 +211,19 @@ export class Broker {
         return;
       }
       const event = parsed.event;
-      spec.handle(event, message).then(
-        () => channel.ack(message),
-        (err) => {
-          logger.error({ err, eventId: event.id, type: event.type }, 'event handler failed; requeueing');
-          // Redelivered once more; a second failure drops it rather than looping forever.
-          channel.nack(message, false, !message.fields.redelivered);
-        },
-      );
+      spec
+        .handle(event, message)
+        .then(
+          () => channel.ack(message),
+          (err) => {
+            logger.error({ err, eventId: event.id, type: event.type }, 'event handler failed; requeueing');
+            // Redelivered once more; a second failure drops it rather than looping forever.
+            channel.nack(message, false, !message.fields.redelivered);
+          },
+        )
+        // The channel closed while the handler ran (a lost connection): the broker delivers
+        // the unacknowledged event again on the next one, so there is nothing to settle here.
+        .catch((err) => logger.warn({ err, eventId: event.id }, 'event not settled: its channel closed'));
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { PresenceStatus } from '@palaver/contracts';
+import type { ServerEventPayload } from '@palaver/contracts';
 import { defineRedisScript } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
 
@@ -12,11 +12,8 @@ import type { Redis } from 'ioredis';
  *   dead replica's sockets can be found and forgotten by the others.
  * - `presence:replicas` — sorted set of replica heartbeats (ms since the epoch).
  */
-export interface UserPresence {
-  userId: string;
-  status: PresenceStatus;
-  lastSeenAt: string | null;
-}
+/** A user's status as `user:status` tells it. */
+export type UserPresence = ServerEventPayload<'user:status'>;
 
 export interface PresenceRegistry {
   /** Records a live socket; returns the user's live sockets now (1: they came online). */

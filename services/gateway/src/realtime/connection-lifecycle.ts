@@ -38,7 +38,7 @@ export function handleConnections(deps: ConnectionDeps) {
 }
 
 async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
-  const { io, replicaPresence } = deps;
+  const { replicaPresence } = deps;
   const user = socket.data;
   socket.join([userRoom(user.userId), sessionRoom(user.sessionId)]);
 
@@ -53,42 +53,11 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
   };
   scheduleExpiry();
 
-  // Typing goes to the other members' sockets only, through the adapter (any replica).
-  const typingAudiences = new Map<string, string[]>();
-  const typing = createTypingTracker({
-    ttlMs: deps.typingTtlMs,
-    throttleMs: deps.typingThrottleMs,
-    relay: (conversationId, isTyping) => {
-      const rooms = (typingAudiences.get(conversationId) ?? []).map(userRoom);
-      if (!isTyping) typingAudiences.delete(conversationId);
-      if (rooms.length === 0) return;
-      io.to(rooms).emit('typing', { conversationId, userId: user.userId, isTyping });
-      deps.metrics.eventsOut.inc({ event: 'typing' });
-    },
-  });
-
   // Whether the socket has joined its contacts' watch rooms (false: that failed).
   const contactsJoined = Promise.withResolvers<boolean>();
+  const typing = socketTyping(socket, deps, contactsJoined.promise);
   registerClientEvents(socket, deps, {
-    async typing(conversationId, isTyping) {
-      if (isTyping) {
-        const members = await deps.members.membersFor(user.token, user.userId, conversationId);
-        const others = members.filter((memberId) => memberId !== user.userId);
-        // One to one, typing follows presence: this socket does not watch someone who blocks
-        // or is blocked by its user (either way), and neither is told of the other's typing.
-        // Unknown (the contacts could not be read): told, as before blocks existed.
-        const [only] = others;
-        const blocked =
-          others.length === 1 &&
-          only !== undefined &&
-          (await contactsJoined.promise) &&
-          !socket.rooms.has(watchRoom(only));
-        typingAudiences.set(conversationId, blocked ? [] : others);
-      } else if (!typingAudiences.has(conversationId)) {
-        return;
-      }
-      typing.update(conversationId, isTyping);
-    },
+    typing: typing.update,
     tokenRefreshed(previousSessionId) {
       if (previousSessionId !== user.sessionId) {
         socket.leave(sessionRoom(previousSessionId));
@@ -122,4 +91,46 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
     contactsJoined.resolve(false);
     throw error;
   }
+}
+
+/**
+ * A socket's typing indicators: sent to the other members' sockets only, through the
+ * adapter (any replica), throttled and lapsing by themselves.
+ */
+function socketTyping(socket: GatewaySocket, deps: ConnectionDeps, contactsJoined: Promise<boolean>) {
+  const user = socket.data;
+  const audiences = new Map<string, string[]>();
+  const tracker = createTypingTracker({
+    ttlMs: deps.typingTtlMs,
+    throttleMs: deps.typingThrottleMs,
+    relay: (conversationId, isTyping) => {
+      const rooms = (audiences.get(conversationId) ?? []).map(userRoom);
+      if (!isTyping) audiences.delete(conversationId);
+      if (rooms.length === 0) return;
+      deps.io.to(rooms).emit('typing', { conversationId, userId: user.userId, isTyping });
+      deps.metrics.eventsOut.inc({ event: 'typing' });
+    },
+  });
+  return {
+    async update(conversationId: string, isTyping: boolean) {
+      if (isTyping) {
+        const members = await deps.members.membersFor(user.token, user.userId, conversationId);
+        const others = members.filter((memberId) => memberId !== user.userId);
+        // One to one, typing follows presence: this socket does not watch someone who blocks
+        // or is blocked by its user (either way), and neither is told of the other's typing.
+        // Unknown (the contacts could not be read): told, as before blocks existed.
+        const [only] = others;
+        const blocked =
+          others.length === 1 &&
+          only !== undefined &&
+          (await contactsJoined) &&
+          !socket.rooms.has(watchRoom(only));
+        audiences.set(conversationId, blocked ? [] : others);
+      } else if (!audiences.has(conversationId)) {
+        return;
+      }
+      tracker.update(conversationId, isTyping);
+    },
+    stopAll: () => tracker.stopAll(),
+  };
 }
