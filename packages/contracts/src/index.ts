@@ -1,6 +1,7 @@
 export * from './auth.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './file-facts.ts';
 export * from './formats.ts';
 export * from './limits.ts';
 export * from './mentions.ts';

@@ -1,4 +1,5 @@
 import type { Ack, Attachment, ClientEventPayload, Message, Upload } from '@palaver/contracts';
+import { fileFacts } from '@palaver/contracts';
 import { ApiError, describeError } from '../api/api-error.ts';
 import { retryBackoff } from './backoff.ts';
 import { ackTimeout, type ChatContext, myId } from './chat-context.ts';
@@ -152,11 +153,7 @@ export function pendingMessage(
   if (!text && uploads.length === 0) return null;
   const attachments: Attachment[] = uploads.map((upload) => ({
     uploadId: upload.id,
-    name: upload.name,
-    mime: upload.mime,
-    size: upload.size,
-    ...(upload.width ? { width: upload.width } : {}),
-    ...(upload.height ? { height: upload.height } : {}),
+    ...fileFacts(upload),
   }));
   return {
     conversationId,

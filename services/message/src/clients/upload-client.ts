@@ -1,4 +1,4 @@
-import { Attachment, ObjectIdString } from '@palaver/contracts';
+import { Attachment, fileFacts, ObjectIdString } from '@palaver/contracts';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Types } from 'mongoose';
@@ -37,11 +37,7 @@ export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000
         return {
           _id: new Types.ObjectId(body.id),
           uploaderId: new Types.ObjectId(body.uploaderId),
-          name: body.name,
-          mime: body.mime,
-          size: body.size,
-          ...(body.width ? { width: body.width } : {}),
-          ...(body.height ? { height: body.height } : {}),
+          ...fileFacts(body),
         };
       }),
     );

@@ -1,5 +1,6 @@
 import {
   type ChangesQuery,
+  fileFacts,
   type HistoryQuery,
   type Message,
   type MessageChanges,
@@ -38,11 +39,7 @@ export type UploadLookup = (
 
 const toAttachment = (upload: KnownUploadRecord): MessageRecord['attachments'][number] => ({
   uploadId: upload._id,
-  name: upload.name,
-  mime: upload.mime,
-  size: upload.size,
-  ...(upload.width ? { width: upload.width } : {}),
-  ...(upload.height ? { height: upload.height } : {}),
+  ...fileFacts(upload),
 });
 
 /** What a deleted message keeps: its row and seq, not its content. */

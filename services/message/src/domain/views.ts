@@ -1,4 +1,5 @@
 import type { Conversation, Message, Reaction } from '@palaver/contracts';
+import { fileFacts } from '@palaver/contracts';
 import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
 import type { MarkRecord, MembershipRecord } from '../store/membership-store.ts';
 import type { MessageRecord } from '../store/message-store.ts';
@@ -27,11 +28,7 @@ export function toMessage(record: MessageRecord, reactions: ReactionRecord[] = [
     body: record.body,
     attachments: record.attachments.map((a) => ({
       uploadId: a.uploadId.toHexString(),
-      name: a.name,
-      mime: a.mime,
-      size: a.size,
-      ...(a.width ? { width: a.width } : {}),
-      ...(a.height ? { height: a.height } : {}),
+      ...fileFacts(a),
     })),
     createdAt: record.createdAt.toISOString(),
     editedAt: record.editedAt?.toISOString() ?? null,

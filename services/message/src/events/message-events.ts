@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, EventType } from '@palaver/contracts';
+import { fileFacts } from '@palaver/contracts';
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import { Types } from 'mongoose';
@@ -211,11 +212,7 @@ export async function consumeUploadEvents(deps: {
       await deps.messages.rememberUpload({
         _id: new Types.ObjectId(upload.uploadId),
         uploaderId: new Types.ObjectId(upload.uploaderId),
-        name: upload.name,
-        mime: upload.mime,
-        size: upload.size,
-        ...(upload.width ? { width: upload.width } : {}),
-        ...(upload.height ? { height: upload.height } : {}),
+        ...fileFacts(upload),
       });
     },
   });

@@ -1,4 +1,5 @@
 import type { Upload, UploadVariant } from '@palaver/contracts';
+import { fileFacts } from '@palaver/contracts';
 import type { UploadRecord } from '../store/upload-store.ts';
 import type { UrlSigner } from './signed-urls.ts';
 
@@ -22,12 +23,8 @@ export function toUpload(record: UploadRecord, links: Links, reader: string): Up
   return {
     id,
     uploaderId: record.uploaderId.toHexString(),
-    name: record.name,
-    mime: record.mime,
-    size: record.size,
+    ...fileFacts(record),
     sha256: record.sha256,
-    ...(record.width ? { width: record.width } : {}),
-    ...(record.height ? { height: record.height } : {}),
     url: links(id, 'original', reader).url,
     ...(record.thumbnail ? { thumbnailUrl: links(id, 'thumbnail', reader).url } : {}),
     createdAt: record.createdAt.toISOString(),

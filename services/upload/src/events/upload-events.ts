@@ -1,4 +1,5 @@
 import type { Conversation, EventData } from '@palaver/contracts';
+import { fileFacts } from '@palaver/contracts';
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import type { UploadRecord, UploadStore } from '../store/upload-store.ts';
@@ -19,11 +20,7 @@ export function createUploadEventPublisher(deps: { broker: Broker; uploads: Uplo
         upload: {
           uploadId: id,
           uploaderId: record.uploaderId.toHexString(),
-          name: record.name,
-          mime: record.mime,
-          size: record.size,
-          ...(record.width ? { width: record.width } : {}),
-          ...(record.height ? { height: record.height } : {}),
+          ...fileFacts(record),
         },
       },
       `upload.created:${id}`,
