@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Attachment, Conversation, Message } from './messages.ts';
+import { Attachment, Conversation, Message, ReactionChange } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 export const SessionRevoked = Type.Object({
@@ -83,17 +83,7 @@ export const EventCatalogue = {
   },
   'message.reaction': {
     version: 1,
-    data: Type.Object({
-      conversationId: ObjectIdString,
-      messageId: ObjectIdString,
-      seq: Type.Integer({ minimum: 1 }),
-      emoji: Type.String(),
-      userId: ObjectIdString,
-      /** True: the user added this reaction; false: took it back. */
-      reacted: Type.Boolean(),
-      changeSeq: Type.Integer({ minimum: 1 }),
-      ...Audience,
-    }),
+    data: Type.Object({ ...ReactionChange.properties, ...Audience }),
   },
   'conversation.muted': {
     version: 1,

@@ -87,6 +87,18 @@ export const Attachment = Type.Object({
 });
 export type Attachment = Static<typeof Attachment>;
 
+/** Someone added (`reacted`) or took back a reaction, as its event and socket payload tell it. */
+export const ReactionChange = Type.Object({
+  conversationId: ObjectIdString,
+  messageId: ObjectIdString,
+  seq: Type.Integer({ minimum: 1 }),
+  emoji: Type.String(),
+  userId: ObjectIdString,
+  reacted: Type.Boolean(),
+  /** The conversation's change this is (see `sync`). */
+  changeSeq: Type.Integer({ minimum: 1 }),
+});
+
 /**
  * One emoji: a pictograph with its modifiers (skin tone, variation selector, ZWJ joins,
  * tag sequences), a flag (two regional indicators) or a keycap.

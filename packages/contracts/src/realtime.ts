@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { maxAccessTokenLength, maxSyncConversations } from './limits.ts';
-import { Conversation, Message, SendMessageBody } from './messages.ts';
+import { Conversation, Message, ReactionChange, SendMessageBody } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 /**
@@ -155,15 +155,7 @@ export const ServerEventPayloads = {
     removedUserIds: Type.Optional(Type.Array(ObjectIdString)),
   }),
   /** Someone added (`reacted`) or took back a reaction: apply it to the message's reactions. */
-  'message:reaction': Type.Object({
-    ...ConversationRef,
-    messageId: ObjectIdString,
-    seq: Type.Integer({ minimum: 1 }),
-    emoji: Type.String(),
-    userId: ObjectIdString,
-    reacted: Type.Boolean(),
-    changeSeq: Type.Integer({ minimum: 1 }),
-  }),
+  'message:reaction': ReactionChange,
   /** You muted or unmuted a conversation (on another device too). */
   'conversation:muted': Type.Object({ ...ConversationRef, muted: Type.Boolean() }),
   /** You blocked or unblocked someone (on another device too). */

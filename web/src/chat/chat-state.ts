@@ -1,4 +1,11 @@
-import type { Attachment, Conversation, ConversationSummary, Message, PublicUser } from '@palaver/contracts';
+import type {
+  Attachment,
+  Conversation,
+  ConversationSummary,
+  Message,
+  PublicUser,
+  ServerEventPayload,
+} from '@palaver/contracts';
 
 /**
  * Everything the chat screens show, as plain immutable data, and the pure rules that change
@@ -37,13 +44,11 @@ export interface ConversationState {
   changeSeq: number | null;
 }
 
-/** A reaction added or taken back, as `message:reaction` tells it. */
-export interface ReactionChange {
-  seq: number;
-  emoji: string;
-  userId: string;
-  reacted: boolean;
-}
+/** A reaction added or taken back, as `message:reaction` tells it (the part a held message needs). */
+export type ReactionChange = Pick<
+  ServerEventPayload<'message:reaction'>,
+  'seq' | 'emoji' | 'userId' | 'reacted'
+>;
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 export type Presence = { status: 'online' | 'offline'; lastSeenAt: string | null };

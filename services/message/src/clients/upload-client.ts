@@ -1,9 +1,9 @@
-import { Attachment, fileFacts, ObjectIdString } from '@palaver/contracts';
+import { Attachment, ObjectIdString } from '@palaver/contracts';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Types } from 'mongoose';
 import type { UploadLookup } from '../domain/messages.ts';
 import { MessageError } from '../errors.ts';
+import { knownUpload } from '../store/message-store.ts';
 
 /** The part of the upload service's `Upload` an attachment is made of. */
 const { uploadId: _, ...described } = Attachment.properties;
@@ -34,11 +34,7 @@ export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000
         if (!response.ok) throw new MessageError('unavailable', 'The upload service cannot answer; retry');
         const body: unknown = await response.json();
         if (!upload.Check(body) || body.uploaderId !== senderId) return null;
-        return {
-          _id: new Types.ObjectId(body.id),
-          uploaderId: new Types.ObjectId(body.uploaderId),
-          ...fileFacts(body),
-        };
+        return knownUpload(body);
       }),
     );
     return found.filter((upload) => upload !== null);

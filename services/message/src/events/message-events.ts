@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, EventType } from '@palaver/contracts';
-import { fileFacts } from '@palaver/contracts';
 import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import { Types } from 'mongoose';
@@ -9,7 +8,7 @@ import type { MessageEvents } from '../domain/messages.ts';
 import { memberIdsOf, toMessage } from '../domain/views.ts';
 import type { ChangeStore } from '../store/change-store.ts';
 import type { MembershipStore } from '../store/membership-store.ts';
-import type { MessageRecord, MessageStore } from '../store/message-store.ts';
+import { knownUpload, type MessageRecord, type MessageStore } from '../store/message-store.ts';
 import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
 import type { ReactionStore } from '../store/reaction-store.ts';
 
@@ -209,11 +208,7 @@ export async function consumeUploadEvents(deps: {
     handle: async (event) => {
       const { upload } = event.data as EventData<'upload.created'>;
       // Inserted under its id, facts that never change: a redelivered event changes nothing.
-      await deps.messages.rememberUpload({
-        _id: new Types.ObjectId(upload.uploadId),
-        uploaderId: new Types.ObjectId(upload.uploaderId),
-        ...fileFacts(upload),
-      });
+      await deps.messages.rememberUpload(knownUpload({ ...upload, id: upload.uploadId }));
     },
   });
 }

@@ -1,4 +1,4 @@
-import type { Attachment, MessageKind } from '@palaver/contracts';
+import { type Attachment, type FileFacts, fileFacts, type MessageKind } from '@palaver/contracts';
 import { isDuplicateKey } from '@palaver/service-kit';
 import { type Connection, Schema, Types } from 'mongoose';
 
@@ -94,15 +94,17 @@ const knownUploadSchema = new Schema(
   { collection: 'known_uploads', versionKey: false },
 );
 
-export interface KnownUploadRecord {
+export interface KnownUploadRecord extends FileFacts {
   _id: Types.ObjectId;
   uploaderId: Types.ObjectId;
-  name: string;
-  mime: string;
-  size: number;
-  width?: number;
-  height?: number;
 }
+
+/** The record of an upload the read model keeps, from what the upload service said of it. */
+export const knownUpload = (upload: FileFacts & { id: string; uploaderId: string }): KnownUploadRecord => ({
+  _id: new Types.ObjectId(upload.id),
+  uploaderId: new Types.ObjectId(upload.uploaderId),
+  ...fileFacts(upload),
+});
 
 /**
  * That a message was deleted, as an insert under its id: updates of the message document
