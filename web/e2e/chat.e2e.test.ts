@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -96,6 +97,18 @@ async function pick(page: Page, search: string, person: { username: string; disp
     .getByRole('list', { name: 'People found' })
     .getByRole('button', { name: new RegExp(person.username) })
     .click();
+}
+
+/** An axe-core scan (WCAG 2.1 A and AA) of what the page shows now: no violation allowed. */
+async function expectAccessible(page: Page, screen: string) {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const found = violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(' | ')}`,
+  );
+  expect(found, `axe on ${screen}`).toEqual([]);
 }
 
 /** A small valid PNG (a colour gradient), made here so the test needs no fixture file. */
@@ -452,13 +465,13 @@ describe('web client through the edge', () => {
     await expect.poll(background, wait).not.toBe(light);
     const dark = await background();
     await d.page.screenshot({ path: join(screenshots, 'dark.png') });
-    await d.page.getByRole('button', { name: /^Colour scheme: system/ }).click(); // → light
+    await d.page.getByRole('button', { name: /^Auto colour scheme/ }).click(); // → light
     await expect.poll(background, wait).toBe(light);
     await d.page.reload();
     await expect.poll(background, wait).toBe(light);
-    await d.page.getByRole('button', { name: /^Colour scheme: light/ }).click(); // → dark
+    await d.page.getByRole('button', { name: /^Light colour scheme/ }).click(); // → dark
     await expect.poll(background, wait).toBe(dark);
-    await d.page.getByRole('button', { name: /^Colour scheme: dark/ }).click(); // → system (dark here)
+    await d.page.getByRole('button', { name: /^Dark colour scheme/ }).click(); // → system (dark here)
     await d.page.emulateMedia({ colorScheme: 'light' });
     await expect.poll(background, wait).toBe(light);
 
@@ -570,5 +583,40 @@ describe('web client through the edge', () => {
     await f.page.getByRole('button', { name: 'Unblock' }).click();
     await f.page.getByRole('textbox', { name: 'Message' }).waitFor(wait);
     for (const context of [f.context, g.context]) await context.close();
+  }, 120_000);
+
+  it('passes an axe-core scan of the sign-in, list, conversation and dialog screens, light and dark, desktop and phone', async () => {
+    const hana = { username: `hana_${run}`, displayName: `Hana ${run}` };
+    const ivo = { username: `ivo_${run}`, displayName: `Ivo ${run}` };
+    const h = await open();
+    const i = await open({ width: 390, height: 844 });
+    await expectAccessible(h.page, 'sign-in');
+    await register(h.page, hana);
+    await register(i.page, ivo);
+    await expectAccessible(h.page, 'empty list');
+
+    await h.page.getByRole('button', { name: 'New chat' }).click();
+    await h.page.getByLabel('Find a person').fill(ivo.username);
+    await h.page.getByRole('list', { name: 'People found' }).getByRole('button').first().waitFor(wait);
+    await expectAccessible(h.page, 'new chat dialog');
+    await h.page
+      .getByRole('list', { name: 'People found' })
+      .getByRole('button', { name: new RegExp(ivo.username) })
+      .click();
+    await send(h.page, 'Checking how this reads with a screen reader');
+    await conversationButton(i.page, hana.displayName).click();
+    await bodies(i.page, 'Checking how this reads').waitFor(wait);
+    await send(i.page, 'Loud and clear');
+    await bodies(h.page, 'Loud and clear').waitFor(wait);
+    await expectAccessible(h.page, 'conversation (desktop)');
+    await expectAccessible(i.page, 'conversation (phone)');
+    await i.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await conversationButton(i.page, hana.displayName).waitFor(wait);
+    await expectAccessible(i.page, 'list (phone)');
+
+    for (const { page } of [h, i]) await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(h.page, 'conversation (dark)');
+    await expectAccessible(i.page, 'list (phone, dark)');
+    for (const context of [h.context, i.context]) await context.close();
   }, 120_000);
 });

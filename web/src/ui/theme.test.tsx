@@ -11,7 +11,7 @@ describe('ThemeToggle', () => {
 
   it('moves through system, light and dark, sets the document scheme and remembers it', async () => {
     render(<ThemeToggle />);
-    const button = screen.getByRole('button', { name: /Colour scheme: system/ });
+    const button = screen.getByRole('button', { name: /^Auto colour scheme/ });
     await userEvent.click(button);
     expect(document.documentElement.dataset.theme).toBe('light');
     await userEvent.click(button);
@@ -20,6 +20,6 @@ describe('ThemeToggle', () => {
     await userEvent.click(button);
     expect(document.documentElement.dataset.theme).toBeUndefined();
     expect(savedTheme()).toBe('system');
-    expect(button.getAttribute('aria-label')).toBe('Colour scheme: system. Switch to light');
+    expect(button.getAttribute('aria-label')).toBe('Auto colour scheme. Switch to light');
   });
 });

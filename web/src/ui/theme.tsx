@@ -30,17 +30,19 @@ export function applyTheme(theme: Theme) {
 export function ThemeToggle() {
   const [theme, setTheme] = useState(savedTheme);
   const next = order[(order.indexOf(theme) + 1) % order.length] as Theme;
+  const label = { system: 'Auto', light: 'Light', dark: 'Dark' } as const;
   return (
     <button
       type="button"
       className="link"
-      aria-label={`Colour scheme: ${theme}. Switch to ${next}`}
+      // The name starts with the text shown, so speech input can say what it sees.
+      aria-label={`${label[theme]} colour scheme. Switch to ${label[next].toLowerCase()}`}
       onClick={() => {
         applyTheme(next);
         setTheme(next);
       }}
     >
-      {theme === 'system' ? 'Auto' : theme === 'light' ? 'Light' : 'Dark'}
+      {label[theme]}
     </button>
   );
 }
