@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PublicUser } from './auth.ts';
 import { Attachment, Conversation, Message, ReactionChange } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
@@ -109,6 +110,8 @@ export const EventCatalogue = {
     }),
   },
   'upload.created': { version: 1, data: UploadCreated },
+  /** A user changed their profile (display name). */
+  'user.updated': { version: 1, data: Type.Object({ user: PublicUser }) },
 } as const satisfies Record<string, { version: number; data: TSchema }>;
 
 export type EventType = keyof typeof EventCatalogue;

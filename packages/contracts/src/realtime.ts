@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { PublicUser } from './auth.ts';
 import { maxAccessTokenLength, maxSyncConversations } from './limits.ts';
 import { Conversation, Message, ReactionChange, SendMessageBody } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
@@ -160,6 +161,8 @@ export const ServerEventPayloads = {
   'conversation:muted': Type.Object({ ...ConversationRef, muted: Type.Boolean() }),
   /** You blocked or unblocked someone (on another device too). */
   'user:blocked': Type.Object({ userId: ObjectIdString, blocked: Type.Boolean() }),
+  /** Someone you see (or you, on another device) changed their profile. */
+  'user:updated': Type.Object({ user: PublicUser }),
   /** The access token expired without an `auth:refresh`; the socket closes right after. */
   'auth:expired': Type.Object({ expiredAt: IsoDateTime }),
 } as const satisfies Record<string, TSchema>;

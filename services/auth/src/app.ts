@@ -124,7 +124,14 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
     announceRevocation: revocationAnnouncer(revocation),
     onAnnounceFailure: (err) => app.log.warn({ err }, 'revocation not announced yet; the relay will retry'),
   });
-  const accounts = createAccounts({ users, sessions });
+  const accounts = createAccounts({
+    users,
+    sessions,
+    announceProfile: (user) =>
+      void deps.broker
+        .publish('user.updated', { user })
+        .catch((err) => app.log.warn({ err, userId: user.id }, 'profile change not announced')),
+  });
 
   // Auth verifies its own tokens as every other service does, but checks the session in
   // its own store (the revocation list is a copy of that, for the other services).

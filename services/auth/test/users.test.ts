@@ -1,19 +1,25 @@
+import { type EventRecorder, recordEvents } from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthHarness, bearer, register, startAuth, uniqueName } from './auth-harness.ts';
 
 let auth: AuthHarness;
+let events: EventRecorder;
 let token: string;
 let byDisplayName: string;
 const prefix = uniqueName('pfx');
 beforeAll(async () => {
   auth = await startAuth('users');
+  events = await recordEvents(auth.env.amqpUrl, auth.env.exchange, 'user.*');
   token = (await register(auth)).accessToken;
   for (let i = 0; i < 7; i++) await register(auth, { username: `${prefix}${i}`, displayName: `Member ${i}` });
   byDisplayName = (
     await register(auth, { username: uniqueName('other'), displayName: `${prefix.toUpperCase()} By Name` })
   ).user.username;
 });
-afterAll(() => auth.close());
+afterAll(async () => {
+  await events.close();
+  await auth.close();
+});
 
 const get = (url: string, accessToken = token) =>
   auth.app.inject({ method: 'GET', url, headers: bearer(accessToken) });
@@ -174,6 +180,11 @@ describe('/auth/me', () => {
     expect(
       (await get('/users?q=ada%20l', account.accessToken)).json().users.map((u: { id: string }) => u.id),
     ).toContain(account.user.id);
+    // Announced, so the people who see Ada get the new name live.
+    const announced = await events.waitFor(
+      (e) => e.type === 'user.updated' && (e.data as { user: { id: string } }).user.id === account.user.id,
+    );
+    expect(announced.data).toEqual({ user: patch.json() });
   });
 
   it.each([

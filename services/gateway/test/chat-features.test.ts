@@ -72,6 +72,30 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     expect(onBob).toEqual([]);
   });
 
+  it("tells a user's contacts and other devices of a profile change, on every replica, and nobody else", async () => {
+    const [ada, bob, stranger] = await Promise.all([stack.user(), stack.user(), stack.user()]);
+    await stack.direct(ada, bob);
+    const [adaPhone, bobSocket, strangerSocket] = await Promise.all([
+      stack.connect(replica(0), ada),
+      stack.connect(replica(1), bob),
+      stack.connect(replica(1), stranger),
+    ]);
+    const heard = [adaPhone, bobSocket, strangerSocket].map((socket) => collect(socket, 'user:updated'));
+    // Bob's socket watches Ada once he is told her status.
+    const bobSees = collect(bobSocket, 'user:status');
+    await eventually(() => bobSees.some((status) => status.userId === ada.id));
+    const user = {
+      id: ada.id,
+      username: 'ada',
+      displayName: 'Ada Lovelace',
+      createdAt: new Date().toISOString(),
+    };
+    await stack.broker.publish('user.updated', { user });
+    await eventually(() => heard[0]?.length === 1 && heard[1]?.length === 1);
+    await pause(200); // room for a duplicate, or a delivery to the stranger
+    expect(heard).toEqual([[{ user }], [{ user }], []]);
+  });
+
   it('stops presence both ways across replicas when one blocks the other, and resumes it on unblock', async () => {
     const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);

@@ -53,6 +53,19 @@ describe('server events', () => {
     client.stop();
   });
 
+  it('a profile change replaces the held profile, so the new name shows everywhere', async () => {
+    const client = await connected();
+    const user = {
+      id: other,
+      username: 'olga',
+      displayName: 'Olga N.',
+      createdAt: '2026-11-25T09:00:00.000Z',
+    };
+    socket.fire('user:updated', { user });
+    expect(client.store.get().users[other]).toEqual(user);
+    client.stop();
+  });
+
   it('presence, blocks and mutes land in the state; being removed drops the conversation', async () => {
     const client = await connected();
     socket.fire('user:status', { userId: other, status: 'online', lastSeenAt: null });

@@ -102,4 +102,7 @@ function bindPeopleEvents(socket: GatewaySocket, { context }: SocketEventTargets
     })),
   );
   socket.on('typing', (event) => store.update((state) => withTyping(state, event, Date.now())));
+  socket.on('user:updated', ({ user }) =>
+    store.update((state) => ({ ...state, users: { ...state.users, [user.id]: user } })),
+  );
 }

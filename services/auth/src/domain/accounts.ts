@@ -14,7 +14,12 @@ import type { Sessions } from './sessions.ts';
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /** Registration, login and profiles: the rules, with storage and tokens injected. */
-export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
+export function createAccounts(deps: {
+  users: UserStore;
+  sessions: Sessions;
+  /** Tells the others a profile changed (best effort: a missed one shows at their next load). */
+  announceProfile: (user: PublicUser) => void;
+}) {
   const { users, sessions } = deps;
 
   return {
@@ -54,7 +59,9 @@ export function createAccounts(deps: { users: UserStore; sessions: Sessions }) {
     async renameSelf(userId: string, displayName: string): Promise<PublicUser> {
       const user = await users.updateDisplayName(userId, displayName.trim());
       if (!user) throw new AuthError('not_found', 'No such user');
-      return toPublicUser(user);
+      const profile = toPublicUser(user);
+      deps.announceProfile(profile);
+      return profile;
     },
 
     /** The profiles of those of `ids` who have an account; the others are simply absent. */

@@ -17,7 +17,13 @@ export type FanoutMode = 'replica-queue' | 'shared-queue';
 export const fanoutScope = (io: GatewayServer, mode: FanoutMode) =>
   mode === 'replica-queue' ? io.local : io;
 
-export const fanoutBindings = ['message.*', 'conversation.*', 'user.blocked', 'auth.session.revoked'];
+export const fanoutBindings = [
+  'message.*',
+  'conversation.*',
+  'user.blocked',
+  'user.updated',
+  'auth.session.revoked',
+];
 
 // Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createEventFanout(deps: {
@@ -109,6 +115,7 @@ export function createEventFanout(deps: {
       if (blocked) audience.blocked(blockerId, blockedId);
       else await audience.unblocked(blockerId, blockedId, sharedSize);
     },
+    'user.updated': ({ user }) => audience.profileChanged(user),
     // Auth has already listed the session as ended, so its tokens open nothing new; this
     // closes the sockets it still has open.
     'auth.session.revoked': ({ sessionId }) => {

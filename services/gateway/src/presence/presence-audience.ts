@@ -1,3 +1,4 @@
+import type { PublicUser } from '@palaver/contracts';
 import type { Logger } from '@palaver/logger';
 import type { MessageApi } from '../clients/message-api.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
@@ -77,6 +78,12 @@ export function createPresenceAudience(deps: {
       scope.to(userRoom(blockerId)).emit('user:status', offline(blockedId));
       scope.to(userRoom(blockedId)).emit('user:status', offline(blockerId));
       metrics.eventsOut.inc({ event: 'user:status' }, 2);
+    },
+
+    /** A profile changed: told to those who see the user's presence and to the user's own sockets. */
+    profileChanged(user: PublicUser) {
+      scope.to([watchRoom(user.id), userRoom(user.id)]).emit('user:updated', { user });
+      metrics.eventsOut.inc({ event: 'user:updated' });
     },
 
     /** Unblocked: presence resumes if they still share a conversation small enough for it. */
