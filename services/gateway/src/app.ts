@@ -35,6 +35,8 @@ export type GatewayAppConfig = Pick<
   | 'EVENT_RATE'
   | 'EVENT_BURST'
   | 'MAX_SOCKETS_PER_USER'
+  | 'SOCKET_PING_INTERVAL'
+  | 'SOCKET_PING_TIMEOUT'
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
   | 'PRESENCE_MAX_GROUP'
@@ -85,6 +87,9 @@ export async function buildGatewayApp(
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: config.MAX_PAYLOAD_BYTES,
+    // A silently dead network is noticed within interval + timeout (docs/operations.md#gateway).
+    pingInterval: config.SOCKET_PING_INTERVAL * 1000,
+    pingTimeout: config.SOCKET_PING_TIMEOUT * 1000,
     adapter: createShardedAdapter(deps.adapterPub, deps.adapterSub, {
       channelPrefix: config.ADAPTER_CHANNEL_PREFIX,
     }),

@@ -13,6 +13,7 @@ describe('gateway config', () => {
   it('has defaults for everything but the addresses of its dependencies', () => {
     const config = loadGatewayConfig(required);
     expect(config).toMatchObject({ PORT: 4004, FANOUT: 'replica-queue', PRESENCE_TIMEOUT: 20 });
+    expect(config).toMatchObject({ SOCKET_PING_INTERVAL: 10, SOCKET_PING_TIMEOUT: 5 });
     expect(() => loadGatewayConfig({})).toThrow(/REDIS_URL is missing/);
   });
 
@@ -21,6 +22,9 @@ describe('gateway config', () => {
     expect(() =>
       loadGatewayConfig({ ...required, PRESENCE_HEARTBEAT: '30s', PRESENCE_TIMEOUT: '10s' }),
     ).toThrow(/PRESENCE_TIMEOUT must be longer than PRESENCE_HEARTBEAT/);
+    expect(() => loadGatewayConfig({ ...required, SOCKET_PING_TIMEOUT: '0s' })).toThrow(
+      /SOCKET_PING_INTERVAL and SOCKET_PING_TIMEOUT must be at least 1s/,
+    );
   });
 
   it('is documented variable for variable in the README', async () => {

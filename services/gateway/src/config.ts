@@ -33,6 +33,14 @@ export const gatewayConfigSpec = {
   MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),
   EVENT_RATE: num({ default: 20, desc: 'Client events per second one socket may sustain (sync costs more)' }),
   EVENT_BURST: num({ default: 60, desc: 'Client events one socket may send at once' }),
+  SOCKET_PING_INTERVAL: duration({
+    default: 10,
+    desc: 'How often the gateway pings each socket (Engine.IO pingInterval); shorter finds a dead network sooner but costs a ping and a pong per socket per interval',
+  }),
+  SOCKET_PING_TIMEOUT: duration({
+    default: 5,
+    desc: 'A socket that leaves a ping unanswered this long is closed (Engine.IO pingTimeout); its user goes offline if it was the last',
+  }),
   MAX_SOCKETS_PER_USER: num({
     default: 10,
     desc: 'Live sockets one user may hold across all replicas; more are refused (too_many_connections)',
@@ -65,6 +73,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   const config = loadConfig(gatewayConfigSpec, env);
   if (config.PRESENCE_MAX_GROUP < 2 || config.PRESENCE_MAX_GROUP > maxGroupMembers) {
     throw new ConfigError(`invalid configuration: PRESENCE_MAX_GROUP must be 2–${maxGroupMembers}`);
+  }
+  if (config.SOCKET_PING_INTERVAL < 1 || config.SOCKET_PING_TIMEOUT < 1) {
+    throw new ConfigError(
+      'invalid configuration: SOCKET_PING_INTERVAL and SOCKET_PING_TIMEOUT must be at least 1s',
+    );
   }
   if (config.PRESENCE_TIMEOUT <= config.PRESENCE_HEARTBEAT) {
     throw new ConfigError('invalid configuration: PRESENCE_TIMEOUT must be longer than PRESENCE_HEARTBEAT');
