@@ -6,6 +6,8 @@ import type {
   Message,
   MessagePage,
   PublicUser,
+  SearchPage,
+  SearchQuery,
   Upload,
   UserPage,
 } from '@palaver/contracts';
@@ -42,6 +44,19 @@ export class PalaverApi {
       'GET',
       `/api/users?${new URLSearchParams({ q, limit: String(pageLimits.users.default) })}`,
     );
+  }
+
+  /** Messages by words (the search service): ranked hits with highlight ranges, paged by cursor. */
+  searchMessages(query: SearchQuery): Promise<SearchPage> {
+    const params = new URLSearchParams({
+      q: query.q,
+      limit: String(query.limit ?? pageLimits.search.default),
+    });
+    for (const key of ['conversationId', 'senderId', 'cursor'] as const) {
+      const value = query[key];
+      if (value) params.set(key, value);
+    }
+    return this.call('GET', `/api/search?${params}`);
   }
 
   user(id: string): Promise<PublicUser> {

@@ -1,4 +1,4 @@
-import type { Upload } from '@palaver/contracts';
+import type { SearchPage, SearchQuery, Upload } from '@palaver/contracts';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { connectGateway } from '../realtime/gateway-socket.ts';
@@ -153,6 +153,26 @@ export class ChatClient {
   /** The newest page when a conversation opens; older pages as the person scrolls up. */
   loadHistory(conversationId: string): Promise<void> {
     return this.messages.loadHistory(conversationId);
+  }
+
+  /** Loads history back to message `seq` (a search hit), without a gap; false if it is not there. */
+  loadUntil(conversationId: string, seq: number): Promise<boolean> {
+    return this.messages.loadUntil(conversationId, seq);
+  }
+
+  // ---- search ---------------------------------------------------------------------------
+
+  /**
+   * One page of messages matching `q` (docs/api.md "search"), the senders' profiles fetched
+   * alongside so the hits can name them.
+   */
+  async searchMessages(query: SearchQuery): Promise<SearchPage> {
+    const page = await this.context.api.searchMessages(query);
+    await ensureUsers(
+      this.context,
+      page.results.map((hit) => hit.senderId),
+    );
+    return page;
   }
 
   /** Queue a message; it goes out now if connected, else when the connection returns. */

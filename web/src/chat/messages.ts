@@ -1,4 +1,5 @@
 import type { Message } from '@palaver/contracts';
+import { pageLimits } from '@palaver/contracts/limits';
 import { type ChatContext, myId } from './chat-context.ts';
 import {
   changedWithinHeld,
@@ -22,7 +23,7 @@ export class Messages {
   private readonly context: ChatContext;
   private readonly conversations: Conversations;
   private readonly outbox: Outbox;
-  private readonly loadingHistory = new Set<string>();
+  private readonly loadingHistory = new Map<string, Promise<void>>();
   private readonly fillingGap = new Set<string>();
 
   constructor(context: ChatContext, conversations: Conversations, outbox: Outbox) {
@@ -31,33 +32,60 @@ export class Messages {
     this.outbox = outbox;
   }
 
-  /** The newest page when a conversation opens; older pages as the person scrolls up. */
-  async loadHistory(conversationId: string): Promise<void> {
+  /**
+   * The newest page when a conversation opens; older pages as the person scrolls up. A call
+   * while one is on its way joins it, so whoever awaits it sees that page held.
+   */
+  loadHistory(conversationId: string, limit?: number): Promise<void> {
+    const running = this.loadingHistory.get(conversationId);
+    if (running) return running;
+    const loading = this.loadPage(conversationId, limit).finally(() =>
+      this.loadingHistory.delete(conversationId),
+    );
+    this.loadingHistory.set(conversationId, loading);
+    return loading;
+  }
+
+  /**
+   * Pages back (full pages) until the message `seq` is held, keeping the held run without a
+   * gap, so a search hit far up the history can be shown in place. False: it is not there
+   * (deleted meanwhile) or the conversation is not held.
+   */
+  async loadUntil(conversationId: string, seq: number): Promise<boolean> {
+    let before: { loaded: boolean; oldest: number | undefined } | null = null;
+    for (;;) {
+      const held = this.context.store.get().conversations[conversationId];
+      if (!held) return false;
+      const oldest = held.messages[0]?.seq;
+      const reached = !held.hasOlder || (oldest !== undefined && oldest <= seq);
+      // A page that brought nothing older would only repeat: stop there.
+      const stuck = before?.loaded && before.oldest === oldest;
+      if ((held.loaded && reached) || stuck) return held.messages.some((message) => message.seq === seq);
+      before = { loaded: held.loaded, oldest };
+      await this.loadHistory(conversationId, held.loaded ? pageLimits.history.max : undefined);
+    }
+  }
+
+  private async loadPage(conversationId: string, limit: number | undefined): Promise<void> {
     const held = this.context.store.get().conversations[conversationId];
-    if (!held || this.loadingHistory.has(conversationId)) return;
-    if (held.loaded && !held.hasOlder) return;
-    this.loadingHistory.add(conversationId);
-    try {
-      const oldest = held.loaded ? held.messages[0]?.seq : undefined;
-      const page = await this.context.api.messages(conversationId, oldest ? { before: oldest } : {});
-      updateConversation(this.context.store, conversationId, (current) => ({
-        ...withMessages({ ...current, loaded: true }, page.messages),
-        hasOlder: page.hasMore,
-        // The newest page starts the change cursor; older pages are newer than it anyway.
-        changeSeq: current.changeSeq ?? page.changeSeq,
-      }));
-      void ensureUsers(
-        this.context,
-        page.messages.map((message) => message.senderId),
-      );
-      if (!oldest) {
-        void this.conversations.refreshMarks(conversationId);
-        // Anything that arrived between the page and now is caught up from the newest held.
-        await this.fillGap(conversationId);
-        acknowledgeDelivery(this.context, conversationId);
-      }
-    } finally {
-      this.loadingHistory.delete(conversationId);
+    if (!held || (held.loaded && !held.hasOlder)) return;
+    const oldest = held.loaded ? held.messages[0]?.seq : undefined;
+    const page = await this.context.api.messages(conversationId, oldest ? { before: oldest, limit } : {});
+    updateConversation(this.context.store, conversationId, (current) => ({
+      ...withMessages({ ...current, loaded: true }, page.messages),
+      hasOlder: page.hasMore,
+      // The newest page starts the change cursor; older pages are newer than it anyway.
+      changeSeq: current.changeSeq ?? page.changeSeq,
+    }));
+    void ensureUsers(
+      this.context,
+      page.messages.map((message) => message.senderId),
+    );
+    if (!oldest) {
+      void this.conversations.refreshMarks(conversationId);
+      // Anything that arrived between the page and now is caught up from the newest held.
+      await this.fillGap(conversationId);
+      acknowledgeDelivery(this.context, conversationId);
     }
   }
 

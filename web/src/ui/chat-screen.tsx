@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SearchHit } from '@palaver/contracts';
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { ChatClient } from '../chat/chat-client.ts';
@@ -11,9 +12,12 @@ import { ConversationView } from './conversation-view.tsx';
 import { MembersPanel } from './members-panel.tsx';
 import { NewConversationDialog } from './new-conversation-dialog.tsx';
 import { NotificationToggle, useDesktopNotifications } from './notification-toggle.tsx';
+import { SearchEntry, useSearchShortcut } from './search-entry.tsx';
+import { SearchPanel } from './search-panel.tsx';
 import { ThemeToggle } from './theme.tsx';
 import { createLinkCache, UploadLinksContext } from './upload-links.ts';
 import { ChatClientContext, shallowEqual, useChatState } from './use-chat.ts';
+import type { MessageFocus } from './use-message-focus.ts';
 import { useTabBadge } from './use-tab-badge.ts';
 
 /** The open conversation lives in the URL hash, so a reload reopens it. */
@@ -66,15 +70,19 @@ const firstVisible = (selector: string) =>
 
 /**
  * Focus follows the view, which matters most on a phone where the other pane is gone:
- * opening a conversation focuses its heading; going back focuses the row it came from.
+ * opening a conversation focuses its heading (unless `toMessage`: a search hit, which the
+ * message list focuses); going back focuses the row it came from.
  */
-function useFocusFollowsSelection(selected: string | null) {
+function useFocusFollowsSelection(selected: string | null, toMessage: RefObject<boolean>) {
   const previous = useRef(selected);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `toMessage` is a ref, read when the selection changes
   useEffect(() => {
     const was = previous.current;
     previous.current = selected;
     if (selected === was) return;
-    if (selected) document.querySelector<HTMLElement>('#conversation-title')?.focus();
+    const quiet = toMessage.current;
+    toMessage.current = false;
+    if (selected && !quiet) document.querySelector<HTMLElement>('#conversation-title')?.focus();
     else if (was) document.querySelector<HTMLElement>(`[data-conversation-id="${was}"]`)?.focus();
   }, [selected]);
 }
@@ -94,7 +102,28 @@ const unsentWarning = (count: number) =>
   `${count === 1 ? 'One message has' : `${count} messages have`} not been sent yet and will be discarded. Log out anyway?`;
 
 type LayoutState = ReturnType<typeof layoutSlice>;
-type Dialog = 'new' | 'members' | null;
+
+/**
+ * Opening a search hit: its conversation opens (`open`) at the message, history loaded back
+ * to it; `toMessage` tells the focus to leave the heading to the message.
+ */
+function useSearchHits(client: ChatClient, selected: string | null, open: (conversationId: string) => void) {
+  const [found, setFound] = useState<FoundMessage | null>(null);
+  const toMessage = useRef(false);
+  const openHit = (hit: SearchHit) => {
+    setFound({ conversationId: hit.conversationId, seq: hit.seq });
+    toMessage.current = hit.conversationId !== selected;
+    open(hit.conversationId);
+    // A failure shows as the view's own "Could not load messages".
+    void client.loadUntil(hit.conversationId, hit.seq).catch(() => {});
+  };
+  return { found, openHit, toMessage };
+}
+
+/** `search-here` starts narrowed to the open conversation. */
+type Dialog = 'new' | 'members' | 'search' | 'search-here' | null;
+/** A search hit being shown: its conversation opens there. */
+type FoundMessage = MessageFocus & { conversationId: string };
 
 function ChatLayout(props: {
   api: PalaverApi;
@@ -107,7 +136,12 @@ function ChatLayout(props: {
   const [selected, select] = useSelectedConversation();
   const [dialog, setDialog] = useState<Dialog>(null);
   const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
-  useFocusFollowsSelection(selected);
+  const { found, openHit, toMessage } = useSearchHits(client, selected, (id) => {
+    setDialog(null);
+    select(id);
+  });
+  useFocusFollowsSelection(selected, toMessage);
+  useSearchShortcut(() => setDialog('search'));
   // Muted conversations do not call for attention, unless they mention me.
   useTabBadge(attentionCount(ordered, state.me));
   useDesktopNotifications(client);
@@ -131,9 +165,12 @@ function ChatLayout(props: {
             props.onLogout();
           }}
         />
-        <button type="button" className="primary new-chat" onClick={() => setDialog('new')}>
-          New chat
-        </button>
+        <div className="sidebar-actions">
+          <SearchEntry onOpen={() => setDialog('search')} />
+          <button type="button" className="primary new-chat" onClick={() => setDialog('new')}>
+            New chat
+          </button>
+        </div>
         <nav aria-label="Conversation list">
           <ConversationList
             conversations={ordered}
@@ -147,21 +184,13 @@ function ChatLayout(props: {
           />
         </nav>
       </aside>
-      <main className="main-pane" id="main-pane">
-        {selected ? (
-          <ConversationView
-            key={selected}
-            conversationId={selected}
-            seedLinks={props.seedLinks}
-            onBack={() => select(null)}
-            onShowMembers={() => setDialog('members')}
-          />
-        ) : (
-          <div className="conversation-empty">
-            <p>Pick a conversation, or start a new one with “New chat”.</p>
-          </div>
-        )}
-      </main>
+      <MainPane
+        selected={selected}
+        seedLinks={props.seedLinks}
+        found={found}
+        onBack={() => select(null)}
+        setDialog={setDialog}
+      />
       <LayoutDialogs
         {...props}
         state={state}
@@ -169,8 +198,39 @@ function ChatLayout(props: {
         setDialog={setDialog}
         selected={selected}
         select={select}
+        onOpenHit={openHit}
       />
     </div>
+  );
+}
+
+/** The open conversation (at a search hit, when one was opened), or a word on what to do. */
+function MainPane(props: {
+  selected: string | null;
+  seedLinks: Parameters<typeof ConversationView>[0]['seedLinks'];
+  found: FoundMessage | null;
+  onBack: () => void;
+  setDialog: (dialog: Dialog) => void;
+}) {
+  const { selected, found, setDialog } = props;
+  return (
+    <main className="main-pane" id="main-pane">
+      {selected ? (
+        <ConversationView
+          key={selected}
+          conversationId={selected}
+          seedLinks={props.seedLinks}
+          onBack={props.onBack}
+          onShowMembers={() => setDialog('members')}
+          onSearch={() => setDialog('search-here')}
+          focus={found?.conversationId === selected ? found : undefined}
+        />
+      ) : (
+        <div className="conversation-empty">
+          <p>Pick a conversation, or start a new one with “New chat”.</p>
+        </div>
+      )}
+    </main>
   );
 }
 
@@ -191,7 +251,7 @@ function SidebarHeader({ meName, onLogout }: { meName: string; onLogout: () => v
   );
 }
 
-/** "New chat", and the open conversation's members. */
+/** "New chat", the search, and the open conversation's members. */
 function LayoutDialogs(props: {
   api: PalaverApi;
   client: ChatClient;
@@ -200,8 +260,19 @@ function LayoutDialogs(props: {
   setDialog: (dialog: Dialog) => void;
   selected: string | null;
   select: (id: string | null) => void;
+  onOpenHit: (hit: SearchHit) => void;
 }) {
   const { api, client, state, setDialog, select } = props;
+  if (props.dialog === 'search' || props.dialog === 'search-here') {
+    return (
+      <SearchPanel
+        conversationId={props.selected}
+        narrowed={props.dialog === 'search-here'}
+        onClose={() => setDialog(null)}
+        onOpen={props.onOpenHit}
+      />
+    );
+  }
   const selectedState = props.selected ? state.conversations[props.selected] : undefined;
   if (props.dialog === 'new') {
     return (

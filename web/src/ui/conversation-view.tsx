@@ -12,8 +12,10 @@ import {
 import { Avatar } from './avatar.tsx';
 import { Composer, type ComposerHandle } from './composer.tsx';
 import { lastSeen } from './format.ts';
+import { SearchIcon } from './icons.tsx';
 import { MessageList } from './message-list.tsx';
 import { shallowEqual, useChatClient, useChatState } from './use-chat.ts';
+import type { MessageFocus } from './use-message-focus.ts';
 
 /** What an open conversation shows, typing aside (the indicator selects that itself). */
 const viewSlice = (conversationId: string) => (state: ChatState) => ({
@@ -33,6 +35,9 @@ export function ConversationView(props: {
   seedLinks: (upload: Upload) => void;
   onBack: () => void;
   onShowMembers: () => void;
+  onSearch: () => void;
+  /** A search hit to scroll to. */
+  focus?: MessageFocus | undefined;
 }) {
   const { conversationId } = props;
   const state = useChatState(viewSlice(conversationId), shallowEqual);
@@ -64,6 +69,7 @@ export function ConversationView(props: {
         presence={other && !blocked ? state.presence[other] : undefined}
         onBack={props.onBack}
         onShowMembers={props.onShowMembers}
+        onSearch={props.onSearch}
       />
       {history.historyError && (
         <p className="inline-error" role="alert">
@@ -73,7 +79,13 @@ export function ConversationView(props: {
           </button>
         </p>
       )}
-      <ConversationMessages held={held} state={state} history={history} unreadAfter={unreadAfter} />
+      <ConversationMessages
+        held={held}
+        state={state}
+        history={history}
+        unreadAfter={unreadAfter}
+        focus={props.focus}
+      />
       <TypingIndicator conversationId={conversationId} />
       {blocked ? (
         <p className="blocked-note" role="status">
@@ -118,6 +130,7 @@ function ConversationMessages(props: {
   state: ViewState;
   history: ReturnType<typeof useHistory>;
   unreadAfter: number | null;
+  focus: MessageFocus | undefined;
 }) {
   const { held, state, history } = props;
   const client = useChatClient();
@@ -130,6 +143,7 @@ function ConversationMessages(props: {
       users={state.users}
       loadingOlder={history.loadingOlder}
       unreadAfter={props.unreadAfter}
+      focus={props.focus}
       onLoadOlder={() => {
         if (!history.loadingOlder && !history.historyError) history.loadHistory();
       }}
@@ -225,6 +239,7 @@ function ConversationHeader(props: {
   presence: Presence | undefined;
   onBack: () => void;
   onShowMembers: () => void;
+  onSearch: () => void;
 }) {
   const { held, title, other, blocked, presence } = props;
   const client = useChatClient();
@@ -244,6 +259,14 @@ function ConversationHeader(props: {
           {subtitle}
         </p>
       </div>
+      <button
+        type="button"
+        className="icon-toggle header-search"
+        aria-label="Search in this conversation"
+        onClick={props.onSearch}
+      >
+        <SearchIcon />
+      </button>
       <button
         type="button"
         className="header-toggle"

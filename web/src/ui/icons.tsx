@@ -46,3 +46,10 @@ export const BellIcon = ({ off = false }: { off?: boolean }) => (
     {off && <path d="m2 2 20 20" />}
   </svg>
 );
+
+export const SearchIcon = () => (
+  <svg {...common} aria-hidden="true">
+    <circle cx="11" cy="11" r="7" />
+    <path d="m20 20-3.5-3.5" />
+  </svg>
+);

@@ -8,6 +8,7 @@ import {
 } from '../chat/chat-state.ts';
 import { dayKey, dayLabel } from './format.ts';
 import { MessageRow, type Row, type RowActions } from './message-row.tsx';
+import { type MessageFocus, useMessageFocus } from './use-message-focus.ts';
 import { unreadDividerClass, useMessageScroll } from './use-message-scroll.ts';
 
 export interface MessageListProps extends RowActions {
@@ -22,6 +23,8 @@ export interface MessageListProps extends RowActions {
    * message after it, and the list opens there. Null or absent: nothing was unread.
    */
   unreadAfter?: number | null;
+  /** A message to scroll to and mark (a search hit). */
+  focus?: MessageFocus | undefined;
 }
 
 /** Consecutive messages of one sender within this gap share a header. */
@@ -50,6 +53,7 @@ export function MessageList(props: MessageListProps) {
     loadingOlder: props.loadingOlder,
     onLoadOlder: props.onLoadOlder,
   });
+  useMessageFocus(scroll.scroller, props.focus, state);
   return (
     <div className="message-pane">
       <div className="message-scroller" ref={scroll.scroller} onScroll={scroll.onScroll}>
