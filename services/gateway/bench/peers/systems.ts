@@ -1,0 +1,246 @@
+/**
+ * The systems `pnpm bench:peers` puts side by side, each behind one shape: who its clients
+ * are, how a client joins a 1,000-member group or a direct chat, and the ways a message is
+ * sent into it (a "sender" per row: Palaver has two, gateways only and the full path).
+ */
+import { randomUUID } from 'node:crypto';
+import type { BenchEnvironment } from '@palaver/testing/bench-environment';
+import { storedMessage } from '@palaver/testing/test-messages';
+import amqp from 'amqplib';
+import { deployStack, publishMessageCreated } from '../deployment.ts';
+import type { LoadGenerator, Step, Target } from './load-generator.ts';
+import { type Protocol, stamp } from './load-protocol.ts';
+import { centrifugoVersion, startBareSocketIo, startCentrifugo } from './peer-servers.ts';
+
+/** One way of sending: `count` messages at `rate`/s; the reply delays it saw (acks), if any. */
+export interface Sender {
+  label: string;
+  /** The server processes whose CPU this row counts. */
+  serverPids: number[];
+  run: (count: number, rate: number) => Promise<{ acked: number[]; errors: number }>;
+}
+
+export interface System {
+  name: string;
+  protocol: Protocol;
+  /** The realtime tier's processes (RSS per socket, connect). */
+  serverPids: number[];
+  /** Client i connects to replica i % replicas. */
+  targets: (count: number) => Promise<Target[]>;
+  /** Makes `members` receive the group's messages; the first one sends. */
+  group: (members: number[]) => Promise<Sender[]>;
+  /** Each pair: the first sends to the second, on the other replica when there are two. */
+  directs: (pairs: Array<[number, number]>) => Promise<Sender[]>;
+  stop: () => Promise<unknown>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sender in the parent: `publish(i)` at `rate`/s, open loop. */
+const fromParent = (publish: (i: number) => void) => async (count: number, rate: number) => {
+  const t = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = t + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    publish(i);
+  }
+  return { acked: [], errors: 0 };
+};
+const fromClients = (generator: LoadGenerator, plan: Step[]) => (count: number, rate: number) =>
+  generator.send(plan, count, rate);
+
+/** Palaver: a message service and two gateways (as bench:realtime deploys them). */
+export async function palaver(
+  bench: BenchEnvironment,
+  generator: LoadGenerator,
+  nodeOptions: string,
+): Promise<System> {
+  const { env, message, gateways } = await deployStack(bench, 'peers', {
+    message: { SEND_RATE: '100000', SEND_BURST: '100000' },
+    // One socket sends the whole group stream: lift the per-socket event budget.
+    gateway: { NODE_OPTIONS: nodeOptions, EVENT_RATE: '100000', EVENT_BURST: '100000' },
+  });
+  const amqpConnection = await amqp.connect(bench.infra.amqpUrl, { noDelay: true });
+  bench.onClose(() => amqpConnection.close());
+  const channel = await amqpConnection.createChannel();
+  const users: Array<{ id: string; token: string }> = [];
+  const gatewayPids = gateways.map((g) => g.child.pid as number);
+  const bothPids = [...gatewayPids, message.child.pid as number];
+  const api = async <T>(user: number, path: string, body: object): Promise<T> => {
+    const response = await fetch(`${message.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${users[user]?.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  let seq = 1_000_000;
+  const inject = (conversationId: string, senderId: string, memberIds: string[]) =>
+    publishMessageCreated(
+      channel,
+      env.exchange,
+      storedMessage({ conversationId, seq: seq++, senderId, clientMessageId: stamp(), body: 'bench' }),
+      memberIds,
+    );
+  const send = (client: number, conversationId: string): Step => ({
+    client,
+    outgoing: {
+      kind: 'emit',
+      event: 'message:send',
+      payload: { conversationId, clientMessageId: '$stamp', body: 'bench' },
+    },
+  });
+  const id = (client: number) => users[client]?.id as string;
+  return {
+    name: 'Palaver',
+    protocol: 'socketio',
+    serverPids: gatewayPids,
+    targets: async (count) => {
+      for (let i = users.length; i < count; i++)
+        users.push(await bench.issuer.mint({ expiresInSeconds: 7200 }));
+      return users
+        .slice(0, count)
+        .map((u, i) => ({ base: (gateways[i % 2] as (typeof gateways)[0]).url, auth: { token: u.token } }));
+    },
+    group: async (members) => {
+      const [owner = 0, ...others] = members;
+      const conversation = await api<{ id: string }>(owner, '/conversations', {
+        type: 'group',
+        title: 'peers',
+        memberIds: others.map(id),
+      });
+      await sleep(2000); // the membership events reach both gateways
+      const memberIds = members.map(id);
+      return [
+        {
+          label: 'Palaver, gateways only',
+          serverPids: gatewayPids,
+          run: fromParent(() => inject(conversation.id, id(owner), memberIds)),
+        },
+        {
+          label: 'Palaver, full path',
+          serverPids: bothPids,
+          run: fromClients(generator, [send(owner, conversation.id)]),
+        },
+      ];
+    },
+    directs: async (pairs) => {
+      const chats = await Promise.all(
+        pairs.map(([a, b]) => api<{ id: string }>(a, '/conversations', { type: 'direct', userId: id(b) })),
+      );
+      await sleep(1000);
+      const chat = (p: number) => (chats[p] as { id: string }).id;
+      return [
+        {
+          label: 'Palaver, gateways only',
+          serverPids: gatewayPids,
+          run: fromParent((i) => {
+            const p = i % pairs.length;
+            const [a, b] = pairs[p] as [number, number];
+            inject(chat(p), id(a), [id(a), id(b)]);
+          }),
+        },
+        {
+          label: 'Palaver, full path',
+          serverPids: bothPids,
+          run: fromClients(
+            generator,
+            pairs.map(([a], p) => send(a, chat(p))),
+          ),
+        },
+      ];
+    },
+    stop: () => Promise.all([message, ...gateways].map((s) => s.stop())),
+  };
+}
+
+/** The bare Socket.IO server, two replicas on the sharded Redis adapter. */
+export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGenerator): Promise<System> {
+  const { nodes, stop } = await startBareSocketIo(bench, `bench:${randomUUID()}:bare`);
+  const emit = (client: number, event: string, payload: Record<string, unknown>): Step => ({
+    client,
+    outgoing: { kind: 'emit', event, payload },
+  });
+  const label = 'bare Socket.IO 4.8';
+  return {
+    name: label,
+    protocol: 'socketio',
+    serverPids: nodes.map((n) => n.pid),
+    targets: async (count) =>
+      Array.from({ length: count }, (_, i) => ({
+        base: (nodes[i % 2] as (typeof nodes)[0]).url,
+        auth: { userId: `u${i}` },
+      })),
+    group: async (members) => {
+      const failed = await generator.request(members.map((m) => emit(m, 'join', { room: 'group' })));
+      if (failed) throw new Error(`${failed} joins failed`);
+      const plan = [emit(members[0] ?? 0, 'publish', { room: 'group', bench: '$stamp' })];
+      return [{ label, serverPids: nodes.map((n) => n.pid), run: fromClients(generator, plan) }];
+    },
+    directs: async (pairs) => {
+      const plan = pairs.map(([a, b]) => emit(a, 'dm', { to: `u${b}`, bench: '$stamp' }));
+      return [{ label, serverPids: nodes.map((n) => n.pid), run: fromClients(generator, plan) }];
+    },
+    stop,
+  };
+}
+
+/** Centrifugo: two nodes on the Redis engine, or one on the memory engine. */
+export async function centrifugo(
+  bench: BenchEnvironment,
+  generator: LoadGenerator,
+  engine: 'redis' | 'memory',
+): Promise<System> {
+  const count = engine === 'redis' ? 2 : 1;
+  const { nodes, token, stop } = await startCentrifugo(bench, {
+    engine,
+    count,
+    redisPrefix: `bench-${randomUUID()}-centrifugo`,
+  });
+  const label = `Centrifugo ${centrifugoVersion}, ${engine} engine${count > 1 ? '' : ', 1 node'}`;
+  const pids = nodes.map((n) => n.pid);
+  const subscribe = async (clients: number[], channel: (client: number) => string) => {
+    const failed = await generator.request(
+      clients.map((c) => ({ client: c, outgoing: { kind: 'subscribe', channel: channel(c) } })),
+    );
+    if (failed) throw new Error(`${failed} subscriptions failed`);
+  };
+  const publish = (client: number, channel: string): Step => ({
+    client,
+    outgoing: { kind: 'publish', channel, data: { bench: '$stamp' } },
+  });
+  return {
+    name: label,
+    protocol: 'centrifugo',
+    serverPids: pids,
+    targets: async (n) =>
+      Array.from({ length: n }, (_, i) => ({
+        base: (nodes[i % count] as (typeof nodes)[0]).url,
+        auth: { token: token(`u${i}`) },
+      })),
+    group: async (members) => {
+      await subscribe(members, () => 'chat:group');
+      return [
+        { label, serverPids: pids, run: fromClients(generator, [publish(members[0] ?? 0, 'chat:group')]) },
+      ];
+    },
+    directs: async (pairs) => {
+      await subscribe(
+        pairs.map(([, b]) => b),
+        (b) => `chat:dm-${b}`,
+      );
+      return [
+        {
+          label,
+          serverPids: pids,
+          run: fromClients(
+            generator,
+            pairs.map(([a, b]) => publish(a, `chat:dm-${b}`)),
+          ),
+        },
+      ];
+    },
+    stop,
+  };
+}
