@@ -38,6 +38,7 @@ start_auth() {
     PORT=$AUTH_PORT
     JWT_KEYS_DIR=$KEYS_DIR
     JWT_ISSUER=palaver-auth
+    UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
     TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/auth" && spawn auth node src/server.ts
   )

@@ -25,11 +25,23 @@ export const Username = Type.String({
 export const Password = Type.String({ minLength: minPasswordLength, maxLength: maxPasswordLength });
 export const DisplayName = DisplayText(maxDisplayNameLength);
 
+/**
+ * A profile picture: an upload made as an avatar (`POST /uploads/avatar`), which every
+ * signed-in user may read. By id, not by link: signed links expire within minutes, so
+ * clients resolve the id through the upload service (`GET /uploads/:id/meta`).
+ */
+export const AvatarRef = Type.Object(
+  { uploadId: ObjectIdString },
+  { additionalProperties: false, description: 'Show its `thumbnail` variant (square WebP)' },
+);
+export type AvatarRef = Static<typeof AvatarRef>;
+
 export const PublicUser = Type.Object(
   {
     id: ObjectIdString,
     username: Type.String(),
     displayName: Type.String(),
+    avatar: Type.Union([AvatarRef, Type.Null()], { description: 'null: initials on a colour' }),
     createdAt: IsoDateTime,
   },
   { $id: 'PublicUser', additionalProperties: false },
@@ -70,7 +82,18 @@ export const AuthResult = Type.Object(
 );
 export type AuthResult = Static<typeof AuthResult>;
 
-export const UpdateMeBody = Type.Object({ displayName: DisplayName }, { additionalProperties: false });
+/** Either or both; `avatarUploadId: null` removes the avatar. */
+export const UpdateMeBody = Type.Object(
+  {
+    displayName: Type.Optional(DisplayName),
+    avatarUploadId: Type.Optional(
+      Type.Union([ObjectIdString, Type.Null()], {
+        description: 'An upload of the caller made with `POST /uploads/avatar`; null removes it',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const UserSearchQuery = Type.Object(

@@ -1,3 +1,6 @@
+/** What an avatar may be (detected from the bytes): the images every browser shows inline. */
+export const avatarImageTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+
 /** What a file is, as attachments, uploads and their events all describe it. */
 export interface FileFacts {
   name: string;

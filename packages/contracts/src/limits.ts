@@ -34,6 +34,8 @@ export const minPasswordLength = 8;
 /** Caps the hashing cost of one request. */
 export const maxPasswordLength = 256;
 export const minRefreshTokenLength = 20;
+/** Largest avatar image in bytes: the upload service refuses more, the web checks before sending. */
+export const maxAvatarBytes = 5 * 1024 * 1024;
 export const maxRefreshTokenLength = 200;
 /** Longest access token the gateway takes (handshake and `auth:refresh`). */
 export const maxAccessTokenLength = 4096;

@@ -65,7 +65,10 @@ const valid: { [E in ServerEventName]: unknown[] } = {
   ],
   'conversation:muted': [{ conversationId: id(2), muted: true }],
   'user:blocked': [{ userId: id(4), blocked: false }],
-  'user:updated': [{ user: { id: id(4), username: 'ada', displayName: 'Ada L.', createdAt: at } }],
+  'user:updated': [
+    { user: { id: id(4), username: 'ada', displayName: 'Ada L.', avatar: null, createdAt: at } },
+    { user: { id: id(4), username: 'ada', displayName: 'Ada', avatar: { uploadId: id(9) }, createdAt: at } },
+  ],
   'auth:expired': [{ expiredAt: at }],
 };
 
@@ -111,7 +114,11 @@ const invalid: { [E in ServerEventName]: unknown[] } = {
   ],
   'conversation:muted': [{ conversationId: id(2) }, { conversationId: id(2), muted: 1 }],
   'user:blocked': [{ blocked: true }, { userId: 'someone', blocked: true }],
-  'user:updated': [{}, { user: { id: id(4), username: 'ada' } }],
+  'user:updated': [
+    {},
+    { user: { id: id(4), username: 'ada' } },
+    { user: { id: id(4), username: 'ada', displayName: 'Ada', avatar: { uploadId: 'x' }, createdAt: at } },
+  ],
   'auth:expired': [{}, { expiredAt: 1764694800 }, { expiredAt: '2026-13-01T00:00:00Z' }],
 };
 

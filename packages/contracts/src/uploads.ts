@@ -1,11 +1,20 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
+/**
+ * What an upload is for. An `attachment` is read by its uploader and the members of the
+ * conversations it is sent in; an `avatar` (an image, with a square thumbnail) by anyone
+ * signed in, because a profile is shown to everyone.
+ */
+export const UploadPurpose = Type.Union([Type.Literal('attachment'), Type.Literal('avatar')]);
+export type UploadPurpose = Static<typeof UploadPurpose>;
+
 /** A stored file as its uploader and the people it was sent to see it. */
 export const Upload = Type.Object(
   {
     id: ObjectIdString,
     uploaderId: ObjectIdString,
+    purpose: UploadPurpose,
     name: Type.String({ description: 'Sanitised file name, for display and downloads only' }),
     mime: Type.String({ description: 'Detected from the content, never taken from the client' }),
     size: Type.Integer({ minimum: 0 }),

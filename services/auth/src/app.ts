@@ -14,6 +14,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import { createAvatarCheck } from './clients/avatar-check.ts';
 import type { AuthConfig } from './config.ts';
 import { createAccounts } from './domain/accounts.ts';
 import { createLoginFailureLimit } from './domain/login-failures.ts';
@@ -49,6 +50,7 @@ export type AuthAppConfig = Pick<
   | 'LOGIN_ADDRESS_FAILURE_WINDOW'
   | 'RELAY_INTERVAL'
   | 'SESSION_SWEEP_INTERVAL'
+  | 'UPLOAD_URL'
 >;
 
 export interface AuthDependencies {
@@ -131,6 +133,7 @@ export async function buildAuthApp(config: AuthAppConfig, deps: AuthDependencies
       void deps.broker
         .publish('user.updated', { user })
         .catch((err) => app.log.warn({ err, userId: user.id }, 'profile change not announced')),
+    checkAvatar: createAvatarCheck(config.UPLOAD_URL || undefined),
   });
 
   // Auth verifies its own tokens as every other service does, but checks the session in

@@ -35,6 +35,10 @@ export const authConfigSpec = {
   }),
   LOGIN_ADDRESS_FAILURE_WINDOW: duration({ default: 3600 }),
   RELAY_INTERVAL: duration({ default: 5 }),
+  UPLOAD_URL: str({
+    default: '',
+    desc: 'The upload service, asked (with the caller’s token) whether an avatar upload is theirs; empty: avatars are refused',
+  }),
   SESSION_SWEEP_INTERVAL: duration({
     default: 3600,
     desc: 'How often expired sessions and refresh tokens are deleted',

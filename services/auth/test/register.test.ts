@@ -27,6 +27,7 @@ describe('POST /auth/register', () => {
       id: expect.stringMatching(/^[0-9a-f]{24}$/),
       username: body.username,
       displayName: 'Ada',
+      avatar: null,
       createdAt: expect.any(String),
     });
     expect(result.accessToken.split('.')).toHaveLength(3);

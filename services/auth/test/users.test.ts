@@ -60,7 +60,7 @@ describe('GET /users', () => {
   it('returns public profiles only', async () => {
     const response = await get(`/users?q=${prefix}`);
     for (const user of response.json().users) {
-      expect(Object.keys(user).sort()).toEqual(['createdAt', 'displayName', 'id', 'username']);
+      expect(Object.keys(user).sort()).toEqual(['avatar', 'createdAt', 'displayName', 'id', 'username']);
     }
     expect(response.body).not.toMatch(/password|argon2|token/i);
   });

@@ -88,6 +88,7 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
       id: ada.id,
       username: 'ada',
       displayName: 'Ada Lovelace',
+      avatar: { uploadId: ada.id },
       createdAt: new Date().toISOString(),
     };
     await stack.broker.publish('user.updated', { user });

@@ -6,6 +6,7 @@ const user = {
   id: 'a'.repeat(24),
   username: 'ann',
   displayName: 'Ann',
+  avatar: null,
   createdAt: '2026-11-25T10:00:00.000Z',
 };
 

@@ -10,8 +10,20 @@ export const me = id(1);
 export const other = id(2);
 
 export const users: Record<string, PublicUser> = {
-  [me]: { id: me, username: 'me', displayName: 'Me Myself', createdAt: '2026-01-01T00:00:00.000Z' },
-  [other]: { id: other, username: 'olga', displayName: 'Olga', createdAt: '2026-01-01T00:00:00.000Z' },
+  [me]: {
+    id: me,
+    username: 'me',
+    displayName: 'Me Myself',
+    avatar: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  },
+  [other]: {
+    id: other,
+    username: 'olga',
+    displayName: 'Olga',
+    avatar: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  },
 };
 
 export function message(seq: number, overrides: Partial<Message> = {}): Message {

@@ -8,6 +8,7 @@ import { Composer, type ComposerProps } from './composer.tsx';
 const uploaded: Upload = {
   id: 'a'.repeat(24),
   uploaderId: 'c'.repeat(24),
+  purpose: 'attachment',
   name: 'cat.png',
   mime: 'image/png',
   size: 2048,

@@ -10,7 +10,13 @@ import { MembersPanel } from './members-panel.tsx';
 const third = id(3);
 const everyone = {
   ...users,
-  [third]: { id: third, username: 'tom', displayName: 'Tom', createdAt: '2026-01-01T00:00:00.000Z' },
+  [third]: {
+    id: third,
+    username: 'tom',
+    displayName: 'Tom',
+    avatar: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  },
 };
 
 function setup(myRole: MemberRole, otherRole: MemberRole = 'member') {

@@ -7,9 +7,12 @@ import {
   type UserPage,
 } from '@palaver/contracts';
 import { AuthError } from '../errors.ts';
-import { toPublicUser, type UserStore } from '../store/user-store.ts';
+import { type ProfileChange, toPublicUser, type UserStore } from '../store/user-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
+
+/** Throws unless `uploadId` is an avatar upload of `userId` (asked with their bearer, `onBehalfOf`). */
+export type AvatarCheck = (uploadId: string, userId: string, onBehalfOf: string) => Promise<void>;
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
@@ -19,6 +22,8 @@ export function createAccounts(deps: {
   sessions: Sessions;
   /** Tells the others a profile changed (best effort: a missed one shows at their next load). */
   announceProfile: (user: PublicUser) => void;
+  /** Refuses an upload that is not the caller's own avatar image. */
+  checkAvatar: AvatarCheck;
 }) {
   const { users, sessions } = deps;
 
@@ -56,8 +61,13 @@ export function createAccounts(deps: {
       return toPublicUser(user);
     },
 
-    async renameSelf(userId: string, displayName: string): Promise<PublicUser> {
-      const user = await users.updateDisplayName(userId, displayName.trim());
+    /** A new display name, avatar, or both; `onBehalfOf` is the caller's bearer, for the avatar check. */
+    async updateSelf(userId: string, change: ProfileChange, onBehalfOf: string): Promise<PublicUser> {
+      if (change.avatarUploadId) await deps.checkAvatar(change.avatarUploadId, userId, onBehalfOf);
+      const user = await users.updateProfile(userId, {
+        ...change,
+        ...(change.displayName !== undefined ? { displayName: change.displayName.trim() } : {}),
+      });
       if (!user) throw new AuthError('not_found', 'No such user');
       const profile = toPublicUser(user);
       deps.announceProfile(profile);

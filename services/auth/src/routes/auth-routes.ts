@@ -130,12 +130,14 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
       onRequest: authenticate,
       schema: {
         tags: ['auth'],
-        summary: "Change the caller's display name",
+        summary:
+          "Change the caller's display name, avatar (an upload made with POST /uploads/avatar), or both",
         security: [{ bearer: [] }],
         body: UpdateMeBody,
-        response: { 200: PublicUser, ...errors(400, 401) },
+        response: { 200: PublicUser, ...errors(400, 401, 503) },
       },
     },
-    async (request) => accounts.renameSelf(request.principal.userId, request.body.displayName),
+    async (request) =>
+      accounts.updateSelf(request.principal.userId, request.body, request.headers.authorization ?? ''),
   );
 }

@@ -9,6 +9,8 @@ export const imageMaxBytes = 50 * 1024 * 1024;
 /** Decompression bombs: a tiny file that decodes to gigapixels is refused. */
 const maxPixels = 100_000_000;
 const thumbnailEdge = 320;
+/** Avatars are shown at most ~100 CSS px: 256 px is sharp at 2× and a few KB as WebP. */
+const avatarEdge = 256;
 
 const formats = {
   'image/png': 'png',
@@ -35,6 +37,8 @@ export async function createImageVariants(
   store: BlobStore,
   /** Told every blob written, also when this throws, so the caller can release them. */
   written: WrittenBlob[],
+  /** `square`: the thumbnail is cropped to a square around the image's most salient part (avatars). */
+  shape: 'inside' | 'square' = 'inside',
 ): Promise<ImageVariants> {
   const animated = mime === 'image/gif' || mime === 'image/webp';
   const open = () => sharp(input, { limitInputPixels: maxPixels, animated, failOn: 'error' });
@@ -51,7 +55,7 @@ export async function createImageVariants(
   const served = open().autoOrient().keepIccProfile().toFormat(formats[mime]);
   const thumbnail = sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
     .autoOrient()
-    .resize(thumbnailEdge, thumbnailEdge, { fit: 'inside', withoutEnlargement: true })
+    .resize(resizeFor(shape))
     .webp({ quality: 80 });
   // Encoded to buffers first (sharp holds the whole output before it streams it anyway),
   // so only a decode failure is a 415; a store failure (ENOSPC, EACCES) stays a 500.
@@ -76,5 +80,11 @@ export async function createImageVariants(
     height,
   };
 }
+
+// A small avatar is enlarged rather than left off-square: every avatar shows at one size.
+const resizeFor = (shape: 'inside' | 'square'): sharp.ResizeOptions =>
+  shape === 'square'
+    ? { width: avatarEdge, height: avatarEdge, fit: 'cover', position: 'attention' }
+    : { width: thumbnailEdge, height: thumbnailEdge, fit: 'inside', withoutEnlargement: true };
 
 export const isProcessableImage = (mime: string): mime is keyof typeof formats => mime in formats;

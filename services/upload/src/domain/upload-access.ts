@@ -14,7 +14,8 @@ export interface Download {
 
 /**
  * Who may read an upload: its uploader, and members of any conversation it was sent in
- * (as the message events last told). Everyone else is told it does not exist.
+ * (as the message events last told); an avatar, anyone signed in (a profile is public to
+ * them). Everyone else is told it does not exist.
  */
 export function createUploadAccess(deps: { uploads: UploadStore; signer: UrlSigner }) {
   const { uploads, signer } = deps;
@@ -29,6 +30,7 @@ export function createUploadAccess(deps: { uploads: UploadStore; signer: UrlSign
   const forUser = async (id: string, userId: string): Promise<UploadRecord> => {
     const record = await load(id);
     if (record.uploaderId.toHexString() === userId) return record;
+    if (record.purpose === 'avatar') return record;
     if (await uploads.readableBy(record._id, userId)) return record;
     throw uploadNotFound();
   };

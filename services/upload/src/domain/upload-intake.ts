@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { avatarImageTypes, maxAvatarBytes, type UploadPurpose } from '@palaver/contracts';
 import { Types } from 'mongoose';
 import { UploadError } from '../errors.ts';
 import type { BlobStore, WrittenBlob } from '../store/blob-store.ts';
@@ -41,6 +42,8 @@ async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const avatarTypes = new Set<string>(avatarImageTypes);
+
 // Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /**
  * Takes the files of one request: each is checked while it streams (type by magic
@@ -53,17 +56,20 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
   /** Stores and records one file; every blob it writes goes into `written` first. */
   async function acceptOne(
     file: IncomingFile,
-    uploaderId: string,
+    uploader: { id: string; purpose: UploadPurpose },
     written: WrittenBlob[],
   ): Promise<UploadRecord> {
-    const image = { maxBytes: Math.min(deps.maxFileSize, imageMaxBytes) };
+    const avatar = uploader.purpose === 'avatar';
+    const maxBytes = avatar ? Math.min(deps.maxFileSize, maxAvatarBytes) : deps.maxFileSize;
+    const image = { maxBytes: Math.min(maxBytes, imageMaxBytes) };
     const sniffed = await sniffContent(file.stream, {
-      isAllowed: deps.isAllowed,
-      maxBytes: deps.maxFileSize,
+      isAllowed: avatar ? (mime) => avatarTypes.has(mime) && deps.isAllowed(mime) : deps.isAllowed,
+      maxBytes,
     });
     const base = {
       _id: new Types.ObjectId(),
-      uploaderId: new Types.ObjectId(uploaderId),
+      uploaderId: new Types.ObjectId(uploader.id),
+      purpose: uploader.purpose,
       name: sanitiseFileName(file.filename),
       mime: sniffed.mime,
       eventPending: true,
@@ -73,7 +79,13 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
     if (isProcessableImage(sniffed.mime)) {
       // Bounded: images are decoded whole, so they are held in memory up to this size.
       const input = await collect(sniffed.stream, image.maxBytes);
-      const variants = await createImageVariants(input, sniffed.mime, blobs, written);
+      const variants = await createImageVariants(
+        input,
+        sniffed.mime,
+        blobs,
+        written,
+        avatar ? 'square' : 'inside',
+      );
       record = {
         ...base,
         sha256: variants.served.sha256,
@@ -107,8 +119,12 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
     });
 
   return {
-    /** Stores every file `files` yields; refuses an empty request. */
-    accept: async (files: AsyncIterable<IncomingFile>, uploaderId: string): Promise<UploadRecord[]> => {
+    /** Stores every file `files` yields; refuses an empty request. Avatars are images only. */
+    accept: async (
+      files: AsyncIterable<IncomingFile>,
+      uploaderId: string,
+      purpose: UploadPurpose = 'attachment',
+    ): Promise<UploadRecord[]> => {
       // Checked before any byte is read, after each file, and once all are stored: the last
       // check sees concurrent requests of the same user, so together they cannot pass the
       // quota (when two race past it, both are refused rather than one kept at random).
@@ -119,7 +135,7 @@ export function createUploadIntake(deps: UploadIntakeDeps) {
       try {
         let added = 0;
         for await (const file of files) {
-          const record = await acceptOne(file, uploaderId, written);
+          const record = await acceptOne(file, { id: uploaderId, purpose }, written);
           stored.push(record);
           added += record.size;
           if (before + added > deps.quotaBytes) throw overQuota(before + added);

@@ -23,6 +23,7 @@ export function toUpload(record: UploadRecord, links: Links, reader: string): Up
   return {
     id,
     uploaderId: record.uploaderId.toHexString(),
+    purpose: record.purpose ?? 'attachment',
     ...fileFacts(record),
     sha256: record.sha256,
     url: links(id, 'original', reader).url,

@@ -1,4 +1,12 @@
-import { SignedUrl, SignedUrlQuery, Upload, UploadList, UploadParams } from '@palaver/contracts';
+import {
+  maxAvatarBytes,
+  SignedUrl,
+  SignedUrlQuery,
+  Upload,
+  UploadList,
+  UploadParams,
+  type UploadPurpose,
+} from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { UploadAccess } from '../domain/upload-access.ts';
@@ -72,10 +80,23 @@ export function uploadRoutes(
   // Before the body is read or validated: an unauthenticated caller costs no parsing and learns nothing.
   const onRequest = deps.authenticate;
 
+  const receive = async (request: FastifyRequest, purpose: UploadPurpose, maxFiles: number) => {
+    if (!request.isMultipart()) {
+      throw new UploadError('unsupported_media_type', 'Send files as multipart/form-data');
+    }
+    const records = await intake
+      .accept(filesOf(request, { ...deps.limits, maxFiles }), request.principal.userId, purpose)
+      .catch((error) => {
+        throw asUploadError(error);
+      });
+    return records.map((record) => toUpload(record, links, request.principal.userId));
+  };
+  const intakeHooks = [onRequest, (request: FastifyRequest) => deps.rateLimit.take(request.principal.userId)];
+
   app.post(
     '/uploads',
     {
-      onRequest: [onRequest, (request) => deps.rateLimit.take(request.principal.userId)],
+      onRequest: intakeHooks,
       schema: {
         ...secured,
         summary: 'Upload one or more files (multipart/form-data); 201 with one entry per file',
@@ -83,18 +104,25 @@ export function uploadRoutes(
         response: { 201: UploadList, ...errors },
       },
     },
+    async (request, reply) =>
+      reply.status(201).send({ uploads: await receive(request, 'attachment', deps.limits.maxFiles) }),
+  );
+
+  app.post(
+    '/uploads/avatar',
+    {
+      onRequest: intakeHooks,
+      schema: {
+        ...secured,
+        summary: `Upload a profile picture: one PNG, JPEG, WebP or GIF of at most ${maxAvatarBytes} bytes, readable by every signed-in user, with a square thumbnail; set it with PATCH /auth/me`,
+        consumes: ['multipart/form-data'],
+        response: { 201: Upload, ...errors },
+      },
+    },
     async (request, reply) => {
-      if (!request.isMultipart()) {
-        throw new UploadError('unsupported_media_type', 'Send files as multipart/form-data');
-      }
-      const records = await intake
-        .accept(filesOf(request, deps.limits), request.principal.userId)
-        .catch((error) => {
-          throw asUploadError(error);
-        });
-      return reply
-        .status(201)
-        .send({ uploads: records.map((record) => toUpload(record, links, request.principal.userId)) });
+      // Exactly one: the intake refuses an empty request, the part limit a second file.
+      const [upload] = await receive(request, 'avatar', 1);
+      return reply.status(201).send(upload as Upload);
     },
   );
 

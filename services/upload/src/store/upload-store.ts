@@ -1,3 +1,4 @@
+import type { UploadPurpose } from '@palaver/contracts';
 import { duplicateIndexes } from '@palaver/service-kit';
 import { type Connection, Schema, Types } from 'mongoose';
 
@@ -9,6 +10,8 @@ const variantSchema = new Schema(
 const uploadSchema = new Schema(
   {
     uploaderId: { type: Schema.Types.ObjectId, required: true },
+    /** Absent on uploads stored before avatars existed: those are attachments. */
+    purpose: { type: String, enum: ['attachment', 'avatar'] },
     name: { type: String, required: true },
     mime: { type: String, required: true },
     /** Of the bytes served: for images, the re-encoded copy without metadata. */
@@ -39,6 +42,7 @@ export interface VariantRecord {
 export interface UploadRecord {
   _id: Types.ObjectId;
   uploaderId: Types.ObjectId;
+  purpose?: UploadPurpose;
   name: string;
   mime: string;
   size: number;
@@ -122,9 +126,14 @@ export function createUploadStore(connection: Connection) {
   return {
     models: [Upload, Attachment, Member, Departure, Unsent],
 
-    /** Records an upload, and that nobody has sent it yet. */
+    /**
+     * Records an upload, and that nobody has sent it yet. Avatars are never sent, so they are
+     * not swept as orphans (docs/uploads.md, "Avatars").
+     */
     insert: async (record: UploadRecord) => {
-      await Unsent.collection.insertOne({ _id: record._id, createdAt: record.createdAt });
+      if (record.purpose !== 'avatar') {
+        await Unsent.collection.insertOne({ _id: record._id, createdAt: record.createdAt });
+      }
       await Upload.collection.insertOne(record);
       return record;
     },
