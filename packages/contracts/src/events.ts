@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { PublicUser } from './auth.ts';
-import { Attachment, Conversation, Message, ReactionChange } from './messages.ts';
+import { Attachment, Conversation, Message, ReactionChange, ThreadChange } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 export const SessionRevoked = Type.Object({
@@ -85,6 +85,10 @@ export const EventCatalogue = {
   'message.reaction': {
     version: 1,
     data: Type.Object({ ...ReactionChange.properties, ...Audience }),
+  },
+  'message.thread': {
+    version: 1,
+    data: Type.Object({ ...ThreadChange.properties, ...Audience }),
   },
   'conversation.muted': {
     version: 1,

@@ -17,6 +17,10 @@ export const maxAttachments = 10;
 export const maxReactionKinds = 20;
 /** Longest single emoji (a pictograph with its modifiers and joins), in UTF-16 code units. */
 export const maxEmojiLength = 32;
+/** Longest excerpt of a quoted message a reply shows (the original's current text, cut). */
+export const maxQuoteExcerptLength = 200;
+/** Most participants a thread's summary names (the first to reply first). */
+export const maxThreadParticipantsShown = 10;
 
 // Conversations
 
@@ -30,12 +34,12 @@ export const maxGroupTitleLength = 100;
 export const minUsernameLength = 3;
 export const maxUsernameLength = 32;
 export const maxDisplayNameLength = 64;
+/** Largest avatar image in bytes: the upload service refuses more, the web checks before sending. */
+export const maxAvatarBytes = 5 * 1024 * 1024;
 export const minPasswordLength = 8;
 /** Caps the hashing cost of one request. */
 export const maxPasswordLength = 256;
 export const minRefreshTokenLength = 20;
-/** Largest avatar image in bytes: the upload service refuses more, the web checks before sending. */
-export const maxAvatarBytes = 5 * 1024 * 1024;
 export const maxRefreshTokenLength = 200;
 /** Longest access token the gateway takes (handshake and `auth:refresh`). */
 export const maxAccessTokenLength = 4096;
@@ -69,6 +73,8 @@ export const pageLimits = {
   conversations: { max: 100, default: 20 },
   /** `GET /messages` (history) */
   history: { max: 100, default: 50 },
+  /** `GET /conversations/:id/threads/:seq` */
+  thread: { max: 100, default: 50 },
   /** `GET /conversations/:id/changes` */
   changes: { max: 200, default: 100 },
   /** `GET /users` (user search) */

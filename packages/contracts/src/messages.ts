@@ -7,6 +7,8 @@ import {
   maxGroupMembers,
   maxGroupTitleLength,
   maxMessageBodyLength,
+  maxQuoteExcerptLength,
+  maxThreadParticipantsShown,
   pageLimits,
 } from './limits.ts';
 import { DisplayText, IsoDateTime, ObjectIdString, PageLimit } from './primitives.ts';
@@ -125,6 +127,41 @@ export const MessageKind = Type.Union([
 ]);
 export type MessageKind = Static<typeof MessageKind>;
 
+const Seq = Type.Integer({ minimum: 1 });
+
+/** The message a reply quotes, as it is now: a deleted original leaves a tombstone. */
+export const QuotedMessage = Type.Object({
+  messageId: ObjectIdString,
+  seq: Seq,
+  senderId: ObjectIdString,
+  kind: MessageKind,
+  /** The start of its text now (null when it has none or was deleted). */
+  excerpt: Type.Union([Type.String({ maxLength: maxQuoteExcerptLength }), Type.Null()]),
+  /** Its attachment count now, so a quoted picture can say so. */
+  attachmentCount: Type.Integer({ minimum: 0 }),
+  deleted: Type.Boolean(),
+});
+export type QuotedMessage = Static<typeof QuotedMessage>;
+
+/** What a thread's root shows of its replies. */
+export const ThreadSummary = Type.Object({
+  replyCount: Type.Integer({ minimum: 1 }),
+  lastReplyAt: IsoDateTime,
+  /** Who replied, the first to reply first (at most `maxThreadParticipantsShown`). */
+  participantIds: Type.Array(ObjectIdString, { maxItems: maxThreadParticipantsShown }),
+});
+export type ThreadSummary = Static<typeof ThreadSummary>;
+
+/** A thread's root got a reply, as its event and socket payload tell it. */
+export const ThreadChange = Type.Object({
+  conversationId: ObjectIdString,
+  rootId: ObjectIdString,
+  rootSeq: Seq,
+  thread: ThreadSummary,
+  /** The conversation's change this is (see `sync`). */
+  changeSeq: Type.Integer({ minimum: 1 }),
+});
+
 export const Message = Type.Object(
   {
     id: ObjectIdString,
@@ -142,6 +179,12 @@ export const Message = Type.Object(
     mentions: Type.Array(ObjectIdString),
     /** By emoji, in the order each was first used. */
     reactions: Type.Array(Reaction),
+    /** The message this one replies to, quoted. */
+    replyTo: Type.Union([QuotedMessage, Type.Null()]),
+    /** The seq of the thread's root when this is a reply in a thread (it is in the conversation too). */
+    threadRootSeq: Type.Union([Seq, Type.Null()]),
+    /** On a thread's root: its replies so far. */
+    thread: Type.Union([ThreadSummary, Type.Null()]),
   },
   { $id: 'Message' },
 );
@@ -198,6 +241,10 @@ export const SendMessageBody = Type.Object(
         uniqueItems: true,
       }),
     ),
+    /** Quotes the message with this seq in the same conversation. */
+    replyToSeq: Type.Optional(Seq),
+    /** Posts in the thread of the message with this seq (a reply in a thread posts in its root's). */
+    threadRootSeq: Type.Optional(Seq),
   },
   { additionalProperties: false },
 );
@@ -259,6 +306,31 @@ export const MessageChanges = Type.Object({
   hasMore: Type.Boolean(),
 });
 export type MessageChanges = Static<typeof MessageChanges>;
+
+/** A page of a thread's replies by their place in it: 1 is the first reply, without gaps. */
+export const ThreadQuery = Type.Object(
+  {
+    /** Replies before this place (default: the latest page). */
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Replies after this place (0: from the first). */
+    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(PageLimit(pageLimits.thread)),
+  },
+  { additionalProperties: false },
+);
+export type ThreadQuery = Static<typeof ThreadQuery>;
+
+export const ThreadPage = Type.Object({
+  /** A Message (its properties: a response may hold the `Message` $id only once). */
+  root: Type.Object(Message.properties),
+  /** Oldest first; the reply at index i has place `from + i`. */
+  replies: Type.Array(Message),
+  /** The place of the page's first reply (the page is empty when there are none there). */
+  from: Type.Integer({ minimum: 1 }),
+  /** Replies exist beyond this page in the direction asked for. */
+  hasMore: Type.Boolean(),
+});
+export type ThreadPage = Static<typeof ThreadPage>;
 
 export const ReadReceiptBody = Type.Object(
   { seq: Type.Integer({ minimum: 0 }) },

@@ -23,6 +23,9 @@ const message: Message = {
   deletedAt: null,
   mentions: [id(4)],
   reactions: [{ emoji: '👍', userIds: [id(4)] }],
+  replyTo: null,
+  threadRootSeq: null,
+  thread: null,
 };
 
 const conversation: Conversation = {
@@ -61,6 +64,15 @@ const valid: { [E in ServerEventName]: unknown[] } = {
       userId: id(4),
       reacted: false,
       changeSeq: 5,
+    },
+  ],
+  'message:thread': [
+    {
+      conversationId: id(2),
+      rootId: id(1),
+      rootSeq: 7,
+      thread: { replyCount: 2, lastReplyAt: at, participantIds: [id(4)] },
+      changeSeq: 6,
     },
   ],
   'conversation:muted': [{ conversationId: id(2), muted: true }],
@@ -110,6 +122,16 @@ const invalid: { [E in ServerEventName]: unknown[] } = {
       userId: id(4),
       reacted: true,
       changeSeq: 5,
+    },
+  ],
+  'message:thread': [
+    { conversationId: id(2), rootId: id(1), rootSeq: 7, changeSeq: 6 },
+    {
+      conversationId: id(2),
+      rootId: id(1),
+      rootSeq: 7,
+      thread: { replyCount: 0, lastReplyAt: at, participantIds: [] },
+      changeSeq: 6,
     },
   ],
   'conversation:muted': [{ conversationId: id(2) }, { conversationId: id(2), muted: 1 }],

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { PublicUser } from './auth.ts';
 import { maxAccessTokenLength, maxSyncConversations } from './limits.ts';
-import { Conversation, Message, ReactionChange, SendMessageBody } from './messages.ts';
+import { Conversation, Message, ReactionChange, SendMessageBody, ThreadChange } from './messages.ts';
 import { IsoDateTime, ObjectIdString } from './primitives.ts';
 
 /**
@@ -157,6 +157,8 @@ export const ServerEventPayloads = {
   }),
   /** Someone added (`reacted`) or took back a reaction: apply it to the message's reactions. */
   'message:reaction': ReactionChange,
+  /** A thread's root got a reply: replace the root's thread summary. */
+  'message:thread': ThreadChange,
   /** You muted or unmuted a conversation (on another device too). */
   'conversation:muted': Type.Object({ ...ConversationRef, muted: Type.Boolean() }),
   /** You blocked or unblocked someone (on another device too). */

@@ -50,6 +50,9 @@ const message: Message = {
   deletedAt: null,
   mentions: [],
   reactions: [],
+  replyTo: null,
+  threadRootSeq: null,
+  thread: null,
 };
 const created: EventData<'message.created'> = { message, memberIds: [id(3), id(4)] };
 

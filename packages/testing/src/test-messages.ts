@@ -23,6 +23,9 @@ export function storedMessage(fields: Partial<Message> = {}): Message {
     deletedAt: null,
     mentions: [],
     reactions: [],
+    replyTo: null,
+    threadRootSeq: null,
+    thread: null,
     ...fields,
   };
 }

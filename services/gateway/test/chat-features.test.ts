@@ -59,6 +59,48 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     }
   });
 
+  it("delivers a reply in a thread, with its quote, and the root's new summary to every member on every replica", async () => {
+    const [ada, bob, carol] = await stack.users(3);
+    const group = await stack.group(ada, [bob, carol]);
+    const adaSocket = await stack.connect(replica(0), ada);
+    const sockets = [adaSocket, await stack.connect(replica(1), bob), await stack.connect(replica(0), carol)];
+    const summaries = sockets.map((socket) => collect(socket, 'message:thread'));
+    const received = sockets.map((socket) => collect(socket, 'message:received'));
+    const root = await request(adaSocket, 'message:send', {
+      conversationId: group.id,
+      clientMessageId: clientMessageId(),
+      body: 'Who is in on Friday?',
+    });
+    if (!root.ok) throw new Error(root.error.message);
+    const reply = await request(adaSocket, 'message:send', {
+      conversationId: group.id,
+      clientMessageId: clientMessageId(),
+      body: 'Me, of course',
+      threadRootSeq: root.message.seq,
+      replyToSeq: root.message.seq,
+    });
+    if (!reply.ok) throw new Error(reply.error.message);
+    expect(reply.message).toMatchObject({
+      threadRootSeq: root.message.seq,
+      replyTo: { seq: root.message.seq, excerpt: 'Who is in on Friday?', deleted: false },
+    });
+    for (const inbox of summaries) await eventually(() => inbox.length === 1);
+    await pause(200); // room for a duplicate to show up
+    for (const [i, inbox] of summaries.entries()) {
+      expect(inbox).toEqual([
+        {
+          conversationId: group.id,
+          rootId: root.message.id,
+          rootSeq: root.message.seq,
+          thread: { replyCount: 1, lastReplyAt: reply.message.createdAt, participantIds: [ada.id] },
+          changeSeq: expect.any(Number),
+        },
+      ]);
+      const delivered = received[i]?.find((event) => event.message.id === reply.message.id);
+      expect(delivered?.message.replyTo?.excerpt).toBe('Who is in on Friday?');
+    }
+  });
+
   it("tells a member's other devices that they muted a conversation, and nobody else", async () => {
     const [ada, bob] = await stack.users(2);
     const chat = await stack.direct(ada, bob);

@@ -17,11 +17,13 @@ import { createConversations } from './domain/conversations.ts';
 import { createMembership } from './domain/membership.ts';
 import { createMentionResolver } from './domain/mentions.ts';
 import { createMessageAppender, type MessageAppender } from './domain/message-appender.ts';
+import { createMessageViews } from './domain/message-views.ts';
 import { createMessages } from './domain/messages.ts';
 import { createPeople } from './domain/people.ts';
 import { createReactions } from './domain/reactions.ts';
 import { createReceipts } from './domain/receipts.ts';
 import { createSendRateLimit } from './domain/send-rate-limit.ts';
+import { createThreads } from './domain/threads.ts';
 import { messageErrors } from './errors.ts';
 import { consumeUploadEvents, createEventPublisher } from './events/message-events.ts';
 import { blockRoutes } from './routes/block-routes.ts';
@@ -38,6 +40,7 @@ import { createMessageStore } from './store/message-store.ts';
 import { createOutboxStore } from './store/outbox-store.ts';
 import { createOwnershipStore } from './store/ownership-store.ts';
 import { createReactionStore } from './store/reaction-store.ts';
+import { createThreadStore } from './store/thread-store.ts';
 
 export type MessageAppConfig = Pick<
   MessageConfig,
@@ -96,6 +99,12 @@ export async function buildMessageApp(
   };
   const reactionStore = createReactionStore(deps.mongo);
   const changes = createChangeStore(deps.mongo);
+  const threadStore = createThreadStore(deps.mongo);
+  const views = createMessageViews({
+    messages: stores.messages,
+    reactions: reactionStore,
+    threads: threadStore,
+  });
   const mentionStore = createMentionStore(deps.mongo);
   const blockStore = createBlockStore(deps.mongo);
   const ownerships = createOwnershipStore(deps.mongo);
@@ -105,7 +114,8 @@ export async function buildMessageApp(
   const publisher = createEventPublisher({
     broker: deps.broker,
     ...stores,
-    reactions: reactionStore,
+    threads: threadStore,
+    views,
     changes,
     outbox,
     logger,
@@ -125,7 +135,7 @@ export async function buildMessageApp(
   const conversations = createConversations({
     ...stores,
     mentions: mentionStore,
-    reactions: reactionStore,
+    views,
     access,
     events,
     people,
@@ -133,10 +143,14 @@ export async function buildMessageApp(
   });
   const membership = createMembership({ ...stores, ownerships, access, events, appender, people, blocks });
   const receipts = createReceipts({ ...stores, mentions: mentionStore, access, events });
-  const reactions = createReactions({ ...stores, reactions: reactionStore, access, events });
+  const reactions = createReactions({ ...stores, reactions: reactionStore, access, events, views });
+  const threads = createThreads({ ...stores, threads: threadStore, access, events, views });
   const messages = createMessages({
     ...stores,
     reactions: reactionStore,
+    threadStore,
+    threads,
+    views,
     changes,
     mentions: mentionStore,
     resolveMentions: createMentionResolver({ people, memberships: stores.memberships }),
@@ -163,6 +177,7 @@ export async function buildMessageApp(
   messageRoutes(app, {
     messages,
     reactions,
+    threads,
     authenticate,
     sendRate,
     maxSendsInFlight: config.SEND_IN_FLIGHT_MAX,
@@ -180,6 +195,7 @@ export async function buildMessageApp(
     ...blockStore.models,
     ...ownerships.models,
     ...changes.models,
+    ...threadStore.models,
   ];
   await Promise.all(models.map((model) => model.init()));
   await consumeUploadEvents({

@@ -194,6 +194,9 @@ describe('changes', () => {
       deletedAt: null,
       mentions: [],
       reactions: [],
+      replyTo: null,
+      threadRootSeq: null,
+      thread: null,
     };
     const edited = { ...base, body: 'second wombat', editedAt: '2026-01-01T00:01:00.000Z' };
     const deleted = { ...edited, body: null, deletedAt: '2026-01-01T00:02:00.000Z' };

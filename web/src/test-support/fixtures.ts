@@ -41,6 +41,9 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     deletedAt: null,
     mentions: [],
     reactions: [],
+    replyTo: null,
+    threadRootSeq: null,
+    thread: null,
     ...overrides,
   };
 }

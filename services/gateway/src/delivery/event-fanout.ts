@@ -105,6 +105,10 @@ export function createEventFanout(deps: {
       toMembers(memberIds).emit('message:reaction', reaction);
       metrics.eventsOut.inc({ event: 'message:reaction' });
     },
+    'message.thread': ({ memberIds, ...change }) => {
+      toMembers(memberIds).emit('message:thread', change);
+      metrics.eventsOut.inc({ event: 'message:thread' });
+    },
     'conversation.muted': ({ conversationId, muted, memberIds }) => {
       toMembers(memberIds).emit('conversation:muted', { conversationId, muted });
       metrics.eventsOut.inc({ event: 'conversation:muted' });

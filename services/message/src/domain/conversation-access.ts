@@ -13,6 +13,7 @@ interface ConversationEvent {
     | 'conversation.member_removed'
     | 'conversation.muted'
     | 'message.reaction'
+    | 'message.thread'
     | 'user.blocked';
   /** Null for events about users rather than a conversation (blocks). */
   conversationId: Types.ObjectId | null;

@@ -10,7 +10,6 @@ import { MessageError } from '../errors.ts';
 import type { ConversationRecord, HeadRecord } from '../store/conversation-store.ts';
 import { type MembershipRecord, membershipId } from '../store/membership-store.ts';
 import type { MentionStore } from '../store/mention-store.ts';
-import type { ReactionStore } from '../store/reaction-store.ts';
 import type { Blocks } from './blocks.ts';
 import {
   type ConversationAccess,
@@ -18,8 +17,9 @@ import {
   type ConversationStores,
   createViewAnnouncer,
 } from './conversation-access.ts';
+import type { MessageViews } from './message-views.ts';
 import type { People } from './people.ts';
-import { memberIdsOf, toConversation, toMessage } from './views.ts';
+import { memberIdsOf, toConversation } from './views.ts';
 
 export const canManage = (member: MembershipRecord | undefined | null) =>
   member?.role === 'owner' || member?.role === 'admin';
@@ -45,14 +45,14 @@ const ownMessageWindow = 50;
 export function createConversations(
   deps: ConversationStores & {
     mentions: MentionStore;
-    reactions: ReactionStore;
+    views: MessageViews;
     access: ConversationAccess;
     events: ConversationEvents;
     people: People;
     blocks: Blocks;
   },
 ) {
-  const { conversations, memberships, messages, mentions, reactions, access, events, people } = deps;
+  const { conversations, memberships, messages, mentions, views, access, events, people } = deps;
   const announce = createViewAnnouncer(access, events);
 
   /** Stores a new conversation, its head and its members, then announces it. */
@@ -205,10 +205,8 @@ export function createConversations(
         mentions.countsOf(callerId),
         memberships.mutedBy(callerId),
       ]);
-      const lastReactions = await Promise.all(lastMessages.map((m) => reactions.ofMessage(m._id)));
-      const lastByConversation = new Map(
-        lastMessages.map((m, i) => [m.conversationId.toHexString(), toMessage(m, lastReactions[i])]),
-      );
+      const lastViews = await views.view(lastMessages);
+      const lastByConversation = new Map(lastViews.map((m) => [m.conversationId, m]));
       const marksOf = (row: (typeof shown)[number]) =>
         myMarks.filter((mark) => mark.conversationId.equals(row.conversation._id));
       const reads = await Promise.all(

@@ -18,6 +18,8 @@ export interface NewMessage {
   body: string | null;
   attachments: MessageRecord['attachments'];
   mentions: MessageRecord['mentions'];
+  replyTo?: MessageRecord['replyTo'];
+  threadRootSeq?: MessageRecord['threadRootSeq'];
 }
 
 export interface Appended {
@@ -209,6 +211,8 @@ export function createMessageAppender(options: AppenderOptions) {
           body: pending.body,
           attachments: pending.attachments,
           mentions: pending.mentions,
+          replyTo: pending.replyTo ?? null,
+          threadRootSeq: pending.threadRootSeq ?? null,
           createdAt: new Date(),
           editedAt: null,
           deletedAt: null,

@@ -15,11 +15,13 @@ import type { ConversationStore } from '../store/conversation-store.ts';
 import type { MentionStore } from '../store/mention-store.ts';
 import type { KnownUploadRecord, MessageRecord, MessageStore } from '../store/message-store.ts';
 import type { ReactionStore } from '../store/reaction-store.ts';
+import type { ThreadStore } from '../store/thread-store.ts';
 import type { Blocks } from './blocks.ts';
 import type { ConversationAccess } from './conversation-access.ts';
 import type { MentionResolver } from './mentions.ts';
 import type { MessageAppender } from './message-appender.ts';
-import { toMessage } from './views.ts';
+import type { MessageViews } from './message-views.ts';
+import type { Threads } from './threads.ts';
 
 export interface MessageEvents {
   /** Records a change's event in the outbox; resolves once it is durable. */
@@ -60,6 +62,9 @@ export function createMessages(deps: {
   messages: MessageStore;
   conversations: ConversationStore;
   reactions: ReactionStore;
+  threadStore: ThreadStore;
+  threads: Threads;
+  views: MessageViews;
   changes: ChangeStore;
   mentions: MentionStore;
   resolveMentions: MentionResolver;
@@ -69,7 +74,7 @@ export function createMessages(deps: {
   events: MessageEvents;
   lookupUploads: UploadLookup;
 }) {
-  const { messages, conversations, reactions, changes, mentions, access, appender, events } = deps;
+  const { messages, conversations, reactions, changes, mentions, access, appender, events, views } = deps;
   /** Everyone a message mentions but its sender: their unread mentions. */
   const othersMentioned = (message: MessageRecord) =>
     (message.mentions ?? []).map(String).filter((id) => id !== message.senderId.toHexString());
@@ -138,6 +143,10 @@ export function createMessages(deps: {
         onBehalfOf,
       );
       const body = input.body ?? null;
+      const [quoted, root] = await Promise.all([
+        input.replyToSeq ? deps.threads.repliable(membership.conversationId, input.replyToSeq) : null,
+        input.threadRootSeq ? deps.threads.rootFor(membership.conversationId, input.threadRootSeq) : null,
+      ]);
       const { message, created } = await appender.append({
         ...(signal ? { signal } : {}),
         conversationId: membership.conversationId,
@@ -147,10 +156,15 @@ export function createMessages(deps: {
         body,
         attachments,
         mentions: await deps.resolveMentions(membership.conversationId, body, onBehalfOf),
+        replyTo: quoted && { messageId: quoted._id, seq: quoted.seq, senderId: quoted.senderId },
+        threadRootSeq: root?.seq ?? null,
       });
       // On a retry too (idempotent): the first attempt may have died right after storing.
-      await mentions.add(message, othersMentioned(message));
-      return { message: toMessage(message), created };
+      await Promise.all([
+        mentions.add(message, othersMentioned(message)),
+        root && message.threadRootSeq === root.seq ? deps.threads.attach(root, message) : null,
+      ]);
+      return { message: await views.viewOne(message), created };
     },
 
     async history(callerId: string, query: HistoryQuery): Promise<MessagePage> {
@@ -163,11 +177,12 @@ export function createMessages(deps: {
       const changeSeq = await changes.head(id);
       // Seqs are gapless from 1, so a page's seqs are known before it is read.
       const page = async (from: number, to: number) => {
-        const [found, reacted] = await Promise.all([
+        const [found, reacted, threads] = await Promise.all([
           messages.range(id, from, to),
           reactions.range(id, from, to),
+          deps.threadStore.summariesIn(id, from, to),
         ]);
-        return found.map((message) => toMessage(message, reacted));
+        return views.view(found, { reactions: reacted, threads });
       };
       if (query.after !== undefined) {
         const from = query.after + 1;
@@ -196,9 +211,8 @@ export function createMessages(deps: {
         ids.map((messageId) => messages.findById(new Types.ObjectId(messageId))),
       );
       const changed = stored.filter((message): message is MessageRecord => message !== null);
-      const reacted = await Promise.all(changed.map((message) => reactions.ofMessage(message._id)));
       return {
-        messages: changed.map((message, i) => toMessage(message, reacted[i])),
+        messages: await views.view(changed),
         changeSeq: page.at(-1)?.changeSeq ?? query.after,
         hasMore: found.length > limit,
       };
@@ -217,8 +231,7 @@ export function createMessages(deps: {
         await events.discard(eventId);
         throw new MessageError('message_deleted', 'The message was deleted');
       }
-      const [reacted] = await Promise.all([
-        reactions.ofMessage(updated._id),
+      await Promise.all([
         mentions.add(updated, othersMentioned(updated)),
         mentions.remove(
           updated._id,
@@ -226,7 +239,7 @@ export function createMessages(deps: {
         ),
       ]);
       events.publish('message.updated', eventId, updated);
-      return toMessage(updated, reacted);
+      return views.viewOne(updated);
     },
 
     /** Leaves a tombstone: the row and its seq stay, the content goes; a racing edit cannot bring it back. */

@@ -4,7 +4,8 @@ import type { MembershipStore } from '../store/membership-store.ts';
 import type { MessageStore } from '../store/message-store.ts';
 import type { ReactionStore } from '../store/reaction-store.ts';
 import type { ConversationAccess, ConversationEvents } from './conversation-access.ts';
-import { memberIdsOf, toMessage } from './views.ts';
+import type { MessageViews } from './message-views.ts';
+import { memberIdsOf } from './views.ts';
 
 /** Emoji reactions on messages: one per emoji per member, added and taken back. */
 export function createReactions(deps: {
@@ -13,8 +14,9 @@ export function createReactions(deps: {
   memberships: MembershipStore;
   access: ConversationAccess;
   events: ConversationEvents;
+  views: MessageViews;
 }) {
-  const { messages, reactions, memberships, access, events } = deps;
+  const { messages, reactions, memberships, access, events, views } = deps;
 
   async function change(
     conversationId: string,
@@ -59,7 +61,7 @@ export function createReactions(deps: {
     }
     if (changed) events.publish(recorded);
     else await events.discard(recorded); // it was so already: nothing to announce
-    return toMessage(message, await reactions.ofMessage(message._id));
+    return views.viewOne(message);
   }
 
   return {

@@ -16,7 +16,10 @@ function toReactions(records: ReactionRecord[]): Reaction[] {
   return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
 }
 
-/** The public shape of a stored message (drops storage-only fields), with its reactions. */
+/**
+ * The public shape of a stored message (drops storage-only fields), with its reactions;
+ * its quote and thread are for `createMessageViews` to fill in.
+ */
 export function toMessage(record: MessageRecord, reactions: ReactionRecord[] = []): Message {
   return {
     id: record._id.toHexString(),
@@ -36,6 +39,9 @@ export function toMessage(record: MessageRecord, reactions: ReactionRecord[] = [
     mentions: (record.mentions ?? []).map((id) => id.toHexString()),
     // A deleted message keeps no content, reactions included.
     reactions: record.deletedAt ? [] : toReactions(reactions.filter((r) => r.messageId.equals(record._id))),
+    replyTo: null,
+    threadRootSeq: record.threadRootSeq ?? null,
+    thread: null,
   };
 }
 

@@ -4,13 +4,14 @@ import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import { Types } from 'mongoose';
 import type { ConversationEvents, RecordedEvent } from '../domain/conversation-access.ts';
+import type { MessageViews } from '../domain/message-views.ts';
 import type { MessageEvents } from '../domain/messages.ts';
-import { memberIdsOf, toMessage } from '../domain/views.ts';
+import { memberIdsOf } from '../domain/views.ts';
 import type { ChangeStore } from '../store/change-store.ts';
 import type { MembershipStore } from '../store/membership-store.ts';
 import { knownUpload, type MessageRecord, type MessageStore } from '../store/message-store.ts';
 import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
-import type { ReactionStore } from '../store/reaction-store.ts';
+import type { ThreadStore } from '../store/thread-store.ts';
 
 /** A `message.created` entry whose message is not stored after this long was never stored. */
 const unstoredAfterMs = 5 * 60_000;
@@ -26,12 +27,13 @@ export function createEventPublisher(deps: {
   broker: Broker;
   messages: MessageStore;
   memberships: MembershipStore;
-  reactions: ReactionStore;
+  threads: ThreadStore;
+  views: MessageViews;
   changes: ChangeStore;
   outbox: OutboxStore;
   logger: Logger;
 }) {
-  const { broker, messages, memberships, reactions, changes, outbox, logger } = deps;
+  const { broker, messages, memberships, threads, views, changes, outbox, logger } = deps;
 
   const publish = <T extends EventType>(type: T, data: EventData<T>, id: string) =>
     broker.publish(type, data, id);
@@ -53,13 +55,12 @@ export function createEventPublisher(deps: {
       }
       return audience;
     };
-    // An edited message is shown with its reactions as they are now; a new one has none yet.
-    const reactionsOf = (message: MessageRecord) =>
-      type === 'message.updated' ? reactions.ofMessage(message._id) : [];
+    // A changed message is shown as it is now; a new one has no reactions or replies yet.
+    const known = type === 'message.created' ? { reactions: [], threads: new Map() } : {};
     await Promise.all(
       items.map(async ({ eventId, message }) => {
         const data = {
-          message: toMessage(message, await reactionsOf(message)),
+          message: await views.viewOne(message, known),
           memberIds: await audienceOf(message.conversationId),
         };
         if (type === 'message.created') return publish(type, data, eventId);
@@ -71,13 +72,32 @@ export function createEventPublisher(deps: {
     );
   }
 
-  /** A reaction's event takes its change number when it is published, as edits do. */
-  async function withChange(event: RecordedEvent): Promise<object> {
-    if (event.type !== 'message.reaction' || !event.conversationId) return event.data;
-    const { messageId } = event.data as { messageId: string };
+  /**
+   * A reaction's or a thread's event takes its change number when it is published, as edits
+   * do; a thread's also places its reply (again, harmlessly, unless a crash stopped the send
+   * before it could) and tells the root's summary as it is now. Null: nothing to publish.
+   */
+  async function withChange(event: RecordedEvent): Promise<object | null> {
+    if (!event.conversationId) return event.data;
+    if (event.type === 'message.reaction') {
+      const { messageId } = event.data as { messageId: string };
+      return {
+        ...event.data,
+        changeSeq: await changes.append(event.conversationId, new Types.ObjectId(messageId)),
+      };
+    }
+    if (event.type !== 'message.thread') return event.data;
+    const { replyId, ...data } = event.data as { rootId: string; replyId: string };
+    const [root, reply] = await Promise.all([
+      messages.findById(new Types.ObjectId(data.rootId)),
+      messages.findById(new Types.ObjectId(replyId)),
+    ]);
+    if (!root || !reply) return null;
+    await threads.addReply(root, reply);
     return {
-      ...event.data,
-      changeSeq: await changes.append(event.conversationId, new Types.ObjectId(messageId)),
+      ...data,
+      thread: await threads.summaryOf(root._id),
+      changeSeq: await changes.append(event.conversationId, root._id),
     };
   }
 
@@ -119,7 +139,8 @@ export function createEventPublisher(deps: {
 
   async function publishRecorded(events: RecordedEvent[]) {
     for (const event of events) {
-      await publish(event.type, (await withChange(event)) as never, event.id);
+      const data = await withChange(event);
+      if (data) await publish(event.type, data as never, event.id);
       await outbox.remove(event.id);
     }
   }

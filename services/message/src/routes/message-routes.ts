@@ -9,12 +9,15 @@ import {
   MessageParams,
   ReactionParams,
   SendMessageBody,
+  ThreadPage,
+  ThreadQuery,
 } from '@palaver/contracts';
 import { inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
 import type { Reactions } from '../domain/reactions.ts';
 import type { SendRateLimit } from '../domain/send-rate-limit.ts';
+import type { Threads } from '../domain/threads.ts';
 
 const errors = Object.fromEntries(
   [400, 401, 403, 404, 409, 429, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
@@ -27,6 +30,7 @@ export function messageRoutes(
   deps: {
     messages: Messages;
     reactions: Reactions;
+    threads: Threads;
     authenticate: (request: FastifyRequest) => Promise<void>;
     /** Each user's send budget, shared with the sends gateways forward for their sockets. */
     sendRate: SendRateLimit;
@@ -69,6 +73,22 @@ export function messageRoutes(
       },
     },
     async (request) => messages.changes(request.params.id, request.principal.userId, request.query),
+  );
+
+  app.get(
+    '/conversations/:id/threads/:seq',
+    {
+      onRequest,
+      schema: {
+        ...secured,
+        summary: "A thread's root and a page of its replies by place: the latest, before or after a place",
+        params: MessageParams,
+        querystring: ThreadQuery,
+        response: { 200: ThreadPage, ...errors },
+      },
+    },
+    async (request) =>
+      deps.threads.page(request.params.id, request.principal.userId, request.params.seq, request.query),
   );
 
   app.post(

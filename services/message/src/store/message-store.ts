@@ -25,6 +25,20 @@ const messageSchema = new Schema(
     attachments: { type: [attachmentSchema], default: [] },
     /** Members named by `@username` in the body. */
     mentions: { type: [Schema.Types.ObjectId], default: [] },
+    /** The message this one quotes (its current state is read with it). */
+    replyTo: {
+      type: new Schema(
+        {
+          messageId: { type: Schema.Types.ObjectId, required: true },
+          seq: { type: Number, required: true },
+          senderId: { type: Schema.Types.ObjectId, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    /** The seq of its thread's root, when posted in a thread. */
+    threadRootSeq: { type: Number, default: null },
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
@@ -74,6 +88,9 @@ export interface MessageRecord {
   attachments: Array<Omit<Attachment, 'uploadId'> & { uploadId: Types.ObjectId }>;
   /** Absent on messages stored before mentions existed. */
   mentions?: Types.ObjectId[];
+  /** Absent on messages stored before replies existed. */
+  replyTo?: { messageId: Types.ObjectId; seq: number; senderId: Types.ObjectId } | null;
+  threadRootSeq?: number | null;
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
