@@ -99,6 +99,35 @@ async function pick(page: Page, search: string, person: { username: string; disp
     .click();
 }
 
+/** Sends messages over HTTP with the page's session (quicker than typing each). */
+async function postMessages(page: Page, conversationId: string, texts: string[]) {
+  await page.evaluate(
+    async ({ conversationId, texts }) => {
+      const { accessToken } = JSON.parse(localStorage.getItem('palaver.session') ?? '{}');
+      const stamp = Date.now().toString(36);
+      for (const [n, body] of texts.entries()) {
+        await fetch(`/api/conversations/${conversationId}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ clientMessageId: `posted-${stamp}-${n}`, body }),
+        });
+      }
+    },
+    { conversationId, texts },
+  );
+}
+
+/** How many messages the search service finds for the page's person. */
+function searchCount(page: Page, q: string): Promise<number> {
+  return page.evaluate(async (q) => {
+    const { accessToken } = JSON.parse(localStorage.getItem('palaver.session') ?? '{}');
+    const answer = await fetch(`/api/search?${new URLSearchParams({ q })}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    return ((await answer.json()) as { results: unknown[] }).results.length;
+  }, q);
+}
+
 /** An axe-core scan (WCAG 2.1 A and AA) of what the page shows now: no violation allowed. */
 async function expectAccessible(page: Page, screen: string) {
   const { violations } = await new AxeBuilder({ page })
@@ -228,18 +257,10 @@ describe('web client through the edge', () => {
 
     // A long history loads page by page as Bob scrolls up, without gaps or doubles.
     const groupId = new URL(a.page.url()).hash.replace('#/c/', '');
-    await a.page.evaluate(
-      async ({ conversationId, count }) => {
-        const { accessToken } = JSON.parse(localStorage.getItem('palaver.session') ?? '{}');
-        for (let i = 1; i <= count; i++) {
-          await fetch(`/api/conversations/${conversationId}/messages`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ clientMessageId: `history-${i}`, body: `History line ${i}` }),
-          });
-        }
-      },
-      { conversationId: groupId, count: 80 },
+    await postMessages(
+      a.page,
+      groupId,
+      Array.from({ length: 80 }, (_, i) => `History line ${i + 1}`),
     );
     await b.page.reload();
     await bodies(b.page, 'History line 80').waitFor(wait);
@@ -585,6 +606,85 @@ describe('web client through the edge', () => {
     for (const context of [f.context, g.context]) await context.close();
   }, 120_000);
 
+  it('finds a message by part of a word and in Chinese, and opens it far up the history, at desktop and phone widths', async () => {
+    const jo = { username: `jo_${run}`, displayName: `Jo ${run}` };
+    const kai = { username: `kai_${run}`, displayName: `Kai ${run}` };
+    const j = await open();
+    const k = await open({ width: 390, height: 844 });
+    await register(j.page, jo);
+    await register(k.page, kai);
+    await j.page.getByRole('button', { name: 'New chat' }).click();
+    await pick(j.page, 'Find a person', kai);
+    await j.page.getByRole('heading', { name: kai.displayName, level: 2 }).waitFor(wait);
+    await send(j.page, 'The internationalization review moves to Thursday');
+    await send(j.page, '我们明天在北京见面');
+    await expect.poll(() => mine(j.page, '北京').getAttribute('data-status'), wait).toMatch(/sent|delivered/);
+    // Enough after them that both are older than the first history page.
+    const conversationId = new URL(j.page.url()).hash.replace('#/c/', '');
+    await postMessages(
+      j.page,
+      conversationId,
+      Array.from({ length: 60 }, (_, n) => `Filler line ${n + 1}`),
+    );
+    // The index is fed by events: wait until it has them, as a person would by searching again.
+    await expect.poll(() => searchCount(j.page, '北京'), wait).toBe(1);
+    await expect.poll(() => searchCount(j.page, 'Filler line 60'), wait).toBe(1);
+    await j.page.reload();
+    await bodies(j.page, 'Filler line 60').waitFor(wait);
+    expect(await bodies(j.page, 'internationalization').count()).toBe(0);
+
+    // Jo, at a desktop: Ctrl+K, a part of a word, the hit marked, Down and Enter open it.
+    await j.page.keyboard.press('Control+k');
+    await j.page.getByRole('searchbox', { name: 'Search messages' }).fill('nation');
+    const hits = j.page.getByRole('list', { name: 'Messages found' });
+    await hits.getByRole('button', { name: /internationalization review/ }).waitFor(wait);
+    expect(await hits.locator('mark').allTextContents()).toEqual(['nation']);
+    await j.page.screenshot({ path: join(screenshots, 'search.png') });
+    await j.page.keyboard.press('ArrowDown');
+    await j.page.keyboard.press('Enter');
+    const inView = (page: Page, text: string) =>
+      page.locator('li.message', { hasText: text }).evaluate((row) => {
+        const box = row.getBoundingClientRect();
+        const pane = (row.closest('.message-scroller') as HTMLElement).getBoundingClientRect();
+        return box.top >= pane.top && box.bottom <= pane.bottom;
+      });
+    await expect.poll(() => inView(j.page, 'internationalization review'), wait).toBe(true);
+    expect(await j.page.locator('li.message[data-found]').textContent()).toContain('internationalization');
+    await j.page.screenshot({ path: join(screenshots, 'search-opened.png') });
+    const seqs = await j.page
+      .locator('li.message[data-seq]')
+      .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+    expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+
+    // Kai, on a phone, in the dark: the search takes the screen; Chinese words are found too.
+    await k.page.emulateMedia({ colorScheme: 'dark' });
+    const entry = k.page.getByRole('button', { name: /^Search messages/ });
+    await entry.click();
+    await k.page.getByRole('button', { name: 'Close search' }).click();
+    await expect.poll(() => entry.evaluate((element) => element === document.activeElement), wait).toBe(true);
+    // The browser's Back closes it too, and leaves the page where it was.
+    await entry.click();
+    await k.page.getByRole('searchbox', { name: 'Search messages' }).waitFor(wait);
+    await k.page.goBack();
+    await k.page.getByRole('searchbox', { name: 'Search messages' }).waitFor({ state: 'hidden', ...wait });
+    expect(await entry.isVisible()).toBe(true);
+    await entry.click();
+    await k.page.getByRole('searchbox', { name: 'Search messages' }).fill('北京');
+    const phoneHit = k.page
+      .getByRole('list', { name: 'Messages found' })
+      .getByRole('button', { name: /北京/ });
+    await phoneHit.waitFor(wait);
+    expect(await phoneHit.locator('mark').allTextContents()).toEqual(['北京']);
+    expect(await phoneHit.textContent()).toContain(jo.displayName);
+    await expectAccessible(k.page, 'search panel (phone, dark)');
+    await k.page.screenshot({ path: join(screenshots, 'phone-search.png') });
+    await phoneHit.click();
+    await k.page.getByRole('heading', { name: jo.displayName, level: 2 }).waitFor(wait);
+    await expect.poll(() => inView(k.page, '我们明天在北京见面'), wait).toBe(true);
+    await k.page.screenshot({ path: join(screenshots, 'phone-search-opened.png') });
+    for (const context of [j.context, k.context]) await context.close();
+  }, 120_000);
+
   it('passes an axe-core scan of the sign-in, list, conversation and dialog screens, light and dark, desktop and phone', async () => {
     const hana = { username: `hana_${run}`, displayName: `Hana ${run}` };
     const ivo = { username: `ivo_${run}`, displayName: `Ivo ${run}` };
@@ -610,6 +710,11 @@ describe('web client through the edge', () => {
     await bodies(h.page, 'Loud and clear').waitFor(wait);
     await expectAccessible(h.page, 'conversation (desktop)');
     await expectAccessible(i.page, 'conversation (phone)');
+    await h.page.keyboard.press('Control+k');
+    await h.page.getByRole('searchbox', { name: 'Search messages' }).fill('clear');
+    await h.page.getByRole('list', { name: 'Messages found' }).getByRole('button').first().waitFor(wait);
+    await expectAccessible(h.page, 'search panel');
+    await h.page.keyboard.press('Escape');
     await i.page.getByRole('button', { name: 'Back to conversations' }).click();
     await conversationButton(i.page, hana.displayName).waitFor(wait);
     await expectAccessible(i.page, 'list (phone)');

@@ -41,7 +41,9 @@ export function SearchEntry({ onOpen }: { onOpen: () => void }) {
       onClick={onOpen}
     >
       <SearchIcon />
-      <span className="search-entry-text">Search messages</span>
+      <span className="search-entry-text">
+        Search <span className="visually-hidden">messages</span>
+      </span>
       {/* The shortcut is in aria-keyshortcuts for a screen reader; shown here for the eye. */}
       <span className="search-entry-keys" aria-hidden="true">
         <kbd>{mac ? '⌘K' : 'Ctrl K'}</kbd>

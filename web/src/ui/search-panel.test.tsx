@@ -2,7 +2,7 @@ import type { SearchHit, SearchPage } from '@palaver/contracts';
 import { maxSearchTerms } from '@palaver/contracts/limits';
 import { render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/api-error.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { type ChatState, initialChatState } from '../chat/chat-state.ts';
@@ -50,7 +50,13 @@ function renderPanel(
   const searchMessages = vi.fn(search);
   const client = { store: new ChatStore(state), searchMessages } as unknown as ChatClient;
   const onOpen = vi.fn();
-  const onClose = vi.fn();
+  let mounted = true;
+  const unmountPanel = () => {
+    if (mounted) view.unmount();
+    mounted = false;
+  };
+  // As the layout does: closing takes the panel away.
+  const onClose = vi.fn(unmountPanel);
   const opener = document.createElement('button');
   document.body.append(opener);
   opener.focus();
@@ -72,8 +78,10 @@ function renderPanel(
     opener,
     box,
     unmount: () => {
-      view.unmount();
+      unmountPanel();
       opener.remove();
+      // Taken away without closing (as when a hit opens): its history entry stays; drop it.
+      if (window.history.state?.palaverSearch) window.history.back();
     },
   };
 }
@@ -84,6 +92,9 @@ const page = (results: SearchHit[], nextCursor: string | null = null): SearchPag
 });
 
 describe('SearchPanel', () => {
+  // A panel closed by the test before steps back in history: let that land first.
+  beforeEach(() => vi.waitFor(() => expect(window.history.state).toBeNull()));
+
   it('shows who, where and the snippet, marks the matches, and shows HTML-like text as text', async () => {
     const { box, unmount } = renderPanel(async () =>
       page([
@@ -166,9 +177,9 @@ describe('SearchPanel', () => {
     unmount();
   });
 
-  it('moves with Up/Down between the box and the hits, opens one with Enter, and closes with Escape, focus back', async () => {
+  it('moves with Up/Down between the box and the hits, and closes with Escape, focus back', async () => {
     const hits = [1, 2, 3].map((n) => hit(n, `plan ${n}`, [{ start: 0, end: 4 }]));
-    const { box, onOpen, onClose, opener, unmount } = renderPanel(async () => page(hits));
+    const { box, onClose, opener, unmount } = renderPanel(async () => page(hits));
     await userEvent.type(box, 'plan');
     const buttons = within(await screen.findByRole('list', { name: 'Messages found' })).getAllByRole(
       'button',
@@ -179,8 +190,6 @@ describe('SearchPanel', () => {
     expect(document.activeElement).toBe(buttons[2]);
     await userEvent.keyboard('{ArrowUp}');
     expect(document.activeElement).toBe(buttons[1]);
-    await userEvent.keyboard('{Enter}');
-    expect(onOpen).toHaveBeenCalledWith(hits[1]);
     await userEvent.keyboard('{ArrowUp}{ArrowUp}');
     expect(document.activeElement).toBe(box);
     // Typing on a hit goes on in the box.
@@ -190,6 +199,30 @@ describe('SearchPanel', () => {
     expect(onClose).toHaveBeenCalled();
     expect(document.activeElement).toBe(opener);
     unmount();
+  });
+
+  it("closes on the browser's Back, and takes its history entry off when closed otherwise", async () => {
+    const first = renderPanel(async () => page([]));
+    expect(window.history.state).toEqual({ palaverSearch: true });
+    window.history.back();
+    await vi.waitFor(() => expect(first.onClose).toHaveBeenCalled());
+    first.unmount();
+    const second = renderPanel(async () => page([]));
+    await userEvent.keyboard('{Escape}');
+    expect(second.onClose).toHaveBeenCalled();
+    await vi.waitFor(() => expect(window.history.state).toBeNull());
+    second.unmount();
+  });
+
+  it('opens the hit chosen with Enter, leaving the focus for the message it shows', async () => {
+    const hits = [1, 2].map((n) => hit(n, `plan ${n}`, [{ start: 0, end: 4 }]));
+    const { box, onOpen, opener, unmount } = renderPanel(async () => page(hits));
+    await userEvent.type(box, 'plan');
+    await screen.findByRole('list', { name: 'Messages found' });
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+    expect(onOpen).toHaveBeenCalledWith(hits[1]);
+    unmount();
+    expect(document.activeElement).not.toBe(opener);
   });
 
   it('narrows to the open conversation when asked, and widens again', async () => {

@@ -44,17 +44,23 @@ export function SearchPanel(props: SearchPanelProps) {
   const names = useChatState(namesSlice, shallowEqual);
   const dialog = useRef<HTMLDialogElement>(null);
   const input = useRef<HTMLInputElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
+  // Closing gives the focus back to what opened the search; opening a hit leaves it to the message.
+  const giveBack = useRef(true);
   const titleId = useId();
 
   useEffect(() => {
-    opener.current = document.activeElement as HTMLElement | null;
+    const opener = document.activeElement as HTMLElement | null;
     dialog.current?.showModal?.();
     input.current?.focus();
+    // Once the dialog is gone: while it is open, everything outside it is inert.
+    return () => {
+      if (giveBack.current) opener?.focus?.();
+    };
   }, []);
-  const close = () => {
-    props.onClose();
-    opener.current?.focus?.();
+  const close = useBackCloses(props.onClose);
+  const open = (hit: SearchHit) => {
+    giveBack.current = false;
+    props.onOpen(hit);
   };
 
   return (
@@ -93,11 +99,35 @@ export function SearchPanel(props: SearchPanelProps) {
       )}
       <div className="search-body">
         <SearchState query={query} results={results} />
-        <HitList results={results} names={names} input={input} onOpen={props.onOpen} />
+        <HitList results={results} names={names} input={input} onOpen={open} />
         <MoreResults results={results} />
       </div>
     </dialog>
   );
+}
+
+const ownEntry = () => Boolean(window.history.state?.palaverSearch);
+
+/**
+ * The browser's Back closes the search, as it would leave a screen (on a phone the panel
+ * is one): opening pushes a history entry with the same address, Back pops it (`onBack`).
+ * Closing it any other way takes the entry off again (`close`); opening a hit moves on to
+ * the conversation's address instead.
+ */
+function useBackCloses(onBack: () => void): () => void {
+  const latest = useRef(onBack);
+  latest.current = onBack;
+  useEffect(() => {
+    // Once: a StrictMode remount finds its entry there.
+    if (!ownEntry()) window.history.pushState({ palaverSearch: true }, '');
+    const onPop = () => latest.current();
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  return () => {
+    if (ownEntry()) window.history.back();
+    onBack();
+  };
 }
 
 const hitSelector = 'button.search-hit';
@@ -185,11 +215,12 @@ function HitButton({ hit, names, onOpen }: { hit: SearchHit; names: Names; onOpe
             {listTime(hit.createdAt)}
           </time>
         </span>
-        <span className="search-hit-sender" dir="auto">
-          {sender}
-          <span className="visually-hidden">:</span>
+        <span className="search-hit-line">
+          <span className="search-hit-sender" dir="auto">
+            {sender}:
+          </span>{' '}
+          <Snippet snippet={hit.snippet} />
         </span>
-        <Snippet snippet={hit.snippet} />
       </span>
     </button>
   );
