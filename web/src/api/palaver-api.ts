@@ -8,6 +8,7 @@ import type {
   PublicUser,
   SearchPage,
   SearchQuery,
+  UpdateMeBody,
   Upload,
   UserPage,
 } from '@palaver/contracts';
@@ -37,6 +38,11 @@ export class PalaverApi {
 
   logout(): Promise<void> {
     return this.call('POST', '/api/auth/logout');
+  }
+
+  /** A new display name, avatar (an upload made with `uploadAvatar`, or null to remove it), or both. */
+  updateMe(change: UpdateMeBody): Promise<PublicUser> {
+    return this.call('PATCH', '/api/auth/me', change);
   }
 
   searchUsers(q: string): Promise<UserPage> {

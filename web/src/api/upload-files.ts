@@ -12,12 +12,32 @@ export async function uploadFiles(
   onProgress: (fraction: number) => void,
   signal?: AbortSignal,
 ): Promise<Upload[]> {
+  return ((await postFiles(auth, '/api/uploads', files, onProgress, signal)) as UploadList).uploads;
+}
+
+/** POST /api/uploads/avatar: one image, readable by everyone signed in, to set with `updateMe`. */
+export async function uploadAvatar(
+  auth: AuthSession,
+  file: File,
+  onProgress: (fraction: number) => void = () => {},
+): Promise<Upload> {
+  return (await postFiles(auth, '/api/uploads/avatar', [file], onProgress)) as Upload;
+}
+
+/** A multipart POST of `files`, once more with a refreshed token after a 401; the 201 body. */
+async function postFiles(
+  auth: AuthSession,
+  path: string,
+  files: File[],
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const attempt = (token: string) =>
     new Promise<{ status: number; body: unknown }>((resolve, reject) => {
       const form = new FormData();
       for (const file of files) form.append('file', file, file.name);
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/uploads');
+      xhr.open('POST', path);
       xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.responseType = 'json';
       xhr.upload.onprogress = (event) => {
@@ -37,5 +57,5 @@ export async function uploadFiles(
     throw new ApiError(error?.code ?? 'http_error', error?.message ?? 'Upload failed', result.status);
   }
   onProgress(1);
-  return (result.body as UploadList).uploads;
+  return result.body;
 }

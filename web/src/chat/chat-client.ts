@@ -9,6 +9,7 @@ import { connect, followBrowserOnline, renewTokenOnRefresh, setConnection } from
 import { Conversations, updateConversation } from './conversations.ts';
 import { Messages } from './messages.ts';
 import { Outbox, readOutbox } from './outbox.ts';
+import { type ProfileChange, saveProfile } from './profile.ts';
 import { markRead } from './receipts.ts';
 import { bindSocketEvents } from './socket-events.ts';
 import { Sync } from './sync.ts';
@@ -131,6 +132,11 @@ export class ChatClient {
     await this.context.api.removeMember(conversationId, userId);
     if (userId === this.me) this.conversations.drop(conversationId);
     else this.conversations.upsert(await this.context.api.conversation(conversationId));
+  }
+
+  /** My display name and picture; `onUploaded` gets a new picture's upload (for its links). */
+  saveProfile(change: ProfileChange, onUploaded?: (upload: Upload) => void): Promise<void> {
+    return saveProfile(this.context, change, onUploaded);
   }
 
   /** Fetch profiles we have not seen, for names in lists and messages. */

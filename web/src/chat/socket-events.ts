@@ -4,6 +4,7 @@ import { mentionsMe } from './chat-state.ts';
 import { connect, reauthenticate, setConnection } from './connection.ts';
 import { type Conversations, updateConversation } from './conversations.ts';
 import type { Messages } from './messages.ts';
+import { applyUser } from './profile.ts';
 import { acknowledgeDelivery, applyReceipt } from './receipts.ts';
 import type { Sync } from './sync.ts';
 import { type TypingSignal, withTyping } from './typing.ts';
@@ -102,7 +103,5 @@ function bindPeopleEvents(socket: GatewaySocket, { context }: SocketEventTargets
     })),
   );
   socket.on('typing', (event) => store.update((state) => withTyping(state, event, Date.now())));
-  socket.on('user:updated', ({ user }) =>
-    store.update((state) => ({ ...state, users: { ...state.users, [user.id]: user } })),
-  );
+  socket.on('user:updated', ({ user }) => applyUser(context, user));
 }

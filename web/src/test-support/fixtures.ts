@@ -122,6 +122,7 @@ export function testAuth(): AuthSession {
     },
     subscribe: () => () => {},
     refresh: async () => {},
+    updateUser: () => {},
   } as unknown as AuthSession;
 }
 

@@ -1,4 +1,7 @@
+import type { AvatarRef } from '@palaver/contracts';
+import { useState } from 'react';
 import { initials } from './format.ts';
+import { useUploadLinks } from './upload-links.ts';
 
 /**
  * How many avatar colours styles.css defines (`--avatar-0` … `--avatar-9`): each one, in light
@@ -13,12 +16,46 @@ export function avatarTone(name: string): number {
   return hash % avatarTones;
 }
 
-/** Initials on a colour derived from the name, with an optional presence dot. */
-export function Avatar({ name, online }: { name: string; online?: boolean | undefined }) {
+/**
+ * The person's picture when they have one, else initials on a colour derived from the name,
+ * with an optional presence dot. Hidden from screen readers: the name is always beside it.
+ * `src` shows a picture not uploaded yet (the profile dialog's preview).
+ */
+export function Avatar(props: {
+  name: string;
+  online?: boolean | undefined;
+  avatar?: AvatarRef | null | undefined;
+  src?: string | undefined;
+  large?: boolean;
+}) {
+  const { name, online } = props;
   return (
-    <span className="avatar" style={{ background: `var(--avatar-${avatarTone(name)})` }} aria-hidden="true">
+    <span
+      className={props.large ? 'avatar large' : 'avatar'}
+      style={{ background: `var(--avatar-${avatarTone(name)})` }}
+      aria-hidden="true"
+    >
       {initials(name) || '?'}
+      {props.src ? (
+        <Picture src={props.src} />
+      ) : (
+        props.avatar && <UploadedPicture uploadId={props.avatar.uploadId} />
+      )}
       {online !== undefined && <span className={online ? 'presence online' : 'presence'} />}
     </span>
   );
+}
+
+/** An avatar upload's square thumbnail, through a signed link (fetched again as it expires). */
+function UploadedPicture({ uploadId }: { uploadId: string }) {
+  const links = useUploadLinks(uploadId);
+  if (!links || links === 'error') return null;
+  return <Picture src={links.thumbnailUrl ?? links.url} />;
+}
+
+/** Over the initials, which stay beneath while it loads and if it fails to. */
+function Picture({ src }: { src: string }) {
+  const [failed, setFailed] = useState<string | null>(null);
+  if (failed === src) return null;
+  return <img className="avatar-picture" src={src} alt="" onError={() => setFailed(src)} />;
 }

@@ -1,4 +1,4 @@
-import type { SearchHit } from '@palaver/contracts';
+import type { PublicUser, SearchHit, Upload } from '@palaver/contracts';
 import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
@@ -12,6 +12,7 @@ import { ConversationView } from './conversation-view.tsx';
 import { MembersPanel } from './members-panel.tsx';
 import { NewConversationDialog } from './new-conversation-dialog.tsx';
 import { NotificationToggle, useDesktopNotifications } from './notification-toggle.tsx';
+import { ProfileDialog } from './profile-dialog.tsx';
 import { SearchEntry, useSearchShortcut } from './search-entry.tsx';
 import { SearchPanel } from './search-panel.tsx';
 import { ThemeToggle } from './theme.tsx';
@@ -121,7 +122,7 @@ function useSearchHits(client: ChatClient, selected: string | null, open: (conve
 }
 
 /** `search-here` starts narrowed to the open conversation. */
-type Dialog = 'new' | 'members' | 'search' | 'search-here' | null;
+type Dialog = 'new' | 'members' | 'search' | 'search-here' | 'profile' | null;
 /** A search hit being shown: its conversation opens there. */
 type FoundMessage = MessageFocus & { conversationId: string };
 
@@ -158,7 +159,8 @@ function ChatLayout(props: {
       <ConnectionBanner connection={state.connection} queued={state.queued} />
       <aside className="sidebar" aria-label="Conversations">
         <SidebarHeader
-          meName={state.users[state.me]?.displayName ?? 'You'}
+          me={state.users[state.me]}
+          onProfile={() => setDialog('profile')}
           onLogout={() => {
             if (state.queued > 0 && !window.confirm(unsentWarning(state.queued))) return;
             client.clearOutbox();
@@ -234,27 +236,37 @@ function MainPane(props: {
   );
 }
 
-/** Who is signed in, and the person's toggles: notifications, colour scheme, logging out. */
-function SidebarHeader({ meName, onLogout }: { meName: string; onLogout: () => void }) {
+/** Who is signed in (their picture opens their profile), and their toggles: notifications, colour scheme, logging out. */
+function SidebarHeader(props: { me: PublicUser | undefined; onProfile: () => void; onLogout: () => void }) {
+  const meName = props.me?.displayName ?? 'You';
   return (
     <header className="sidebar-header">
-      <Avatar name={meName} />
+      <button
+        type="button"
+        className="profile-button"
+        onClick={props.onProfile}
+        aria-label="Your profile"
+        title="Your profile: name and picture"
+      >
+        <Avatar name={meName} avatar={props.me?.avatar} />
+      </button>
       <h1 className="sidebar-title">
         Palaver<span className="visually-hidden">, signed in as {meName}</span>
       </h1>
       <NotificationToggle />
       <ThemeToggle />
-      <button type="button" className="link" onClick={onLogout}>
+      <button type="button" className="link" onClick={props.onLogout}>
         Log out
       </button>
     </header>
   );
 }
 
-/** "New chat", the search, and the open conversation's members. */
+/** "New chat", the search, my profile, and the open conversation's members. */
 function LayoutDialogs(props: {
   api: PalaverApi;
   client: ChatClient;
+  seedLinks: (upload: Upload) => void;
   state: LayoutState;
   dialog: Dialog;
   setDialog: (dialog: Dialog) => void;
@@ -271,6 +283,12 @@ function LayoutDialogs(props: {
         onClose={() => setDialog(null)}
         onOpen={props.onOpenHit}
       />
+    );
+  }
+  const me = state.users[state.me];
+  if (props.dialog === 'profile' && me) {
+    return (
+      <ProfileDialog client={client} me={me} onUploaded={props.seedLinks} onClose={() => setDialog(null)} />
     );
   }
   const selectedState = props.selected ? state.conversations[props.selected] : undefined;

@@ -87,7 +87,7 @@ function ConversationRow(props: {
       aria-current={selected ? 'true' : undefined}
       onClick={() => props.onSelect(conversation.id)}
     >
-      <Avatar name={title} online={online} />
+      <Avatar name={title} avatar={other ? users[other]?.avatar : null} online={online} />
       <span className="conversation-text">
         <span className="conversation-top">
           <span className="conversation-title" dir="auto">

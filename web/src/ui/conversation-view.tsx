@@ -1,4 +1,4 @@
-import type { Upload } from '@palaver/contracts';
+import type { AvatarRef, Upload } from '@palaver/contracts';
 import { type RefObject, useEffect, useRef, useState } from 'react';
 import { uploadFiles } from '../api/upload-files.ts';
 import {
@@ -65,6 +65,7 @@ export function ConversationView(props: {
         held={held}
         title={title}
         other={other}
+        avatar={other ? state.users[other]?.avatar : null}
         blocked={blocked}
         presence={other && !blocked ? state.presence[other] : undefined}
         onBack={props.onBack}
@@ -234,6 +235,8 @@ function ConversationHeader(props: {
   title: string;
   /** The other person of a direct chat. */
   other: string | undefined;
+  /** Theirs; groups have none. */
+  avatar: AvatarRef | null | undefined;
   blocked: boolean;
   /** Not shown while blocked. */
   presence: Presence | undefined;
@@ -250,7 +253,11 @@ function ConversationHeader(props: {
       <button type="button" className="back-button" onClick={props.onBack} aria-label="Back to conversations">
         ‹
       </button>
-      <Avatar name={title} online={presence ? presence.status === 'online' : undefined} />
+      <Avatar
+        name={title}
+        avatar={props.avatar}
+        online={presence ? presence.status === 'online' : undefined}
+      />
       <div className="conversation-heading">
         <h2 id="conversation-title" tabIndex={-1}>
           {title}

@@ -1,4 +1,4 @@
-import type { PublicUser } from '@palaver/contracts';
+import type { AvatarRef, PublicUser } from '@palaver/contracts';
 import { maxGroupTitleLength } from '@palaver/contracts/limits';
 import { type ReactNode, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
@@ -45,6 +45,7 @@ export function MembersPanel(props: {
               key={member.userId}
               member={member}
               name={name}
+              avatar={users[member.userId]?.avatar}
               me={me}
               online={member.userId === me || presence[member.userId]?.status === 'online'}
             >
@@ -123,6 +124,7 @@ type Member = ConversationState['conversation']['members'][number];
 function MemberRow(props: {
   member: Member;
   name: string;
+  avatar: AvatarRef | null | undefined;
   me: string;
   online: boolean;
   children: ReactNode;
@@ -130,7 +132,7 @@ function MemberRow(props: {
   const { member, name } = props;
   return (
     <li>
-      <Avatar name={name} online={props.online} />
+      <Avatar name={name} avatar={props.avatar} online={props.online} />
       <span className="member-name">
         {member.userId === props.me ? `${name} (you)` : name}
         {member.role !== 'member' && <span className="role"> · {member.role}</span>}
