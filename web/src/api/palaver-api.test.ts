@@ -1,3 +1,4 @@
+import { pageLimits } from '@palaver/contracts/limits';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthSession } from './auth-session.ts';
 import { PalaverApi } from './palaver-api.ts';
@@ -76,5 +77,35 @@ describe('tokens', () => {
     await expect(new PalaverApi(auth).user(user.id)).rejects.toMatchObject({ code: 'session_revoked' });
     expect(auth.session).toBeNull();
     expect(seen).toHaveBeenLastCalledWith(null);
+  });
+});
+
+describe('message search', () => {
+  it("asks with the query, the contracts' page size and only the filters given; a refusal keeps its code", async () => {
+    const fetchMock = vi.fn(async (url: string) =>
+      url.includes('q=ab')
+        ? json(400, { error: { code: 'query_too_short', message: 'too short' } })
+        : json(200, { results: [], nextCursor: null }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const api = new PalaverApi(signedIn());
+    await api.searchMessages({ q: '北京 見面' });
+    await api.searchMessages({ q: 'trip', conversationId: 'c'.repeat(24), cursor: '920_1_abc' });
+    const asked = fetchMock.mock.calls.map(([url]) => new URL(url, 'http://edge'));
+    expect(asked.map((url) => url.pathname)).toEqual(['/api/search', '/api/search']);
+    expect(Object.fromEntries(asked[0]?.searchParams ?? [])).toEqual({
+      q: '北京 見面',
+      limit: String(pageLimits.search.default),
+    });
+    expect(Object.fromEntries(asked[1]?.searchParams ?? [])).toEqual({
+      q: 'trip',
+      limit: String(pageLimits.search.default),
+      conversationId: 'c'.repeat(24),
+      cursor: '920_1_abc',
+    });
+    await expect(api.searchMessages({ q: 'ab' })).rejects.toMatchObject({
+      code: 'query_too_short',
+      status: 400,
+    });
   });
 });

@@ -141,9 +141,10 @@ describe('SearchPanel', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
     await screen.findByText('2 messages found');
     expect(searchMessages).toHaveBeenLastCalledWith({ q: 'trip', conversationId: undefined, cursor: 'c1' });
-    expect(within(screen.getByRole('list', { name: 'Messages found' })).getAllByRole('button')).toHaveLength(
-      2,
-    );
+    const found = within(screen.getByRole('list', { name: 'Messages found' })).getAllByRole('button');
+    expect(found).toHaveLength(2);
+    // The first hit the page brought has the focus: the button has gone with the last page.
+    expect(document.activeElement).toBe(found[1]);
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
 
     await userEvent.clear(box);

@@ -46,17 +46,20 @@ export function SearchPanel(props: SearchPanelProps) {
   const input = useRef<HTMLInputElement>(null);
   // Closing gives the focus back to what opened the search; opening a hit leaves it to the message.
   const giveBack = useRef(true);
+  // After "Load more", the first hit it brought takes the focus (the button may be gone).
+  const focusFrom = useRef<number | null>(null);
   const titleId = useId();
+  // Read while rendering, before the dialog takes the focus (and again under StrictMode).
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
 
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
     dialog.current?.showModal?.();
     input.current?.focus();
     // Once the dialog is gone: while it is open, everything outside it is inert.
     return () => {
       if (giveBack.current) opener?.focus?.();
     };
-  }, []);
+  }, [opener]);
   const close = useBackCloses(props.onClose);
   const open = (hit: SearchHit) => {
     giveBack.current = false;
@@ -99,8 +102,8 @@ export function SearchPanel(props: SearchPanelProps) {
       )}
       <div className="search-body">
         <SearchState query={query} results={results} />
-        <HitList results={results} names={names} input={input} onOpen={open} />
-        <MoreResults results={results} />
+        <HitList results={results} names={names} input={input} focusFrom={focusFrom} onOpen={open} />
+        <MoreResults results={results} focusFrom={focusFrom} />
       </div>
     </dialog>
   );
@@ -171,9 +174,17 @@ function HitList(props: {
   results: SearchResults;
   names: Names;
   input: RefObject<HTMLInputElement | null>;
+  focusFrom: RefObject<number | null>;
   onOpen: (hit: SearchHit) => void;
 }) {
   const list = useRef<HTMLUListElement>(null);
+  const count = props.results.hits.length;
+  const { focusFrom } = props;
+  useEffect(() => {
+    if (focusFrom.current === null || count <= focusFrom.current) return;
+    list.current?.querySelectorAll<HTMLElement>(hitSelector)[focusFrom.current]?.focus();
+    focusFrom.current = null;
+  }, [count, focusFrom]);
   const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
     const hits = [...(list.current?.querySelectorAll<HTMLElement>(hitSelector) ?? [])];
     const index = hits.indexOf(document.activeElement as HTMLElement);
@@ -287,12 +298,25 @@ function SearchState({
 }
 
 /** "Load more" while the server has a next page; its own failure is retried from the same button. */
-function MoreResults({ results }: { results: SearchResults & { loadMore: () => Promise<void> } }) {
+function MoreResults({
+  results,
+  focusFrom,
+}: {
+  results: SearchResults & { loadMore: () => Promise<void> };
+  focusFrom: RefObject<number | null>;
+}) {
   if (!results.nextCursor || results.status !== 'ready') return null;
   return (
     <div className="search-more">
       {results.more === 'error' && <p className="inline-error">Could not load more.</p>}
-      <button type="button" disabled={results.more === 'loading'} onClick={() => void results.loadMore()}>
+      <button
+        type="button"
+        disabled={results.more === 'loading'}
+        onClick={() => {
+          focusFrom.current = results.hits.length;
+          void results.loadMore();
+        }}
+      >
         {results.more === 'loading' ? 'Loading…' : results.more === 'error' ? 'Try again' : 'Load more'}
       </button>
     </div>
