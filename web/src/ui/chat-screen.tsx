@@ -111,6 +111,11 @@ type LayoutState = ReturnType<typeof layoutSlice>;
 function useSearchHits(client: ChatClient, selected: string | null, open: (conversationId: string) => void) {
   const [found, setFound] = useState<FoundMessage | null>(null);
   const toMessage = useRef(false);
+  // Only the opening at the hit: another conversation, and coming back later, open as usual.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on a change of selection only
+  useEffect(() => {
+    if (found && selected !== found.conversationId) setFound(null);
+  }, [selected]);
   const openHit = (hit: SearchHit) => {
     setFound({ conversationId: hit.conversationId, seq: hit.seq });
     toMessage.current = hit.conversationId !== selected;

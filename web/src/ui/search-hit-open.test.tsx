@@ -1,5 +1,5 @@
 import type { ConversationSummary, MessagePage, SearchPage } from '@palaver/contracts';
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket } from '../test-support/fake-socket.ts';
@@ -100,5 +100,17 @@ describe('opening a search hit', () => {
     // The newest page, then one full page back reaches it.
     expect(api.messages).toHaveBeenCalledWith(held.id, { before: 71, limit: 100 });
     expect(entry).toBeTruthy();
+
+    // Back to the list and into the conversation again: it opens as usual, not at the hit.
+    const centred = () =>
+      vi
+        .mocked(Element.prototype.scrollIntoView)
+        .mock.calls.filter(([how]) => JSON.stringify(how) === '{"block":"center"}').length;
+    const before = centred();
+    await userEvent.click(screen.getByRole('button', { name: 'Back to conversations' }));
+    await userEvent.click(await screen.findByRole('button', { name: /^Olga/ }));
+    await screen.findByRole('log', { name: 'Messages' });
+    await act(async () => {});
+    expect(centred()).toBe(before);
   });
 });
