@@ -110,20 +110,46 @@ type LayoutState = ReturnType<typeof layoutSlice>;
  */
 function useSearchHits(client: ChatClient, selected: string | null, open: (conversationId: string) => void) {
   const [found, setFound] = useState<FoundMessage | null>(null);
+  const [finding, setFinding] = useState(false);
   const toMessage = useRef(false);
+  // Bumped by each hit opened and by leaving it: a late answer for an earlier one says nothing.
+  const ticket = useRef(0);
   // Only the opening at the hit: another conversation, and coming back later, open as usual.
   // biome-ignore lint/correctness/useExhaustiveDependencies: on a change of selection only
   useEffect(() => {
-    if (found && selected !== found.conversationId) setFound(null);
+    if (!found || selected === found.conversationId) return;
+    ticket.current++;
+    setFound(null);
+    setFinding(false);
   }, [selected]);
   const openHit = (hit: SearchHit) => {
+    const mine = ++ticket.current;
+    const say = (next: boolean) => ticket.current === mine && setFinding(next);
     setFound({ conversationId: hit.conversationId, seq: hit.seq });
+    setFinding(false);
     toMessage.current = hit.conversationId !== selected;
     open(hit.conversationId);
-    // A failure shows as the view's own "Could not load messages".
-    void client.loadUntil(hit.conversationId, hit.seq).catch(() => {});
+    // Far up a long history it takes a few pages: say so, unless it is there at once.
+    const slow = setTimeout(() => say(true), 400);
+    client
+      .loadUntil(hit.conversationId, hit.seq)
+      // A failure shows as the view's own "Could not load messages".
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(slow);
+        say(false);
+      });
   };
-  return { found, openHit, toMessage };
+  return { found, finding, openHit, toMessage };
+}
+
+/** Said while history loads back to a search hit far up (a long history takes a few pages). */
+function FindingNote({ finding }: { finding: boolean }) {
+  return (
+    <p className="search-note" role="status" hidden={!finding}>
+      {finding ? 'Loading earlier messages to show the one you chose…' : ''}
+    </p>
+  );
 }
 
 /** `search-here` starts narrowed to the open conversation. */
@@ -142,7 +168,7 @@ function ChatLayout(props: {
   const [selected, select] = useSelectedConversation();
   const [dialog, setDialog] = useState<Dialog>(null);
   const ordered = useMemo(() => Object.values(state.conversations).sort(byActivity), [state.conversations]);
-  const { found, openHit, toMessage } = useSearchHits(client, selected, (id) => {
+  const { found, finding, openHit, toMessage } = useSearchHits(client, selected, (id) => {
     setDialog(null);
     select(id);
   });
@@ -195,6 +221,7 @@ function ChatLayout(props: {
         selected={selected}
         seedLinks={props.seedLinks}
         found={found}
+        finding={finding}
         onBack={() => select(null)}
         setDialog={setDialog}
       />
@@ -216,12 +243,14 @@ function MainPane(props: {
   selected: string | null;
   seedLinks: Parameters<typeof ConversationView>[0]['seedLinks'];
   found: FoundMessage | null;
+  finding: boolean;
   onBack: () => void;
   setDialog: (dialog: Dialog) => void;
 }) {
   const { selected, found, setDialog } = props;
   return (
     <main className="main-pane" id="main-pane">
+      <FindingNote finding={props.finding} />
       {selected ? (
         <ConversationView
           key={selected}

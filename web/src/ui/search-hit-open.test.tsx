@@ -35,6 +35,37 @@ async function messages(_: string, page: { before?: number; after?: number; limi
   return { messages: found.slice(0, limit), hasMore: found.length > limit, changeSeq: 0 } as MessagePage;
 }
 
+function hitApi(messagesApi: typeof messages = messages) {
+  return testApi([summary], {
+    messages: vi.fn(messagesApi),
+    conversation: async () => held,
+    blocks: async () => ({ blocks: [] }),
+    markRead: async () => {},
+    searchMessages: vi.fn(
+      async (): Promise<SearchPage> => ({
+        results: [
+          {
+            messageId: history[4]?.id ?? '',
+            conversationId: held.id,
+            seq: 5,
+            senderId: history[4]?.senderId ?? '',
+            createdAt: history[4]?.createdAt ?? '',
+            editedAt: null,
+            rank: 1,
+            snippet: {
+              text: 'message 5',
+              highlights: [{ start: 8, end: 9 }],
+              truncatedStart: false,
+              truncatedEnd: false,
+            },
+          },
+        ],
+        nextCursor: null,
+      }),
+    ),
+  });
+}
+
 describe('opening a search hit', () => {
   beforeEach(() => {
     socket = new FakeSocket();
@@ -48,34 +79,7 @@ describe('opening a search hit', () => {
   });
 
   it('opens the conversation with history loaded back to the message, without a gap, and focuses it', async () => {
-    const api = testApi([summary], {
-      messages: vi.fn(messages),
-      conversation: async () => held,
-      blocks: async () => ({ blocks: [] }),
-      markRead: async () => {},
-      searchMessages: vi.fn(
-        async (): Promise<SearchPage> => ({
-          results: [
-            {
-              messageId: history[4]?.id ?? '',
-              conversationId: held.id,
-              seq: 5,
-              senderId: history[4]?.senderId ?? '',
-              createdAt: history[4]?.createdAt ?? '',
-              editedAt: null,
-              rank: 1,
-              snippet: {
-                text: 'message 5',
-                highlights: [{ start: 8, end: 9 }],
-                truncatedStart: false,
-                truncatedEnd: false,
-              },
-            },
-          ],
-          nextCursor: null,
-        }),
-      ),
-    });
+    const api = hitApi();
     render(<ChatScreen auth={testAuth()} api={api} onLogout={() => {}} />);
     const entry = await screen.findByRole('button', { name: /^Search messages/ });
     await screen.findByRole('button', { name: /^Olga/ });
@@ -112,5 +116,23 @@ describe('opening a search hit', () => {
     await screen.findByRole('log', { name: 'Messages' });
     await act(async () => {});
     expect(centred()).toBe(before);
+  });
+
+  it('says so while it loads a long way back, and stops saying it once there', async () => {
+    const slowOlder: typeof messages = async (id, page) => {
+      if (page.before !== undefined) await new Promise((resolve) => setTimeout(resolve, 700));
+      return messages(id, page);
+    };
+    render(<ChatScreen auth={testAuth()} api={hitApi(slowOlder)} onLogout={() => {}} />);
+    await userEvent.click(await screen.findByRole('button', { name: /^Search messages/ }));
+    await userEvent.type(screen.getByRole('searchbox', { name: 'Search messages' }), 'message 5');
+    await userEvent.click(
+      within(await screen.findByRole('list', { name: 'Messages found' })).getByRole('button'),
+    );
+    const note = await screen.findByText('Loading earlier messages to show the one you chose…');
+    expect(note.getAttribute('role')).toBe('status');
+    const log = await screen.findByRole('log', { name: 'Messages' });
+    await vi.waitFor(() => expect(document.activeElement).toBe(log.querySelector('li[data-seq="5"]')));
+    await vi.waitFor(() => expect(screen.queryByText(/Loading earlier messages to show/)).toBeNull());
   });
 });
