@@ -574,9 +574,6 @@ describe('web client through the edge', () => {
     await g.page.getByRole('button', { name: 'Back to conversations' }).click();
     await send(f.page, 'plain news');
     const gusRow = conversationButton(g.page, fay.displayName);
-    await new Promise((r) => setTimeout(r, 3000));
-    await g.page.screenshot({ path: '/tmp/dbg-g.png' });
-    await f.page.screenshot({ path: '/tmp/dbg-f.png' });
     await expect.poll(() => gusRow.getByTestId('unread-badge').textContent(), wait).toBe('1 unread');
     expect(await g.page.title()).toBe('Palaver');
     await send(f.page, `@${gus.username} are you in?`);
@@ -683,6 +680,68 @@ describe('web client through the edge', () => {
     await expect.poll(() => inView(k.page, '我们明天在北京见面'), wait).toBe(true);
     await k.page.screenshot({ path: join(screenshots, 'phone-search-opened.png') });
     for (const context of [j.context, k.context]) await context.close();
+  }, 120_000);
+
+  it('replies with a quote and in a thread, live across two browsers, at desktop and phone widths', async () => {
+    const hal = { username: `hal_${run}`, displayName: `Hal ${run}` };
+    const ivy = { username: `ivy_${run}`, displayName: `Ivy ${run}` };
+    const h = await open();
+    const i = await open({ width: 390, height: 844 });
+    await register(h.page, hal);
+    await register(i.page, ivy);
+    await h.page.getByRole('button', { name: 'New chat' }).click();
+    await pick(h.page, 'Find a person', ivy);
+    await h.page.getByRole('heading', { name: ivy.displayName, level: 2 }).waitFor(wait);
+    await send(h.page, 'Who brings the cake?');
+    await conversationButton(i.page, hal.displayName).click();
+
+    // Ivy, on her phone, quotes it from the message's menu.
+    const question = i.page.locator('li.message', { hasText: 'Who brings the cake?' }).first();
+    await question.waitFor(wait);
+    await question.getByRole('button', { name: 'More actions' }).click();
+    await question.getByRole('menuitem', { name: 'Reply', exact: true }).click();
+    await i.page.getByText(`Replying to ${hal.displayName}`).waitFor(wait);
+    await send(i.page, 'I will');
+    const quoted = h.page
+      .locator('li.message', { hasText: 'I will' })
+      .getByRole('button', { name: 'In reply to You Who brings the cake?' });
+    await quoted.waitFor(wait);
+    expect(await i.page.getByText(`Replying to ${hal.displayName}`).count()).toBe(0);
+
+    // Hal answers in a thread under the question; Ivy sees its summary live and opens it.
+    const halQuestion = h.page.locator('li.message', { hasText: 'Who brings the cake?' }).first();
+    await halQuestion.hover();
+    await halQuestion.getByRole('button', { name: 'More actions' }).click();
+    await halQuestion.getByRole('menuitem', { name: 'Reply in thread' }).click();
+    const halThread = h.page.getByRole('complementary', { name: 'Thread' });
+    await halThread.getByText('No replies yet.').waitFor(wait);
+    const halReply = halThread.getByRole('textbox', { name: 'Reply in thread' });
+    await halReply.fill('Chocolate, please');
+    await halReply.press('Enter');
+    await halThread.locator('.message-body', { hasText: 'Chocolate, please' }).waitFor(wait);
+    const summary = i.page.getByRole('button', { name: /^1 reply Last reply .*, open the thread$/ });
+    await summary.waitFor(wait);
+    await summary.click();
+    const ivyThread = i.page.getByRole('complementary', { name: 'Thread' });
+    await ivyThread.locator('.message-body', { hasText: 'Chocolate, please' }).waitFor(wait);
+    const ivyReply = ivyThread.getByRole('textbox', { name: 'Reply in thread' });
+    await ivyReply.fill('Deal 🎂');
+    await ivyReply.press('Enter');
+    await halThread.locator('.message-body', { hasText: 'Deal 🎂' }).waitFor(wait);
+    await h.page.getByRole('button', { name: /^2 replies Last reply .*, open the thread$/ }).waitFor(wait);
+    await h.page.screenshot({ path: join(screenshots, 'thread.png') });
+    await i.page.screenshot({ path: join(screenshots, 'phone-thread.png') });
+    await expectAccessible(h.page, 'thread (desktop)');
+    await expectAccessible(i.page, 'thread (phone)');
+
+    // Replies are in the conversation too, each with a way to its thread; closing returns.
+    await ivyThread.getByRole('button', { name: 'Close the thread' }).click();
+    await i.page
+      .locator('li.message', { hasText: 'Deal 🎂' })
+      .getByRole('button', { name: 'Replied in a thread' })
+      .waitFor(wait);
+    expect(await i.page.getByRole('complementary', { name: 'Thread' }).count()).toBe(0);
+    for (const context of [h.context, i.context]) await context.close();
   }, 120_000);
 
   it('passes an axe-core scan of the sign-in, list, conversation and dialog screens, light and dark, desktop and phone', async () => {

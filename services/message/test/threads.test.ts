@@ -87,7 +87,7 @@ describe('replies', () => {
     expect(late.json().error?.code).toBe('message_deleted');
   });
 
-  it('cut a long quote at whole characters, and say a quoted picture has attachments', async () => {
+  it('cut a long quote at whole characters', async () => {
     const [ada, bob] = await Promise.all([makeUser(), makeUser()]);
     const direct = await service.createDirect(ada, bob);
     // An emoji (two UTF-16 units) straddles the limit: it is left out, not split.

@@ -8,6 +8,7 @@ import type {
   PublicUser,
   SearchPage,
   SearchQuery,
+  ThreadPage,
   UpdateMeBody,
   Upload,
   UserPage,
@@ -121,6 +122,13 @@ export class PalaverApi {
     if (page.before !== undefined) query.set('before', String(page.before));
     if (page.after !== undefined) query.set('after', String(page.after));
     return this.call('GET', `/api/messages?${query}`);
+  }
+
+  /** A thread's root and a page of its replies: the latest, or those before a place. */
+  thread(conversationId: string, rootSeq: number, before?: number): Promise<ThreadPage> {
+    const query = new URLSearchParams({ limit: String(pageLimits.thread.default) });
+    if (before !== undefined) query.set('before', String(before));
+    return this.call('GET', `/api/conversations/${conversationId}/threads/${rootSeq}?${query}`);
   }
 
   editMessage(conversationId: string, seq: number, body: string): Promise<Message> {

@@ -1,4 +1,4 @@
-import type { SearchPage, SearchQuery, Upload } from '@palaver/contracts';
+import type { SearchPage, SearchQuery, ThreadPage, Upload } from '@palaver/contracts';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import { connectGateway } from '../realtime/gateway-socket.ts';
@@ -8,7 +8,7 @@ import { ChatStore } from './chat-store.ts';
 import { connect, followBrowserOnline, renewTokenOnRefresh, setConnection } from './connection.ts';
 import { Conversations, updateConversation } from './conversations.ts';
 import { Messages } from './messages.ts';
-import { Outbox, readOutbox } from './outbox.ts';
+import { type MessageRefs, Outbox, readOutbox } from './outbox.ts';
 import { type ProfileChange, saveProfile } from './profile.ts';
 import { markRead } from './receipts.ts';
 import { bindSocketEvents } from './socket-events.ts';
@@ -181,11 +181,19 @@ export class ChatClient {
     return page;
   }
 
-  /** Queue a message; it goes out now if connected, else when the connection returns. */
-  send(conversationId: string, body: string, uploads: Upload[] = []): void {
-    if (!this.outbox.add(conversationId, body, uploads)) return;
+  /**
+   * Queue a message (quoting one, or in a thread, by `refs`); it goes out now if connected,
+   * else when the connection returns.
+   */
+  send(conversationId: string, body: string, uploads: Upload[] = [], refs: MessageRefs = {}): void {
+    if (!this.outbox.add(conversationId, body, uploads, refs)) return;
     this.typing.set(conversationId, false);
     void this.outbox.flush();
+  }
+
+  /** A page of a thread: the root and its replies (the latest, or those before a place). */
+  loadThread(conversationId: string, rootSeq: number, before?: number): Promise<ThreadPage> {
+    return this.messages.loadThread(conversationId, rootSeq, before);
   }
 
   retry(clientMessageId: string): void {

@@ -5,6 +5,7 @@ import type {
   Message,
   PublicUser,
   ServerEventPayload,
+  ThreadSummary,
 } from '@palaver/contracts';
 
 /**
@@ -20,6 +21,10 @@ export interface PendingMessage {
   body?: string;
   /** Attachment details for display; only `uploadId` is sent. */
   attachments: Attachment[];
+  /** The message it quotes. */
+  replyToSeq?: number;
+  /** The root of the thread it posts in. */
+  threadRootSeq?: number;
   createdAt: string;
   /** Set when the server refused it for good; the person may retry or discard. */
   error?: string;
@@ -363,3 +368,17 @@ export function changedWithinHeld(state: ConversationState, changed: Message[]):
 
 /** Whether a message mentions me (for its highlight). */
 export const mentionsMe = (message: Message, me: string) => message.mentions.includes(me);
+
+/** A thread's root got a reply: its summary, on the held root and the list's last message. */
+export function withThread(
+  state: ConversationState,
+  rootSeq: number,
+  thread: ThreadSummary,
+): ConversationState {
+  const apply = (message: Message): Message => (message.seq === rootSeq ? { ...message, thread } : message);
+  return {
+    ...state,
+    messages: state.messages.map(apply),
+    lastMessage: state.lastMessage ? apply(state.lastMessage) : null,
+  };
+}

@@ -1,4 +1,4 @@
-import type { Message } from '@palaver/contracts';
+import type { Message, ServerEventPayload, ThreadPage } from '@palaver/contracts';
 import { pageLimits } from '@palaver/contracts/limits';
 import { type ChatContext, myId } from './chat-context.ts';
 import {
@@ -8,6 +8,7 @@ import {
   withChangeCursor,
   withMessages,
   withReaction,
+  withThread,
 } from './chat-state.ts';
 import { type Conversations, updateConversation } from './conversations.ts';
 import type { Outbox } from './outbox.ts';
@@ -149,6 +150,23 @@ export class Messages {
     updateConversation(this.context.store, conversationId, (state) =>
       withChangeCursor(withReaction(state, change), changeSeq, 'live'),
     );
+  }
+
+  /** A thread's root got a reply, live: its new summary. */
+  applyThread(change: ServerEventPayload<'message:thread'>): void {
+    updateConversation(this.context.store, change.conversationId, (state) =>
+      withChangeCursor(withThread(state, change.rootSeq, change.thread), change.changeSeq, 'live'),
+    );
+  }
+
+  /** A page of a thread (the latest without a cursor), its repliers' profiles fetched alongside. */
+  async loadThread(conversationId: string, rootSeq: number, before?: number): Promise<ThreadPage> {
+    const page = await this.context.api.thread(conversationId, rootSeq, before);
+    void ensureUsers(
+      this.context,
+      [page.root, ...page.replies].map((message) => message.senderId),
+    );
+    return page;
   }
 
   async edit(conversationId: string, seq: number, body: string): Promise<void> {

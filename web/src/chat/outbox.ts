@@ -5,6 +5,9 @@ import { retryBackoff } from './backoff.ts';
 import { ackTimeout, type ChatContext, myId } from './chat-context.ts';
 import type { PendingMessage } from './chat-state.ts';
 
+/** What a message may point at: the message it quotes, the thread it posts in. */
+export type MessageRefs = Pick<PendingMessage, 'replyToSeq' | 'threadRootSeq'>;
+
 /** Answers that mean "not now" rather than "never": the message goes again after a backoff. */
 const passingRefusals = ['rate_limited', 'unavailable', 'internal'];
 
@@ -29,8 +32,8 @@ export class Outbox {
   }
 
   /** Queues a message; false when there is nothing to send (blank text, no uploads). */
-  add(conversationId: string, body: string, uploads: Upload[]): boolean {
-    const pending = pendingMessage(conversationId, body, uploads);
+  add(conversationId: string, body: string, uploads: Upload[], refs: MessageRefs = {}): boolean {
+    const pending = pendingMessage(conversationId, body, uploads, refs);
     if (!pending) return false;
     this.context.store.update((state) => ({ ...state, pending: [...state.pending, pending] }));
     this.save();
@@ -148,6 +151,7 @@ export function pendingMessage(
   conversationId: string,
   body: string,
   uploads: Upload[],
+  refs: MessageRefs = {},
 ): PendingMessage | null {
   const text = body.trim();
   if (!text && uploads.length === 0) return null;
@@ -160,6 +164,7 @@ export function pendingMessage(
     clientMessageId: newClientMessageId(),
     ...(text ? { body: text } : {}),
     attachments,
+    ...refs,
     createdAt: new Date().toISOString(),
   };
 }
@@ -173,6 +178,8 @@ export function sendPayload(pending: PendingMessage): ClientEventPayload<'messag
     ...(pending.attachments.length
       ? { attachments: pending.attachments.map((attachment) => ({ uploadId: attachment.uploadId })) }
       : {}),
+    ...(pending.replyToSeq ? { replyToSeq: pending.replyToSeq } : {}),
+    ...(pending.threadRootSeq ? { threadRootSeq: pending.threadRootSeq } : {}),
   };
 }
 

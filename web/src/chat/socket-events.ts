@@ -78,6 +78,7 @@ function bindMessageEvents(socket: GatewaySocket, { context, messages }: SocketE
   socket.on('message:reaction', ({ conversationId, changeSeq, ...change }) =>
     messages.applyReaction(conversationId, change, changeSeq),
   );
+  socket.on('message:thread', (change) => messages.applyThread(change));
 }
 
 function bindConversationEvents(socket: GatewaySocket, { context, conversations }: SocketEventTargets): void {

@@ -3,6 +3,7 @@ import { maxMessageBodyLength } from '@palaver/contracts/limits';
 import {
   type ClipboardEvent,
   type KeyboardEvent,
+  type ReactNode,
   type Ref,
   type RefObject,
   useImperativeHandle,
@@ -18,6 +19,7 @@ import { useAttachments } from './use-attachments.ts';
 export interface ComposerHandle {
   /** Files dropped elsewhere in the conversation. */
   addFiles: (files: File[]) => void;
+  focus: () => void;
 }
 
 export interface ComposerProps {
@@ -26,6 +28,10 @@ export interface ComposerProps {
   upload: (files: File[], onProgress: (fraction: number) => void) => Promise<Upload[]>;
   /** While offline, messages still queue; uploads need the network. */
   online: boolean;
+  /** Names the form and its field (a thread's composer is not the conversation's). */
+  label?: string;
+  /** Shown above the field: what the message answers. */
+  banner?: ReactNode;
   ref?: Ref<ComposerHandle>;
 }
 
@@ -33,12 +39,15 @@ export interface ComposerProps {
  * Text, emoji and attachments. Enter sends, Shift+Enter adds a line. Files come from the
  * picker, a drop or a paste and upload at once with a progress bar; the message goes with Send.
  */
-export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProps) {
+export function Composer({ onSend, onTyping, upload, online, label, banner, ref }: ComposerProps) {
   const field = useRef<HTMLTextAreaElement>(null);
   const draft = useDraft(field, onTyping);
   const files = useAttachments(upload, online, () => field.current?.focus());
   const [dragging, setDragging] = useState(false);
-  useImperativeHandle(ref, () => ({ addFiles: (list) => void files.add(list) }));
+  useImperativeHandle(ref, () => ({
+    addFiles: (list) => void files.add(list),
+    focus: () => field.current?.focus(),
+  }));
 
   const canSend = (draft.text.trim().length > 0 || files.attached.length > 0) && files.progress === null;
   const send = () => {
@@ -51,7 +60,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
   return (
     <form
       className={`composer${dragging ? ' dragging' : ''}`}
-      aria-label="Write a message"
+      aria-label={label ?? 'Write a message'}
       onSubmit={(event) => {
         event.preventDefault();
         send();
@@ -69,6 +78,7 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
         void files.add([...event.dataTransfer.files]);
       }}
     >
+      {banner}
       <UploadProgress progress={files.progress} />
       <StagedFiles attached={files.attached} onRemove={files.remove} />
       {files.error && (
@@ -79,7 +89,14 @@ export function Composer({ onSend, onTyping, upload, online, ref }: ComposerProp
       <div className="composer-row">
         <AttachButton online={online} busy={files.progress !== null} onFiles={files.add} />
         <EmojiPicker onPick={draft.insert} />
-        <MessageField field={field} draft={draft} onSend={send} onFiles={files.add} onTyping={onTyping} />
+        <MessageField
+          field={field}
+          draft={draft}
+          label={label}
+          onSend={send}
+          onFiles={files.add}
+          onTyping={onTyping}
+        />
         <button type="submit" className="send-button" disabled={!canSend}>
           Send
         </button>
@@ -148,6 +165,7 @@ function AttachButton(props: { online: boolean; busy: boolean; onFiles: (files: 
 function MessageField(props: {
   field: RefObject<HTMLTextAreaElement | null>;
   draft: Draft;
+  label: string | undefined;
   onSend: () => void;
   onFiles: (files: File[]) => void;
   onTyping: (isTyping: boolean) => void;
@@ -168,8 +186,8 @@ function MessageField(props: {
     <textarea
       ref={props.field}
       className="composer-input"
-      aria-label="Message"
-      placeholder="Write a message"
+      aria-label={props.label ?? 'Message'}
+      placeholder={props.label ?? 'Write a message'}
       rows={1}
       maxLength={maxMessageBodyLength}
       value={props.draft.text}

@@ -1,4 +1,4 @@
-import type { AvatarRef, Upload } from '@palaver/contracts';
+import type { AvatarRef, Message, Upload } from '@palaver/contracts';
 import { type RefObject, useEffect, useRef, useState } from 'react';
 import { uploadFiles } from '../api/upload-files.ts';
 import {
@@ -14,8 +14,11 @@ import { Composer, type ComposerHandle } from './composer.tsx';
 import { lastSeen } from './format.ts';
 import { SearchIcon } from './icons.tsx';
 import { MessageList } from './message-list.tsx';
+import { ReplyBar } from './message-quote.tsx';
+import { ThreadPanel } from './thread-panel.tsx';
 import { shallowEqual, useChatClient, useChatState } from './use-chat.ts';
 import type { MessageFocus } from './use-message-focus.ts';
+import { type Replies, useReplies } from './use-replies.ts';
 
 /** What an open conversation shows, typing aside (the indicator selects that itself). */
 const viewSlice = (conversationId: string) => (state: ChatState) => ({
@@ -46,6 +49,7 @@ export function ConversationView(props: {
   const unreadAfter = useUnreadAtOpen(held, state.me);
   useMarkRead(conversationId, held?.conversation.lastSeq ?? 0);
   const composer = useRef<ComposerHandle>(null);
+  const replies = useReplies(conversationId, props.focus, composer);
 
   if (!held) return <ConversationMissing loading={state.listStatus !== 'ready'} onBack={props.onBack} />;
   const title = conversationTitle(held, state.me, state.users);
@@ -53,7 +57,7 @@ export function ConversationView(props: {
   const blocked = other !== undefined && state.blocked.includes(other);
   return (
     <section
-      className="conversation-view"
+      className={`conversation-view${replies.threadRoot !== null ? ' with-thread' : ''}`}
       aria-labelledby="conversation-title"
       onDragOver={(event) => event.preventDefault()}
       onDrop={(event) => {
@@ -72,35 +76,59 @@ export function ConversationView(props: {
         onShowMembers={props.onShowMembers}
         onSearch={props.onSearch}
       />
-      {history.historyError && (
-        <p className="inline-error" role="alert">
-          Could not load messages.{' '}
-          <button type="button" onClick={history.loadHistory}>
-            Try again
-          </button>
-        </p>
-      )}
+      {history.historyError && <HistoryError onRetry={history.loadHistory} />}
       <ConversationMessages
         held={held}
         state={state}
         history={history}
         unreadAfter={unreadAfter}
-        focus={props.focus}
+        focus={replies.focus}
+        replies={replies}
       />
       <TypingIndicator conversationId={conversationId} />
       {blocked ? (
-        <p className="blocked-note" role="status">
-          You blocked {title}. Unblock to send messages again.
-        </p>
+        <BlockedNote title={title} />
       ) : (
         <ConversationComposer
           composer={composer}
           conversationId={conversationId}
           online={state.online}
           seedLinks={props.seedLinks}
+          replyingTo={replies.replyingTo}
+          onReplied={() => replies.setReplyingTo(null)}
+          me={state.me}
+          users={state.users}
+        />
+      )}
+      {replies.threadRoot !== null && (
+        <ThreadPanel
+          key={replies.threadRoot}
+          conversationId={conversationId}
+          rootSeq={replies.threadRoot}
+          seedLinks={props.seedLinks}
+          onClose={replies.closeThread}
         />
       )}
     </section>
+  );
+}
+
+function HistoryError({ onRetry }: { onRetry: () => void }) {
+  return (
+    <p className="inline-error" role="alert">
+      Could not load messages.{' '}
+      <button type="button" onClick={onRetry}>
+        Try again
+      </button>
+    </p>
+  );
+}
+
+function BlockedNote({ title }: { title: string }) {
+  return (
+    <p className="blocked-note" role="status">
+      You blocked {title}. Unblock to send messages again.
+    </p>
   );
 }
 
@@ -132,8 +160,9 @@ function ConversationMessages(props: {
   history: ReturnType<typeof useHistory>;
   unreadAfter: number | null;
   focus: MessageFocus | undefined;
+  replies: Replies;
 }) {
-  const { held, state, history } = props;
+  const { held, state, history, replies } = props;
   const client = useChatClient();
   const conversationId = held.conversation.id;
   return (
@@ -153,6 +182,10 @@ function ConversationMessages(props: {
       onReact={(seq, emoji) => client.toggleReaction(conversationId, seq, emoji)}
       onRetry={(id) => client.retry(id)}
       onDiscard={(id) => client.discard(id)}
+      onReply={replies.reply}
+      onOpenThread={replies.openThread}
+      onJumpTo={replies.jumpTo}
+      heldAt={(seq) => held.messages.find((message) => message.seq === seq)}
     />
   );
 }
@@ -162,14 +195,26 @@ function ConversationComposer(props: {
   conversationId: string;
   online: boolean;
   seedLinks: (upload: Upload) => void;
+  replyingTo: Message | null;
+  onReplied: () => void;
+  me: string;
+  users: ChatState['users'];
 }) {
   const client = useChatClient();
-  const { conversationId } = props;
+  const { conversationId, replyingTo } = props;
   return (
     <Composer
       ref={props.composer}
       online={props.online}
-      onSend={(body, uploads) => client.send(conversationId, body, uploads)}
+      banner={
+        replyingTo && (
+          <ReplyBar message={replyingTo} me={props.me} users={props.users} onCancel={props.onReplied} />
+        )
+      }
+      onSend={(body, uploads) => {
+        client.send(conversationId, body, uploads, replyingTo ? { replyToSeq: replyingTo.seq } : {});
+        props.onReplied();
+      }}
       onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
       upload={async (files, onProgress) => {
         const uploads = await uploadFiles(client.auth, files, onProgress);

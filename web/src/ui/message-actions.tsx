@@ -33,8 +33,8 @@ type ActionMenu = ReturnType<typeof useActionMenu>;
 
 /**
  * One "More actions" button per message (shown on hover or focus; a long press opens it on
- * touch) and its menu: React (a row of quick emoji), and on one's own messages Edit and
- * Delete. The menu button pattern: Enter, Space or ↓ open it at the first item, ↑ at the
+ * touch) and its menu: React (a row of quick emoji), Reply, Reply in thread, and on one's
+ * own messages Edit and Delete. The menu button pattern: Enter, Space or ↓ open it at the first item, ↑ at the
  * last; arrows, Home and End move; Escape closes and returns to the button.
  */
 export function MessageActions(props: {
@@ -43,6 +43,10 @@ export function MessageActions(props: {
   canEdit: boolean;
   busy: boolean;
   onReact: (emoji: string) => void;
+  /** Absent where a message cannot be quoted from. */
+  onReply?: (() => void) | undefined;
+  /** Absent inside a thread (its composer replies there). */
+  onReplyInThread?: (() => void) | undefined;
   onEdit: () => void;
   onDelete: () => void;
 }) {
@@ -77,19 +81,7 @@ export function MessageActions(props: {
       </button>
       {menu.view === 'actions' && (
         <Menu id={menuId} label="Message actions" menu={menu}>
-          <MenuItem label="React" popup onSelect={menu.showReactions}>
-            React…
-          </MenuItem>
-          {props.mine && props.canEdit && (
-            <MenuItem label="Edit message" onSelect={then(props.onEdit)}>
-              Edit
-            </MenuItem>
-          )}
-          {props.mine && (
-            <MenuItem label="Delete message" onSelect={then(props.onDelete)}>
-              Delete
-            </MenuItem>
-          )}
+          <ActionItems {...props} then={then} />
         </Menu>
       )}
       {menu.view === 'reactions' && (
@@ -102,6 +94,40 @@ export function MessageActions(props: {
         </Menu>
       )}
     </div>
+  );
+}
+
+/** The menu's items: what one may do with this message. */
+function ActionItems(
+  props: Parameters<typeof MessageActions>[0] & { then: (action: () => void) => () => void },
+) {
+  const { menu, then } = props;
+  return (
+    <>
+      <MenuItem label="React" popup onSelect={menu.showReactions}>
+        React…
+      </MenuItem>
+      {props.onReply && (
+        <MenuItem label="Reply" onSelect={then(props.onReply)}>
+          Reply
+        </MenuItem>
+      )}
+      {props.onReplyInThread && (
+        <MenuItem label="Reply in thread" onSelect={then(props.onReplyInThread)}>
+          Reply in thread
+        </MenuItem>
+      )}
+      {props.mine && props.canEdit && (
+        <MenuItem label="Edit message" onSelect={then(props.onEdit)}>
+          Edit
+        </MenuItem>
+      )}
+      {props.mine && (
+        <MenuItem label="Delete message" onSelect={then(props.onDelete)}>
+          Delete
+        </MenuItem>
+      )}
+    </>
   );
 }
 

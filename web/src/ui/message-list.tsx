@@ -138,12 +138,16 @@ function listItems(rows: Row[], props: MessageListProps): ReactNode[] {
   return items;
 }
 
-const actionsOf = ({ onEdit, onDelete, onReact, onRetry, onDiscard }: RowActions): RowActions => ({
-  onEdit,
-  onDelete,
-  onReact,
-  onRetry,
-  onDiscard,
+export const actionsOf = (actions: RowActions): RowActions => ({
+  onEdit: actions.onEdit,
+  onDelete: actions.onDelete,
+  onReact: actions.onReact,
+  onRetry: actions.onRetry,
+  onDiscard: actions.onDiscard,
+  onReply: actions.onReply,
+  onOpenThread: actions.onOpenThread,
+  onJumpTo: actions.onJumpTo,
+  heldAt: actions.heldAt,
 });
 
 function HistoryMore(props: { state: ConversationState; loadingOlder: boolean; onLoadOlder: () => void }) {

@@ -6,8 +6,10 @@ import { EditForm } from './edit-form.tsx';
 import { timeOfDay } from './format.ts';
 import { ClockIcon } from './icons.tsx';
 import { MessageActions, useActionMenu } from './message-actions.tsx';
+import { currentQuote, MessageQuote } from './message-quote.tsx';
 import { MessageReactions } from './message-reactions.tsx';
 import { MessageText } from './message-text.tsx';
+import { InThreadLink, ThreadSummaryButton } from './thread-summary.tsx';
 import { useLongPress } from './use-long-press.ts';
 
 /** One row of the list: a stored message, or one still in the outbox. */
@@ -26,6 +28,14 @@ export interface RowActions {
   onReact: (seq: number, emoji: string) => Promise<void>;
   onRetry: (clientMessageId: string) => void;
   onDiscard: (clientMessageId: string) => void;
+  /** Quote this message in the composer. */
+  onReply?: ((message: Message) => void) | undefined;
+  /** Open the thread of the root at this seq. */
+  onOpenThread?: ((rootSeq: number) => void) | undefined;
+  /** Go to the message at this seq (a quote's original). */
+  onJumpTo?: ((seq: number) => void) | undefined;
+  /** The held message at a seq: quotes show their original as it is now. */
+  heldAt?: ((seq: number) => Message | undefined) | undefined;
 }
 
 interface MessageRowProps extends RowActions {
@@ -36,6 +46,8 @@ interface MessageRowProps extends RowActions {
   status: OwnMessageStatus;
   me: string;
   users: Record<string, PublicUser>;
+  /** Shown in a thread's panel: no way into a thread from there. */
+  inThread?: boolean;
 }
 
 export function MessageRow(props: MessageRowProps) {
@@ -66,7 +78,7 @@ export function MessageRow(props: MessageRowProps) {
               onSave={(text) => void action.run(() => props.onEdit(message.seq, text))}
             />
           ) : (
-            <MessageContent row={row} me={me} users={users} />
+            <MessageContent {...props} />
           )}
           <MessageMeta row={row} mine={mine} status={props.status} />
         </div>
@@ -77,6 +89,12 @@ export function MessageRow(props: MessageRowProps) {
             canEdit={message.body !== null}
             busy={action.busy}
             onReact={react}
+            onReply={props.onReply && (() => props.onReply?.(message))}
+            onReplyInThread={
+              props.onOpenThread && !props.inThread
+                ? () => props.onOpenThread?.(message.threadRootSeq ?? message.seq)
+                : undefined
+            }
             onEdit={() => setEditing(true)}
             onDelete={() => {
               if (window.confirm('Delete this message for everyone?'))
@@ -86,6 +104,13 @@ export function MessageRow(props: MessageRowProps) {
         )}
       </div>
       {message && !deleted && <MessageReactions message={message} me={me} users={users} onToggle={react} />}
+      {message?.thread && !props.inThread && props.onOpenThread && (
+        <ThreadSummaryButton
+          thread={message.thread}
+          users={users}
+          onOpen={() => props.onOpenThread?.(message.seq)}
+        />
+      )}
       {action.error && (
         <p className="message-error" role="alert">
           {action.error}
@@ -128,14 +153,27 @@ function useRowAction(onDone: () => void) {
   return { busy, error, run };
 }
 
-function MessageContent({ row, me, users }: { row: Row; me: string; users: Record<string, PublicUser> }) {
+function MessageContent(props: MessageRowProps) {
+  const { row, me, users } = props;
   const message = row.message;
   if (message?.deletedAt) return <p className="message-deleted">This message was deleted</p>;
+  const threadRootSeq = message?.threadRootSeq ?? row.pending?.threadRootSeq;
   const body = message ? message.body : (row.pending?.body ?? null);
   const attachments: Attachment[] = message ? message.attachments : (row.pending?.attachments ?? []);
   const mentioned = (message?.mentions ?? []).flatMap((id) => (users[id] ? [users[id].username] : []));
   return (
     <>
+      {threadRootSeq && !props.inThread && props.onOpenThread && (
+        <InThreadLink onOpen={() => props.onOpenThread?.(threadRootSeq)} />
+      )}
+      {message?.replyTo && (
+        <MessageQuote
+          quote={currentQuote(message.replyTo, props.heldAt?.(message.replyTo.seq))}
+          me={me}
+          users={users}
+          onJump={props.onJumpTo}
+        />
+      )}
       {attachments.length > 0 && (
         <div className="attachments">
           {attachments.map((attachment) => (
