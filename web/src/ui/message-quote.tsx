@@ -41,9 +41,8 @@ export function MessageQuote(props: {
       onClick={() => props.onJump?.(quote.seq)}
     >
       <span className="quote-sender">
-        <span className="visually-hidden">In reply to </span>
-        {name}
-      </span>
+        <span className="visually-hidden">In reply to</span> {name}
+      </span>{' '}
       <span className="quote-text" dir="auto">
         {text}
       </span>

@@ -21,8 +21,7 @@ export function ThreadSummaryButton(props: {
           <Avatar key={userId} name={users[userId]?.displayName ?? '?'} avatar={users[userId]?.avatar} />
         ))}
       </span>
-      <span className="thread-count">{count}</span>
-      <span className="thread-last">Last reply {last}</span>
+      <span className="thread-count">{count}</span> <span className="thread-last">Last reply {last}</span>
       <span className="visually-hidden">, open the thread</span>
     </button>
   );
