@@ -652,6 +652,15 @@ describe('web client through the edge', () => {
       .locator('li.message[data-seq]')
       .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+    // Escape closes it and goes nowhere: the panel's history entry is taken off, once.
+    const at = j.page.url();
+    await j.page.keyboard.press('Control+k');
+    await j.page.getByRole('searchbox', { name: 'Search messages' }).waitFor(wait);
+    await j.page.keyboard.press('Escape');
+    await j.page.getByRole('searchbox', { name: 'Search messages' }).waitFor({ state: 'hidden', ...wait });
+    await expect.poll(() => j.page.evaluate(() => window.history.state), wait).toBeNull();
+    expect(j.page.url()).toBe(at);
+    await j.page.getByRole('heading', { name: kai.displayName, level: 2 }).waitFor(wait);
 
     // Kai, on a phone, in the dark: the search takes the screen; Chinese words are found too.
     await k.page.emulateMedia({ colorScheme: 'dark' });

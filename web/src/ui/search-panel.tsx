@@ -127,7 +127,11 @@ function useBackCloses(onBack: () => void): () => void {
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
+  // Once: Escape can arrive both as a keydown and as the dialog's cancel.
+  const closed = useRef(false);
   return () => {
+    if (closed.current) return;
+    closed.current = true;
     if (ownEntry()) window.history.back();
     onBack();
   };
