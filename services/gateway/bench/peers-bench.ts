@@ -84,11 +84,11 @@ function idleTable(idle: IdleResult[]) {
   const base = idle.find((r) => r.system === 'Palaver');
   return [
     ...tableHead(
-      '| system | connected | connects/s | × Palaver | server RSS per idle socket KB | × Palaver | server RSS after MB | load generator CPU while connecting |',
+      '| system | connected | connects/s | × Palaver | server CPU-s per 1,000 connects | + message service | server RSS per idle socket KB | × Palaver | server RSS after MB | load generator CPU while connecting | load average at start |',
     ),
     ...idle.map(
       (r) =>
-        `| ${r.system} | ${r.connected}${r.refused ? ` (${r.refused} failed)` : ''} | ${f(r.perSecond, 0)} | ${ratio(r.perSecond, base?.perSecond)} | ${f(r.kbPerSocket)} | ${ratio(r.kbPerSocket, base?.kbPerSocket)} | ${f(r.rssMB, 0)} | ${pct(r.generatorCpu)} |`,
+        `| ${r.system} | ${r.connected}${r.refused ? ` (${r.refused} failed)` : ''} | ${f(r.perSecond, 0)} | ${ratio(r.perSecond, base?.perSecond)} | ${f(r.cpuPer1000, 2)} | ${r.helperCpuPer1000 ? f(r.helperCpuPer1000, 2) : '—'} | ${f(r.kbPerSocket)} | ${ratio(r.kbPerSocket, base?.kbPerSocket)} | ${f(r.rssMB, 0)} | ${pct(r.generatorCpu)} | ${f(r.load)} |`,
     ),
   ];
 }
@@ -97,11 +97,11 @@ function groupTable(group: StreamResult[]) {
   const base = (rate: number) => group.find((r) => r.label === 'Palaver, gateways only' && r.rate === rate);
   return [
     ...tableHead(
-      '| system | offered msg/s | delivered | deliveries/s | p50 ms | p99 ms | server CPU-s per 1,000 deliveries | × Palaver gateways | server CPU | load generator CPU |',
+      '| system | offered msg/s | delivered | deliveries/s | p50 ms | p99 ms | server CPU-s per 1,000 deliveries | × Palaver gateways | server CPU | shared Redis + RabbitMQ CPU | load generator CPU |',
     ),
     ...group.map(
       (r) =>
-        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.cpuPer1000, 3)} | ${ratio(r.cpuPer1000, base(r.rate)?.cpuPer1000)} | ${pct(r.serverCpu)} | ${pct(r.generatorCpu)} |`,
+        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.cpuPer1000, 3)} | ${ratio(r.cpuPer1000, base(r.rate)?.cpuPer1000)} | ${pct(r.serverCpu)} | ${pct(r.infraCpu)} | ${pct(r.generatorCpu)} |`,
     ),
   ];
 }
@@ -128,11 +128,11 @@ function dmTable(dm: StreamResult[]) {
   const base = (rate: number) => dm.find((r) => r.label === 'Palaver, gateways only' && r.rate === rate);
   return [
     ...tableHead(
-      '| system | offered msg/s | received | send→received p50 ms | p99 ms | p99 × Palaver gateways | send→ack p50 ms | ack p99 ms | errors | server CPU | load generator CPU |',
+      '| system | offered msg/s | received | send→received p50 ms | p99 ms | p99 × Palaver gateways | send→ack p50 ms | ack p99 ms | errors | server CPU | shared Redis + RabbitMQ CPU | load generator CPU |',
     ),
     ...dm.map(
       (r) =>
-        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${ratio(r.p99, base(r.rate)?.p99)} | ${f(r.ackP50)} | ${f(r.ackP99)} | ${r.errors} | ${pct(r.serverCpu)} | ${pct(r.generatorCpu)} |`,
+        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${ratio(r.p99, base(r.rate)?.p99)} | ${f(r.ackP50)} | ${f(r.ackP99)} | ${r.errors} | ${pct(r.serverCpu)} | ${pct(r.infraCpu)} | ${pct(r.generatorCpu)} |`,
     ),
   ];
 }

@@ -28,7 +28,11 @@ export interface LoadGenerator {
   /** Only these clients time what they receive from now on (earlier timings are dropped). */
   record: (clients: number[]) => Promise<void>;
   /** `count` requests at `rate`/s in all, open loop, cycling through `plan`: reply delays (ms) and failures. */
-  send: (plan: Step[], count: number, rate: number) => Promise<{ acked: number[]; errors: number }>;
+  send: (
+    plan: Step[],
+    count: number,
+    rate: number,
+  ) => Promise<{ acked: number[]; errors: number; firstError?: string }>;
   /** Receive latencies (ms, stamp → frame) recorded since the last collect, and when the last arrived (ms since epoch). */
   collect: () => Promise<{ latencies: number[]; lastAt: number }>;
   /** Closes every client (the workers stay). */
@@ -107,7 +111,7 @@ export function startLoadGenerator(workerCount: number, connectConcurrency = 50)
     },
     send: async (plan, count, rate) => {
       const split = byWorker(plan);
-      const results = await eachWorker<{ acked: number[]; errors: number }>((w) => {
+      const results = await eachWorker<{ acked: number[]; errors: number; firstError?: string }>((w) => {
         const share = (split[w]?.length ?? 0) / plan.length;
         if (share === 0) return undefined;
         return { type: 'send', plan: split[w] ?? [], count: Math.round(count * share), rate: rate * share };
@@ -115,6 +119,7 @@ export function startLoadGenerator(workerCount: number, connectConcurrency = 50)
       return {
         acked: results.flatMap((r) => r?.acked ?? []),
         errors: results.reduce((total, r) => total + (r?.errors ?? 0), 0),
+        firstError: results.find((r) => r?.firstError)?.firstError,
       };
     },
     collect: async () => {

@@ -44,6 +44,8 @@ let protocol: Protocol = 'socketio';
 let clients: Array<Client | undefined> = [];
 let nextId = 10;
 let latencies: number[] = [];
+/** The first refusal or timeout seen since the last send, for the parent's log. */
+let firstError: string | undefined;
 /** When the last timed frame arrived (ms since epoch). */
 let lastAt = 0;
 
@@ -133,11 +135,14 @@ function request(client: Client | undefined, outgoing: Outgoing): Promise<number
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       client.waiting.delete(id);
+      firstError ??= 'no reply within 30 s';
       resolve(undefined);
     }, 30_000);
     client.waiting.set(id, (reply) => {
       clearTimeout(timer);
-      resolve(reply.includes('"error"') ? undefined : performance.now() - sentAt);
+      const refused = reply.includes('"error"');
+      if (refused) firstError ??= reply.slice(0, 300);
+      resolve(refused ? undefined : performance.now() - sentAt);
     });
     client.socket.send(frame);
   });
@@ -145,6 +150,7 @@ function request(client: Client | undefined, outgoing: Outgoing): Promise<number
 
 /** Open loop: `count` requests at `rate`/s, cycling through `plan`. */
 async function sendAtRate(command: Extract<WorkerCommand, { type: 'send' }>) {
+  firstError = undefined;
   const replies: Array<Promise<number | undefined>> = [];
   const t = performance.now();
   for (let i = 0; i < command.count; i++) {
@@ -155,7 +161,7 @@ async function sendAtRate(command: Extract<WorkerCommand, { type: 'send' }>) {
   }
   const delays = await Promise.all(replies);
   const acked = delays.filter((d): d is number => d !== undefined);
-  return { acked, errors: delays.length - acked.length };
+  return { acked, errors: delays.length - acked.length, firstError };
 }
 
 async function handle(command: WorkerCommand): Promise<unknown> {
@@ -195,3 +201,5 @@ process.on('message', (message: { seq: number; command: WorkerCommand }) => {
     (error: unknown) => process.send?.({ seq: message.seq, error: String(error) }),
   );
 });
+// A parent that dies leaves no clients behind.
+process.on('disconnect', () => process.exit(0));

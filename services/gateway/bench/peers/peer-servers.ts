@@ -7,7 +7,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,4 +137,32 @@ export async function startBareSocketIo(bench: BenchEnvironment, channelPrefix: 
     nodes: replicas.map((r): PeerProcess => ({ url: r.url, pid: r.child.pid as number })),
     stop: () => Promise.all(replicas.map((r) => r.stop())),
   };
+}
+
+const runDir = fileURLToPath(new URL('../../../../.local/run/', import.meta.url));
+
+/** A process and its descendants, depth first (RabbitMQ's pid file names the wrapper of beam.smp). */
+async function withDescendants(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const nested = await Promise.all(
+    children
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((c) => withDescendants(Number(c))),
+  );
+  return [pid, ...nested.flat()];
+}
+
+/**
+ * The local stack's Redis and RabbitMQ processes (from .local/run), so their CPU can be
+ * shown beside a row's servers; empty when the infrastructure is not the local stack.
+ */
+export async function sharedInfraPids(source: string): Promise<{ redis: number[]; broker: number[] }> {
+  if (source !== 'local-stack') return { redis: [], broker: [] };
+  const pidsOf = async (name: string) => {
+    const pid = Number(await readFile(join(runDir, `${name}.pid`), 'utf8').catch(() => ''));
+    return pid > 0 ? withDescendants(pid) : [];
+  };
+  return { redis: await pidsOf('redis'), broker: await pidsOf('rabbitmq') };
 }

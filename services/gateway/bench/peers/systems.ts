@@ -10,14 +10,16 @@ import amqp from 'amqplib';
 import { deployStack, publishMessageCreated } from '../deployment.ts';
 import type { LoadGenerator, Step, Target } from './load-generator.ts';
 import { type Protocol, stamp } from './load-protocol.ts';
-import { centrifugoVersion, startBareSocketIo, startCentrifugo } from './peer-servers.ts';
+import { centrifugoVersion, sharedInfraPids, startBareSocketIo, startCentrifugo } from './peer-servers.ts';
 
 /** One way of sending: `count` messages at `rate`/s; the reply delays it saw (acks), if any. */
 export interface Sender {
   label: string;
   /** The server processes whose CPU this row counts. */
   serverPids: number[];
-  run: (count: number, rate: number) => Promise<{ acked: number[]; errors: number }>;
+  /** Shared infrastructure it goes through (Redis, RabbitMQ), shown apart: other work uses it too. */
+  infraPids: number[];
+  run: (count: number, rate: number) => Promise<{ acked: number[]; errors: number; firstError?: string }>;
 }
 
 export interface System {
@@ -25,6 +27,8 @@ export interface System {
   protocol: Protocol;
   /** The realtime tier's processes (RSS per socket, connect). */
   serverPids: number[];
+  /** Other processes of the system that a connect keeps busy (Palaver: the message service's contacts lookup). */
+  helperPids: number[];
   /** Client i connects to replica i % replicas. */
   targets: (count: number) => Promise<Target[]>;
   /** Makes `members` receive the group's messages; the first one sends. */
@@ -58,13 +62,22 @@ export async function palaver(
   const { env, message, gateways } = await deployStack(bench, 'peers', {
     message: { SEND_RATE: '100000', SEND_BURST: '100000' },
     // One socket sends the whole group stream: lift the per-socket event budget.
-    gateway: { NODE_OPTIONS: nodeOptions, EVENT_RATE: '100000', EVENT_BURST: '100000' },
+    gateway: {
+      // BENCH_PROFILE=dir: each gateway writes a V8 CPU profile there when it stops.
+      NODE_OPTIONS: process.env.BENCH_PROFILE
+        ? `${nodeOptions} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`
+        : nodeOptions,
+      EVENT_RATE: '100000',
+      EVENT_BURST: '100000',
+    },
   });
   const amqpConnection = await amqp.connect(bench.infra.amqpUrl, { noDelay: true });
   bench.onClose(() => amqpConnection.close());
   const channel = await amqpConnection.createChannel();
   const users: Array<{ id: string; token: string }> = [];
   const gatewayPids = gateways.map((g) => g.child.pid as number);
+  const shared = await sharedInfraPids(bench.infra.source);
+  const infraPids = [...shared.redis, ...shared.broker];
   const bothPids = [...gatewayPids, message.child.pid as number];
   const api = async <T>(user: number, path: string, body: object): Promise<T> => {
     const response = await fetch(`${message.url}${path}`, {
@@ -96,6 +109,7 @@ export async function palaver(
     name: 'Palaver',
     protocol: 'socketio',
     serverPids: gatewayPids,
+    helperPids: [message.child.pid as number],
     targets: async (count) => {
       for (let i = users.length; i < count; i++)
         users.push(await bench.issuer.mint({ expiresInSeconds: 7200 }));
@@ -116,11 +130,13 @@ export async function palaver(
         {
           label: 'Palaver, gateways only',
           serverPids: gatewayPids,
+          infraPids,
           run: fromParent(() => inject(conversation.id, id(owner), memberIds)),
         },
         {
           label: 'Palaver, full path',
           serverPids: bothPids,
+          infraPids,
           run: fromClients(generator, [send(owner, conversation.id)]),
         },
       ];
@@ -135,6 +151,7 @@ export async function palaver(
         {
           label: 'Palaver, gateways only',
           serverPids: gatewayPids,
+          infraPids,
           run: fromParent((i) => {
             const p = i % pairs.length;
             const [a, b] = pairs[p] as [number, number];
@@ -144,6 +161,7 @@ export async function palaver(
         {
           label: 'Palaver, full path',
           serverPids: bothPids,
+          infraPids,
           run: fromClients(
             generator,
             pairs.map(([a], p) => send(a, chat(p))),
@@ -158,6 +176,7 @@ export async function palaver(
 /** The bare Socket.IO server, two replicas on the sharded Redis adapter. */
 export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGenerator): Promise<System> {
   const { nodes, stop } = await startBareSocketIo(bench, `bench:${randomUUID()}:bare`);
+  const infraPids = (await sharedInfraPids(bench.infra.source)).redis;
   const emit = (client: number, event: string, payload: Record<string, unknown>): Step => ({
     client,
     outgoing: { kind: 'emit', event, payload },
@@ -167,6 +186,7 @@ export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGener
     name: label,
     protocol: 'socketio',
     serverPids: nodes.map((n) => n.pid),
+    helperPids: [],
     targets: async (count) =>
       Array.from({ length: count }, (_, i) => ({
         base: (nodes[i % 2] as (typeof nodes)[0]).url,
@@ -176,11 +196,11 @@ export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGener
       const failed = await generator.request(members.map((m) => emit(m, 'join', { room: 'group' })));
       if (failed) throw new Error(`${failed} joins failed`);
       const plan = [emit(members[0] ?? 0, 'publish', { room: 'group', bench: '$stamp' })];
-      return [{ label, serverPids: nodes.map((n) => n.pid), run: fromClients(generator, plan) }];
+      return [{ label, serverPids: nodes.map((n) => n.pid), infraPids, run: fromClients(generator, plan) }];
     },
     directs: async (pairs) => {
       const plan = pairs.map(([a, b]) => emit(a, 'dm', { to: `u${b}`, bench: '$stamp' }));
-      return [{ label, serverPids: nodes.map((n) => n.pid), run: fromClients(generator, plan) }];
+      return [{ label, serverPids: nodes.map((n) => n.pid), infraPids, run: fromClients(generator, plan) }];
     },
     stop,
   };
@@ -200,6 +220,8 @@ export async function centrifugo(
   });
   const label = `Centrifugo ${centrifugoVersion}, ${engine} engine${count > 1 ? '' : ', 1 node'}`;
   const pids = nodes.map((n) => n.pid);
+  // The memory engine goes through no Redis.
+  const infraPids = engine === 'redis' ? (await sharedInfraPids(bench.infra.source)).redis : [];
   const subscribe = async (clients: number[], channel: (client: number) => string) => {
     const failed = await generator.request(
       clients.map((c) => ({ client: c, outgoing: { kind: 'subscribe', channel: channel(c) } })),
@@ -214,6 +236,7 @@ export async function centrifugo(
     name: label,
     protocol: 'centrifugo',
     serverPids: pids,
+    helperPids: [],
     targets: async (n) =>
       Array.from({ length: n }, (_, i) => ({
         base: (nodes[i % count] as (typeof nodes)[0]).url,
@@ -222,7 +245,12 @@ export async function centrifugo(
     group: async (members) => {
       await subscribe(members, () => 'chat:group');
       return [
-        { label, serverPids: pids, run: fromClients(generator, [publish(members[0] ?? 0, 'chat:group')]) },
+        {
+          label,
+          serverPids: pids,
+          infraPids,
+          run: fromClients(generator, [publish(members[0] ?? 0, 'chat:group')]),
+        },
       ];
     },
     directs: async (pairs) => {
@@ -234,6 +262,7 @@ export async function centrifugo(
         {
           label,
           serverPids: pids,
+          infraPids,
           run: fromClients(
             generator,
             pairs.map(([a, b]) => publish(a, `chat:dm-${b}`)),
