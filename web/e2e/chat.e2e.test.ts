@@ -753,6 +753,64 @@ describe('web client through the edge', () => {
     for (const context of [h.context, i.context]) await context.close();
   }, 120_000);
 
+  it('sets a profile picture that a contact sees live, without reloading, at desktop and phone widths', async () => {
+    const jo = { username: `jo_${run}`, displayName: `Jo ${run}` };
+    const kim = { username: `kim_${run}`, displayName: `Kim ${run}` };
+    const j = await open();
+    const k = await open({ width: 390, height: 844 });
+    await register(j.page, jo);
+    await register(k.page, kim);
+    await j.page.getByRole('button', { name: 'New chat' }).click();
+    await pick(j.page, 'Find a person', kim);
+    await j.page.getByRole('heading', { name: kim.displayName, level: 2 }).waitFor(wait);
+    await send(j.page, 'A new picture is coming');
+    const kimsRow = conversationButton(k.page, jo.displayName);
+    await kimsRow.waitFor(wait);
+    expect(await kimsRow.locator('.avatar img').count()).toBe(0);
+
+    // Jo opens her profile from her own avatar, picks a picture, sees it previewed, saves.
+    await j.page.getByRole('button', { name: 'Your profile' }).click();
+    const dialog = j.page.getByRole('dialog', { name: 'Your profile' });
+    await dialog
+      .getByTestId('avatar-input')
+      .setInputFiles({ name: 'jo.png', mimeType: 'image/png', buffer: gradientPng(300, 200) });
+    await dialog.getByText('New picture: jo.png (not saved yet)').waitFor(wait);
+    await dialog.locator('.avatar.large img').waitFor(wait);
+    await expectAccessible(j.page, 'profile dialog');
+    await j.page.screenshot({ path: join(screenshots, 'profile-dialog.png') });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached', ...wait });
+    await j.page.locator('.profile-button .avatar img').waitFor(wait);
+
+    // Kim, on his phone, sees it live: in the list, then in the conversation's header.
+    const loadedWidth = (img: ReturnType<Page['locator']>) =>
+      img.evaluate((element) =>
+        (element as HTMLImageElement).complete ? (element as HTMLImageElement).naturalWidth : 0,
+      );
+    const rowPicture = kimsRow.locator('.avatar img');
+    await rowPicture.waitFor(wait);
+    await expect.poll(() => loadedWidth(rowPicture), wait).toBe(256); // the square thumbnail
+    await k.page.screenshot({ path: join(screenshots, 'phone-avatar-list.png') });
+    // The dialog fits a phone too.
+    await k.page.getByRole('button', { name: 'Your profile' }).click();
+    await k.page.getByRole('dialog', { name: 'Your profile' }).getByText('No picture').waitFor(wait);
+    await k.page.screenshot({ path: join(screenshots, 'phone-profile-dialog.png') });
+    await k.page.keyboard.press('Escape');
+    await kimsRow.click();
+    const headerPicture = k.page.locator('.conversation-header .avatar img');
+    await expect.poll(() => loadedWidth(headerPicture), wait).toBe(256);
+    await k.page.screenshot({ path: join(screenshots, 'phone-avatar-conversation.png') });
+    await j.page.screenshot({ path: join(screenshots, 'avatar.png') });
+
+    // She removes it; Kim is back to her initials, live.
+    await j.page.getByRole('button', { name: 'Your profile' }).click();
+    await dialog.getByRole('button', { name: 'Remove picture' }).click();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await headerPicture.waitFor({ state: 'detached', ...wait });
+    expect(await k.page.locator('.conversation-header .avatar').textContent()).toMatch(/^J/);
+    for (const context of [j.context, k.context]) await context.close();
+  }, 120_000);
+
   it('passes an axe-core scan of the sign-in, list, conversation and dialog screens, light and dark, desktop and phone', async () => {
     const hana = { username: `hana_${run}`, displayName: `Hana ${run}` };
     const ivo = { username: `ivo_${run}`, displayName: `Ivo ${run}` };
