@@ -6,23 +6,20 @@ import {
   type MessageHarness,
   makeUser,
   type RecordedMessageHarness,
-  startMessage,
-  startRecordedMessage,
+  startRecordedPair,
   type TestUser,
 } from './message-harness.ts';
 
 // The change cursor: edits, deletions and reactions numbered per conversation, so a client
 // that was away gets every change since its cursor, not only the new messages.
+let pair: Awaited<ReturnType<typeof startRecordedPair>>;
 let service: RecordedMessageHarness;
 let replica: MessageHarness;
 beforeAll(async () => {
-  service = await startRecordedMessage('changes', 'message.*');
-  replica = await startMessage('changes-replica', { sameAs: service });
+  pair = await startRecordedPair('changes', 'message.*');
+  ({ service, replica } = pair);
 });
-afterAll(async () => {
-  await replica.close();
-  await service.close();
-});
+afterAll(() => pair?.close());
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
 const call = (user: TestUser, method: Method, url: string, payload?: object, via: MessageHarness = service) =>

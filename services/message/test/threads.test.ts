@@ -7,23 +7,20 @@ import {
   type MessageHarness,
   makeUser,
   type RecordedMessageHarness,
-  startMessage,
-  startRecordedMessage,
+  startRecordedPair,
   type TestUser,
 } from './message-harness.ts';
 
 // Replies quoting a message, and threads: replies grouped under a root, with their own
 // gapless places, a summary on the root, live events and the change cursor.
+let pair: Awaited<ReturnType<typeof startRecordedPair>>;
 let service: RecordedMessageHarness;
 let replica: MessageHarness;
 beforeAll(async () => {
-  service = await startRecordedMessage('threads', 'message.*');
-  replica = await startMessage('threads-replica', { sameAs: service });
+  pair = await startRecordedPair('threads', 'message.*');
+  ({ service, replica } = pair);
 });
-afterAll(async () => {
-  await replica.close();
-  await service.close();
-});
+afterAll(() => pair?.close());
 
 type Method = 'GET' | 'PATCH' | 'DELETE';
 const call = (user: TestUser, method: Method, url: string, payload?: object) =>

@@ -1,4 +1,5 @@
 import type { Message, SearchHit } from '@palaver/contracts';
+import { storedMessage } from '@palaver/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRowOf } from '../src/store/search-index.ts';
 import { makeUser, makeUsers, type SearchHarness, startSearch, type TestUser } from './search-harness.ts';
@@ -180,24 +181,15 @@ describe('changes', () => {
   });
 
   it('is not undone by late or repeated events', async () => {
-    const base: Message = {
+    const base = storedMessage({
       id: 'a'.repeat(24),
       conversationId: group,
       seq: 999,
       senderId: ada.id,
       clientMessageId: 'late',
-      kind: 'text',
       body: 'first quokka',
-      attachments: [],
       createdAt: '2026-01-01T00:00:00.000Z',
-      editedAt: null,
-      deletedAt: null,
-      mentions: [],
-      reactions: [],
-      replyTo: null,
-      threadRootSeq: null,
-      thread: null,
-    };
+    });
     const edited = { ...base, body: 'second wombat', editedAt: '2026-01-01T00:01:00.000Z' };
     const deleted = { ...edited, body: null, deletedAt: '2026-01-01T00:02:00.000Z' };
     await h.broker.publish('message.updated', { message: edited, changeSeq: 1, memberIds: [] });

@@ -2,24 +2,12 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingMessage } from '../chat/chat-state.ts';
-import { conversation, conversationState, me, message, users } from '../test-support/fixtures.ts';
+import { conversation, conversationState, me, message } from '../test-support/fixtures.ts';
+import { messageListProps } from '../test-support/message-list-props.ts';
 import { MessageList, type MessageListProps } from './message-list.tsx';
 
 function setup(overrides: Partial<MessageListProps> = {}) {
-  const props: MessageListProps = {
-    state: conversationState([]),
-    pending: [],
-    me,
-    users,
-    loadingOlder: false,
-    onLoadOlder: vi.fn(),
-    onEdit: vi.fn(async () => {}),
-    onDelete: vi.fn(async () => {}),
-    onReact: vi.fn(async () => {}),
-    onRetry: vi.fn(),
-    onDiscard: vi.fn(),
-    ...overrides,
-  };
+  const props = messageListProps(overrides);
   const view = render(<MessageList {...props} />);
   return {
     ...props,

@@ -2,7 +2,8 @@ import type { QuotedMessage } from '@palaver/contracts';
 import { render, screen } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { conversationState, me, message, other, users } from '../test-support/fixtures.ts';
+import { conversationState, me, message, other } from '../test-support/fixtures.ts';
+import { messageListProps } from '../test-support/message-list-props.ts';
 import { MessageList, type MessageListProps } from './message-list.tsx';
 
 const quote = (overrides: Partial<QuotedMessage> = {}): QuotedMessage => ({
@@ -17,24 +18,14 @@ const quote = (overrides: Partial<QuotedMessage> = {}): QuotedMessage => ({
 });
 
 function setup(messages: ReturnType<typeof message>[], overrides: Partial<MessageListProps> = {}) {
-  const props: MessageListProps = {
+  const props = messageListProps({
     state: conversationState(messages),
-    pending: [],
-    me,
-    users,
-    loadingOlder: false,
-    onLoadOlder: vi.fn(),
-    onEdit: vi.fn(async () => {}),
-    onDelete: vi.fn(async () => {}),
-    onReact: vi.fn(async () => {}),
-    onRetry: vi.fn(),
-    onDiscard: vi.fn(),
     onReply: vi.fn(),
     onOpenThread: vi.fn(),
     onJumpTo: vi.fn(),
     heldAt: (seq) => messages.find((m) => m.seq === seq),
     ...overrides,
-  };
+  });
   render(<MessageList {...props} />);
   return props;
 }
