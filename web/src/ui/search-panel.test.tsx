@@ -1,6 +1,6 @@
 import type { SearchHit, SearchPage } from '@palaver/contracts';
 import { maxSearchTerms } from '@palaver/contracts/limits';
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/api-error.ts';
@@ -196,6 +196,9 @@ describe('SearchPanel', () => {
     // Typing on a hit goes on in the box.
     await userEvent.keyboard('{ArrowDown}s');
     expect((box as HTMLInputElement).value).toBe('plans');
+    // Escape while an input method composes (Chinese, say) is the composition's, not the panel's.
+    fireEvent.keyDown(box, { key: 'Escape', isComposing: true });
+    expect(onClose).not.toHaveBeenCalled();
     await userEvent.keyboard('{Escape}');
     expect(onClose).toHaveBeenCalled();
     expect(document.activeElement).toBe(opener);

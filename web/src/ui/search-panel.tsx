@@ -76,7 +76,8 @@ export function SearchPanel(props: SearchPanelProps) {
         close();
       }}
       onKeyDown={(event) => {
-        if (event.key !== 'Escape') return;
+        // Escape in the middle of composing (an input method, e.g. for Chinese) cancels that only.
+        if (event.key !== 'Escape' || event.nativeEvent.isComposing) return;
         // Ahead of the search box's own Escape (clearing it): Escape closes the search.
         event.preventDefault();
         close();
