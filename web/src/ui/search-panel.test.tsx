@@ -178,9 +178,9 @@ describe('SearchPanel', () => {
     unmount();
   });
 
-  it('moves with Up/Down between the box and the hits, and closes with Escape, focus back', async () => {
+  it('moves with Up/Down between the box and the hits, waits for an input method to finish, and closes with Escape, focus back', async () => {
     const hits = [1, 2, 3].map((n) => hit(n, `plan ${n}`, [{ start: 0, end: 4 }]));
-    const { box, onClose, opener, unmount } = renderPanel(async () => page(hits));
+    const { box, onClose, opener, searchMessages, unmount } = renderPanel(async () => page(hits));
     await userEvent.type(box, 'plan');
     const buttons = within(await screen.findByRole('list', { name: 'Messages found' })).getAllByRole(
       'button',
@@ -196,6 +196,20 @@ describe('SearchPanel', () => {
     // Typing on a hit goes on in the box.
     await userEvent.keyboard('{ArrowDown}s');
     expect((box as HTMLInputElement).value).toBe('plans');
+    // Pinyin on its way to a character is not searched for; the character, once chosen, is.
+    await vi.waitFor(() =>
+      expect(searchMessages).toHaveBeenLastCalledWith({ q: 'plans', conversationId: undefined }),
+    );
+    const asked = searchMessages.mock.calls.length;
+    fireEvent.compositionStart(box);
+    fireEvent.change(box, { target: { value: 'beijing' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(searchMessages.mock.calls.length).toBe(asked);
+    fireEvent.change(box, { target: { value: '北京' } });
+    fireEvent.compositionEnd(box);
+    await vi.waitFor(() =>
+      expect(searchMessages).toHaveBeenLastCalledWith({ q: '北京', conversationId: undefined }),
+    );
     // Escape while an input method composes (Chinese, say) is the composition's, not the panel's.
     fireEvent.keyDown(box, { key: 'Escape', isComposing: true });
     expect(onClose).not.toHaveBeenCalled();

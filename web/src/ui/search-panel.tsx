@@ -90,7 +90,7 @@ export function SearchPanel(props: SearchPanelProps) {
         <h2 id={titleId} className="visually-hidden">
           Search messages
         </h2>
-        <SearchField input={input} query={query} onChange={setQuery} />
+        <SearchField input={input} onQuery={setQuery} />
         <button type="button" className="icon-button search-close" aria-label="Close search" onClick={close}>
           ×
         </button>
@@ -140,12 +140,13 @@ function useBackCloses(onBack: () => void): () => void {
 
 const hitSelector = 'button.search-hit';
 
-/** The search box: Down goes to the first hit. */
-function SearchField(props: {
-  input: RefObject<HTMLInputElement | null>;
-  query: string;
-  onChange: (query: string) => void;
-}) {
+/**
+ * The search box: Down goes to the first hit. While an input method composes (pinyin on its
+ * way to 北京), the text shows but is not searched for until it is done.
+ */
+function SearchField(props: { input: RefObject<HTMLInputElement | null>; onQuery: (query: string) => void }) {
+  const [text, setText] = useState('');
+  const composing = useRef(false);
   return (
     <span className="search-field">
       <SearchIcon />
@@ -153,12 +154,22 @@ function SearchField(props: {
         ref={props.input}
         type="search"
         aria-label="Search messages"
-        value={props.query}
+        value={text}
         maxLength={maxSearchQueryLength}
         placeholder="Search messages"
         autoComplete="off"
         spellCheck={false}
-        onChange={(event) => props.onChange(event.target.value)}
+        onChange={(event) => {
+          setText(event.target.value);
+          if (!composing.current) props.onQuery(event.target.value);
+        }}
+        onCompositionStart={() => {
+          composing.current = true;
+        }}
+        onCompositionEnd={(event) => {
+          composing.current = false;
+          props.onQuery(event.currentTarget.value);
+        }}
         onKeyDown={(event) => {
           if (event.key !== 'ArrowDown') return;
           const first = event.currentTarget.closest('dialog')?.querySelector<HTMLElement>(hitSelector);
