@@ -604,15 +604,15 @@ describe('web client through the edge', () => {
   }, 120_000);
 
   it('finds a message by part of a word and in Chinese, and opens it far up the history, at desktop and phone widths', async () => {
-    const jo = { username: `jo_${run}`, displayName: `Jo ${run}` };
-    const kai = { username: `kai_${run}`, displayName: `Kai ${run}` };
+    const lin = { username: `lin_${run}`, displayName: `Lin ${run}` };
+    const mei = { username: `mei_${run}`, displayName: `Mei ${run}` };
     const j = await open();
     const k = await open({ width: 390, height: 844 });
-    await register(j.page, jo);
-    await register(k.page, kai);
+    await register(j.page, lin);
+    await register(k.page, mei);
     await j.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(j.page, 'Find a person', kai);
-    await j.page.getByRole('heading', { name: kai.displayName, level: 2 }).waitFor(wait);
+    await pick(j.page, 'Find a person', mei);
+    await j.page.getByRole('heading', { name: mei.displayName, level: 2 }).waitFor(wait);
     await send(j.page, 'The internationalization review moves to Thursday');
     await send(j.page, '我们明天在北京见面');
     await expect.poll(() => mine(j.page, '北京').getAttribute('data-status'), wait).toMatch(/sent|delivered/);
@@ -630,7 +630,7 @@ describe('web client through the edge', () => {
     await bodies(j.page, 'Filler line 60').waitFor(wait);
     expect(await bodies(j.page, 'internationalization').count()).toBe(0);
 
-    // Jo, at a desktop: Ctrl+K, a part of a word, the hit marked, Down and Enter open it.
+    // Lin, at a desktop: Ctrl+K, a part of a word, the hit marked, Down and Enter open it.
     await j.page.keyboard.press('Control+k');
     await j.page.getByRole('searchbox', { name: 'Search messages' }).fill('nation');
     const hits = j.page.getByRole('list', { name: 'Messages found' });
@@ -660,9 +660,9 @@ describe('web client through the edge', () => {
     await j.page.getByRole('searchbox', { name: 'Search messages' }).waitFor({ state: 'hidden', ...wait });
     await expect.poll(() => j.page.evaluate(() => window.history.state), wait).toBeNull();
     expect(j.page.url()).toBe(at);
-    await j.page.getByRole('heading', { name: kai.displayName, level: 2 }).waitFor(wait);
+    await j.page.getByRole('heading', { name: mei.displayName, level: 2 }).waitFor(wait);
 
-    // Kai, on a phone, in the dark: the search takes the screen; Chinese words are found too.
+    // Mei, on a phone, in the dark: the search takes the screen; Chinese words are found too.
     await k.page.emulateMedia({ colorScheme: 'dark' });
     const entry = k.page.getByRole('button', { name: /^Search messages/ });
     await entry.click();
@@ -681,11 +681,11 @@ describe('web client through the edge', () => {
       .getByRole('button', { name: /北京/ });
     await phoneHit.waitFor(wait);
     expect(await phoneHit.locator('mark').allTextContents()).toEqual(['北京']);
-    expect(await phoneHit.textContent()).toContain(jo.displayName);
+    expect(await phoneHit.textContent()).toContain(lin.displayName);
     await expectAccessible(k.page, 'search panel (phone, dark)');
     await k.page.screenshot({ path: join(screenshots, 'phone-search.png') });
     await phoneHit.click();
-    await k.page.getByRole('heading', { name: jo.displayName, level: 2 }).waitFor(wait);
+    await k.page.getByRole('heading', { name: lin.displayName, level: 2 }).waitFor(wait);
     await expect.poll(() => inView(k.page, '我们明天在北京见面'), wait).toBe(true);
     await k.page.screenshot({ path: join(screenshots, 'phone-search-opened.png') });
     for (const context of [j.context, k.context]) await context.close();
