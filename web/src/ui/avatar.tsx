@@ -26,12 +26,14 @@ export function Avatar(props: {
   online?: boolean | undefined;
   avatar?: AvatarRef | null | undefined;
   src?: string | undefined;
+  /** 96 px (the profile dialog) or 20 px (beside a sender's name); 40 px otherwise. */
   large?: boolean;
+  small?: boolean;
 }) {
   const { name, online } = props;
   return (
     <span
-      className={props.large ? 'avatar large' : 'avatar'}
+      className={`avatar${props.large ? ' large' : ''}${props.small ? ' small' : ''}`}
       style={{ background: `var(--avatar-${avatarTone(name)})` }}
       aria-hidden="true"
     >

@@ -1,10 +1,12 @@
+import type { PublicUser } from '@palaver/contracts';
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingMessage } from '../chat/chat-state.ts';
-import { conversation, conversationState, me, message } from '../test-support/fixtures.ts';
+import { conversation, conversationState, me, message, other, users } from '../test-support/fixtures.ts';
 import { messageListProps } from '../test-support/message-list-props.ts';
 import { MessageList, type MessageListProps } from './message-list.tsx';
+import { UploadLinksContext } from './upload-links.ts';
 
 function setup(overrides: Partial<MessageListProps> = {}) {
   const props = messageListProps(overrides);
@@ -75,6 +77,28 @@ describe('MessageList', () => {
     // Olga's name heads each run of her messages: 1–2, then 3 (new day), then 5 (after mine).
     expect(screen.getAllByText('Olga')).toHaveLength(3);
     expect(rows()).toHaveLength(7);
+  });
+
+  it("puts the sender's avatar beside their name at the head of each run, not beside mine", () => {
+    const olga = users[other] as PublicUser;
+    const resolve = vi.fn(async () => ({ url: '/o', thumbnailUrl: '/olga.webp' }));
+    render(
+      <UploadLinksContext.Provider value={resolve}>
+        <MessageList
+          {...messageListProps({
+            state: conversationState([message(1), message(2, { senderId: me }), message(3)]),
+            users: { ...users, [other]: { ...olga, avatar: { uploadId: 'f'.repeat(24) } } },
+          })}
+        />
+      </UploadLinksContext.Provider>,
+    );
+    const heads = [...document.querySelectorAll('.message-sender')];
+    expect(heads.map((head) => head.querySelector('.avatar.small')?.textContent)).toEqual([
+      'OL',
+      undefined,
+      'OL',
+    ]);
+    expect(resolve).toHaveBeenCalledWith('f'.repeat(24));
   });
 
   it('shows own messages pending → sent → delivered → read', () => {

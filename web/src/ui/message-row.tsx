@@ -2,6 +2,7 @@ import type { Attachment, Message, PublicUser } from '@palaver/contracts';
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
 import type { OwnMessageStatus, PendingMessage } from '../chat/chat-state.ts';
 import { AttachmentView } from './attachment-view.tsx';
+import { Avatar } from './avatar.tsx';
 import { EditForm } from './edit-form.tsx';
 import { timeOfDay } from './format.ts';
 import { ClockIcon } from './icons.tsx';
@@ -67,7 +68,12 @@ export function MessageRow(props: MessageRowProps) {
       data-seq={message?.seq}
       data-status={mine ? props.status : undefined}
     >
-      {startsGroup && <div className="message-sender">{props.senderName}</div>}
+      {startsGroup && (
+        <div className="message-sender">
+          {!mine && <Avatar name={props.senderName} avatar={users[row.senderId]?.avatar} small />}
+          <span>{props.senderName}</span>
+        </div>
+      )}
       <div className="bubble-row">
         <div className="bubble" {...longPress}>
           {editing && message ? (
