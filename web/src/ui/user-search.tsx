@@ -2,6 +2,7 @@ import type { PublicUser } from '@palaver/contracts';
 import { useEffect, useId, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
+import { Avatar } from './avatar.tsx';
 
 /** Search people by username or display name; `onPick` gets the one chosen. */
 export function UserSearch(props: {
@@ -60,6 +61,7 @@ export function UserSearch(props: {
           {shown.map((user) => (
             <li key={user.id}>
               <button type="button" onClick={() => onPick(user)}>
+                <Avatar name={user.displayName} avatar={user.avatar} small />
                 <span className="user-name">{user.displayName}</span>{' '}
                 <span className="user-handle">@{user.username}</span>
               </button>
