@@ -45,17 +45,31 @@ start_auth() {
   wait_for_ready auth "$AUTH_PORT" 30
 }
 
+# The message service's settings, for its server and its one-off commands.
+message_env() {
+  eval "$(stack_env)"
+  MONGO_URL="${MONGO_URL%/}/palaver"
+  JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
+  UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
+  AUTH_URL=http://127.0.0.1:$AUTH_PORT
+}
+
+# Republishes every stored message as message.snapshot, for the search index to rebuild from.
+replay_messages() {
+  (
+    set -a
+    message_env
+    cd "$PALAVER_ROOT/services/message" && node src/replay-messages.ts
+  )
+}
+
 start_message() {
   pid_alive message && return 0
   claim_port message "$MESSAGE_PORT"
   (
     set -a
-    eval "$(stack_env)"
-    MONGO_URL="${MONGO_URL%/}/palaver"
+    message_env
     PORT=$MESSAGE_PORT
-    JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
-    UPLOAD_URL=http://127.0.0.1:$UPLOAD_PORT
-    AUTH_URL=http://127.0.0.1:$AUTH_PORT
     TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/message" && spawn message node src/server.ts
   )

@@ -36,6 +36,8 @@ export const EventCatalogue = {
   'message.created': { version: 1, data: MessageEvent },
   'message.updated': { version: 1, data: MessageChangeEvent },
   'message.deleted': { version: 1, data: MessageChangeEvent },
+  /** A stored message as it is now, republished for a read model to rebuild from; no client gets it. */
+  'message.snapshot': { version: 1, data: Type.Object({ message: Message }) },
   'message.delivered': {
     version: 1,
     data: Type.Object({

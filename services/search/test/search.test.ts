@@ -180,6 +180,28 @@ describe('changes', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('indexes a replayed snapshot (a message sent before the index existed), and an older one changes nothing', async () => {
+    const snapshot = storedMessage({
+      id: 'b'.repeat(24),
+      conversationId: group,
+      seq: 998,
+      senderId: ada.id,
+      clientMessageId: 'from-before',
+      body: 'archived narwhal',
+      createdAt: '2025-06-01T00:00:00.000Z',
+    });
+    await h.broker.publish('message.snapshot', { message: snapshot });
+    await h.eventually(async () => expect((await find(bob, { q: 'narwhal' })).results).toHaveLength(1));
+    const edited = { ...snapshot, body: 'archived walrus', editedAt: '2025-06-02T00:00:00.000Z' };
+    await h.broker.publish('message.updated', { message: edited, changeSeq: 1, memberIds: [] });
+    await h.eventually(async () => expect((await find(bob, { q: 'walrus' })).results).toHaveLength(1));
+    // A replay that read the message before that edit arrives late: the edit stays.
+    await h.broker.publish('message.snapshot', { message: snapshot });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await find(bob, { q: 'narwhal' })).results).toEqual([]);
+    expect((await find(bob, { q: 'walrus' })).results).toHaveLength(1);
+  });
+
   it('is not undone by late or repeated events', async () => {
     const base = storedMessage({
       id: 'a'.repeat(24),

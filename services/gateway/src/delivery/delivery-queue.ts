@@ -22,7 +22,7 @@ export function deliveryQueue(options: {
     consume: (broker: Broker, handle: ConsumerSpec['handle']) =>
       broker.consume({
         queue: name,
-        bindings: fanoutBindings,
+        bindings: [...fanoutBindings],
         ...(own ? { ownQueueExpiresAfterMs: options.expiryMs } : {}),
         prefetch: 500,
         handle,

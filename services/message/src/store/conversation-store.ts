@@ -109,6 +109,9 @@ export function createConversationStore(connection: Connection) {
     lastSeqOf: async (id: Types.ObjectId) =>
       (await Head.findById(id).select({ lastSeq: 1 }).lean<HeadRecord>().exec())?.lastSeq ?? 0,
 
+    /** Every conversation's id, streamed (a batch job's walk, not a request's). */
+    eachId: () => Conversation.find().select({ _id: 1 }).lean<Array<{ _id: Types.ObjectId }>>().cursor(),
+
     heads: (ids: Types.ObjectId[]) =>
       Promise.all(ids.map((id) => Head.findById(id).lean<HeadRecord>().exec())),
 

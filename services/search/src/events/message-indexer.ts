@@ -3,7 +3,8 @@ import type { Broker } from '@palaver/events';
 import type { Counter } from 'prom-client';
 import { indexRowOf, type SearchIndex } from '../store/search-index.ts';
 
-const indexedEvents = ['message.created', 'message.updated', 'message.deleted'] as const;
+/** Every state of a message, as sent, changed, or republished for a rebuild (`message.snapshot`). */
+const indexedEvents = ['message.created', 'message.updated', 'message.deleted', 'message.snapshot'] as const;
 
 /**
  * Feeds the index from the message service's events, on a durable queue of the service
