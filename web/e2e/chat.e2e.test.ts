@@ -239,7 +239,7 @@ describe('web client through the edge', () => {
     await register(c.page, carol);
     await a.page.getByRole('button', { name: 'New chat' }).click();
     await a.page.getByRole('button', { name: 'Group', exact: true }).click();
-    await a.page.getByLabel('Group title').fill(`Trio ${run}`);
+    await a.page.getByLabel('Group name').fill(`Trio ${run}`);
     await pick(a.page, 'Add members', bob);
     await pick(a.page, 'Add members', carol);
     await a.page.getByRole('button', { name: 'Create group' }).click();
@@ -791,6 +791,7 @@ describe('web client through the edge', () => {
     await rowPicture.waitFor(wait);
     await expect.poll(() => loadedWidth(rowPicture), wait).toBe(256); // the square thumbnail
     await k.page.screenshot({ path: join(screenshots, 'phone-avatar-list.png') });
+    await expectAccessible(k.page, 'list with a picture (phone)');
     // The dialog fits a phone too.
     await k.page.getByRole('button', { name: 'Your profile' }).click();
     await k.page.getByRole('dialog', { name: 'Your profile' }).getByText('No picture').waitFor(wait);

@@ -279,10 +279,11 @@ function SidebarHeader(props: { me: PublicUser | undefined; onProfile: () => voi
         type="button"
         className="profile-button"
         onClick={props.onProfile}
-        aria-label="Your profile"
         title="Your profile: name and picture"
       >
         <Avatar name={meName} avatar={props.me?.avatar} />
+        {/* Named by text, not aria-label: the initials it shows are not part of its name. */}
+        <span className="visually-hidden">Your profile</span>
       </button>
       <h1 className="sidebar-title">
         Palaver<span className="visually-hidden">, signed in as {meName}</span>
