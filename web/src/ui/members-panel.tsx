@@ -1,11 +1,11 @@
 import type { AvatarRef, PublicUser } from '@palaver/contracts';
-import { maxGroupTitleLength } from '@palaver/contracts/limits';
 import { type ReactNode, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import type { ConversationState, Presence } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
+import { GroupNameField } from './group-name-field.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
 
@@ -202,14 +202,7 @@ function RenameForm(props: { title: string; onRename: (title: string) => Promise
         if (changed) void props.onRename(title.trim());
       }}
     >
-      <label>
-        Group name
-        <input
-          value={title}
-          maxLength={maxGroupTitleLength}
-          onChange={(event) => setTitle(event.target.value)}
-        />
-      </label>
+      <GroupNameField value={title} onChange={setTitle} />
       <button type="submit" disabled={!changed}>
         Rename
       </button>

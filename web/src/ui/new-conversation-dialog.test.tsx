@@ -24,14 +24,14 @@ describe('NewConversationDialog', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Group' }));
     await userEvent.click(screen.getByRole('button', { name: 'Create group' }));
     expect(screen.getByRole('alert').textContent).toBe('Give the group a title.');
-    await userEvent.type(screen.getByLabelText('Group title'), 'Team');
+    await userEvent.type(screen.getByLabelText('Group name'), 'Team');
     await userEvent.type(screen.getByLabelText('Add members'), 'olga');
     await userEvent.click(await screen.findByRole('button', { name: /Olga/ }));
     expect(screen.getByRole('list', { name: 'Members to add' }).textContent).toMatch(/Olga/);
 
     await userEvent.click(screen.getByRole('button', { name: 'Direct' }));
     await userEvent.click(screen.getByRole('button', { name: 'Group' }));
-    expect((screen.getByLabelText('Group title') as HTMLInputElement).value).toBe('Team');
+    expect((screen.getByLabelText('Group name') as HTMLInputElement).value).toBe('Team');
     await userEvent.click(screen.getByRole('button', { name: 'Create group' }));
     expect(client.createGroup).toHaveBeenCalledWith('Team', [other]);
     await vi.waitFor(() => expect(onOpen).toHaveBeenCalledWith('g1'));

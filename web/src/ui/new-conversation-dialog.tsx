@@ -1,9 +1,9 @@
 import type { PublicUser } from '@palaver/contracts';
-import { maxGroupTitleLength } from '@palaver/contracts/limits';
 import { type Dispatch, type SetStateAction, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
+import { GroupNameField } from './group-name-field.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
 import { UserSearch } from './user-search.tsx';
 
@@ -100,14 +100,7 @@ function GroupForm(props: {
         );
       }}
     >
-      <label>
-        Group title
-        <input
-          value={title}
-          maxLength={maxGroupTitleLength}
-          onChange={(event) => setTitle(event.target.value)}
-        />
-      </label>
+      <GroupNameField value={title} onChange={setTitle} />
       <UserSearch
         api={props.api}
         me={props.me}
