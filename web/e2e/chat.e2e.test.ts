@@ -239,7 +239,7 @@ describe('web client through the edge', () => {
     await register(c.page, carol);
     await a.page.getByRole('button', { name: 'New chat' }).click();
     await a.page.getByRole('button', { name: 'Group', exact: true }).click();
-    await a.page.getByLabel('Group title').fill(`Trio ${run}`);
+    await a.page.getByLabel('Group name').fill(`Trio ${run}`);
     await pick(a.page, 'Add members', bob);
     await pick(a.page, 'Add members', carol);
     await a.page.getByRole('button', { name: 'Create group' }).click();
