@@ -6,6 +6,7 @@ import {
   type RegisterBody,
   type UserPage,
 } from '@palaver/contracts';
+import { isDuplicateKey } from '@palaver/service-kit';
 import { AuthError } from '../errors.ts';
 import { type ProfileChange, toPublicUser, type UserStore } from '../store/user-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -14,8 +15,7 @@ import type { Sessions } from './sessions.ts';
 /** Throws unless `uploadId` is an avatar upload of `userId` (asked with their bearer, `onBehalfOf`). */
 export type AvatarCheck = (uploadId: string, userId: string, onBehalfOf: string) => Promise<void>;
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 /** Registration, login and profiles: the rules, with storage and tokens injected. */
 export function createAccounts(deps: {
   users: UserStore;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenPair } from '@palaver/contracts';
+import { isDuplicateKey } from '@palaver/service-kit';
 import { AuthError } from '../errors.ts';
 import type { RevokeReason, SessionStore } from '../store/session-store.ts';
 
@@ -18,8 +19,6 @@ export type AnnounceRevocation = (revoked: {
   reason: RevokeReason;
   revokedAt: Date;
 }) => Promise<void>;
-
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 

@@ -11,6 +11,7 @@ import type { PresenceRegistry } from './presence-registry.ts';
  * watches a contact by being in the room `watch:<contact>`; this module alone decides who
  * joins and leaves those rooms, on connect and as conversations and blocks change.
  */
+// Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createPresenceAudience(deps: {
   /** The server, or its local half when each replica handles every event itself. */
   scope: GatewayServer | GatewayServer['local'];
