@@ -6,7 +6,7 @@
  *
  * Per pair, on a fresh stack (message service, two gateways):
  * 1. Silent loss: a watcher on replica 1 shares a direct chat with each of BENCH_SUBJECTS
- *    users, who connect to replica 2 through a relay (silent-proxy.ts), spread over one
+ *    users, who connect to replica 2 through a relay (test/silent-proxy.ts), spread over one
  *    ping interval so their heartbeat phases differ. The relay stops forwarding without
  *    closing anything; the watcher's clock runs until `user:status` offline arrives.
  * 2. Cost: BENCH_IDLE_SOCKETS idle sockets over both replicas for BENCH_IDLE_SECONDS; the
@@ -15,8 +15,8 @@
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { cpuSeconds } from '@palaver/testing/process-tools';
+import { startSilentProxy } from '../test/silent-proxy.ts';
 import { type Client, connectSocket, deployStack } from './deployment.ts';
-import { startSilentProxy } from './silent-proxy.ts';
 
 const heartbeats = (process.env.BENCH_HEARTBEATS ?? '10s/5s,25s/20s').split(',').map((pair) => {
   const [interval, timeout] = pair.split('/').map((s) => Number.parseInt(s, 10)) as [number, number];
@@ -135,7 +135,7 @@ async function main() {
       command: `BENCH_HEARTBEATS=${heartbeats.map((h) => `${h.interval}s/${h.timeout}s`).join(',')} BENCH_SUBJECTS=${subjects} BENCH_IDLE_SOCKETS=${idleSockets} BENCH_IDLE_SECONDS=${idleSeconds} pnpm bench:heartbeat`,
       setup: [
         `Infrastructure: ${bench.infra.source}; per heartbeat a fresh message service and two gateway processes; clients (socket.io-client) in the benchmark's process; all on this machine, shared with other work, so CPU figures are noisy.`,
-        `Silent loss: ${subjects} users connected to replica 2 through a loopback TCP relay that stops forwarding without closing (silent-proxy.ts); a contact on replica 1 times each until \`user:status\` offline. Expected: between the ping timeout and interval + timeout, by where in its ping cycle each socket was cut.`,
+        `Silent loss: ${subjects} users connected to replica 2 through a loopback TCP relay that stops forwarding without closing (test/silent-proxy.ts); a contact on replica 1 times each until \`user:status\` offline. Expected: between the ping timeout and interval + timeout, by where in its ping cycle each socket was cut.`,
         `Cost: ${idleSockets} idle sockets on the two replicas for ${idleSeconds} s; gateway CPU from /proc, in % of one core per 1,000 sockets. Wire bytes per socket are computed (Engine.IO ping "2" and pong "3" frames plus TCP/IP headers), not measured.`,
       ],
       body: [

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, eventually, type GatewayStack, startGatewayStack } from './gateway-harness.ts';
+import { startSilentProxy } from './silent-proxy.ts';
+
+// The heartbeat is the only way to notice a network that dies without a FIN or RST; with
+// SOCKET_PING_INTERVAL 1 s and SOCKET_PING_TIMEOUT 2 s (room for a busy test machine's
+// event-loop stalls) a silent cut must show within 2–3 s.
+// (The defaults, 10 s + 5 s, are measured by bench:heartbeat.)
+describe('heartbeat', () => {
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    stack = await startGatewayStack('heartbeat', {
+      replicas: 2,
+      gatewayEnv: { SOCKET_PING_INTERVAL: '1s', SOCKET_PING_TIMEOUT: '2s' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('shows a client whose network died silently offline within interval + timeout', async () => {
+    const [first, second] = stack.gateways as [GatewayStack['gateways'][0], GatewayStack['gateways'][0]];
+    const proxy = await startSilentProxy(second.url);
+    try {
+      const [ada, bob, cem] = await stack.users(3);
+      await stack.direct(ada, bob);
+      await stack.direct(ada, cem);
+      const adaSocket = await stack.connect(first, ada);
+      const adaSees = collect(adaSocket, 'user:status');
+      await stack.connect({ ...second, url: proxy.url }, bob);
+      // cem stays on a live network: answered pings must keep it online.
+      await stack.connect(second, cem);
+      const statusOf = (userId: string) => adaSees.filter((s) => s.userId === userId).at(-1)?.status;
+      await eventually(() => statusOf(bob.id) === 'online' && statusOf(cem.id) === 'online');
+
+      const cutAt = Date.now();
+      proxy.cut();
+      await eventually(() => statusOf(bob.id) === 'offline', 10_000);
+      const seconds = (Date.now() - cutAt) / 1000;
+      expect(seconds).toBeGreaterThanOrEqual(1.9);
+      expect(seconds).toBeLessThan(6);
+
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      expect(adaSees.filter((s) => s.userId === cem.id).map((s) => s.status)).not.toContain('offline');
+    } finally {
+      await proxy.close();
+    }
+  });
+});
