@@ -598,7 +598,14 @@ describe('web client through the edge', () => {
       .poll(() => mine(g.page, 'can you hear me?').getAttribute('data-status'), wait)
       .toBe('failed');
     expect(await bodies(f.page, 'can you hear me?').count()).toBe(0);
-    await f.page.getByRole('button', { name: 'Unblock' }).click();
+    // She finds him among the people she blocked in her profile, and unblocks him there.
+    await f.page.getByRole('button', { name: 'Your profile' }).click();
+    const profile = f.page.getByRole('dialog', { name: 'Your profile' });
+    await profile.getByRole('region', { name: 'Blocked people' }).getByText(gus.displayName).waitFor(wait);
+    await profile.getByRole('button', { name: `Unblock ${gus.displayName}` }).click();
+    await profile.getByRole('region', { name: 'Blocked people' }).waitFor({ state: 'detached', ...wait });
+    await profile.getByRole('button', { name: 'Cancel' }).click();
+    await f.page.getByRole('button', { name: 'Block', exact: true }).waitFor(wait);
     await f.page.getByRole('textbox', { name: 'Message' }).waitFor(wait);
     for (const context of [f.context, g.context]) await context.close();
   }, 120_000);

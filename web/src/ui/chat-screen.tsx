@@ -6,6 +6,7 @@ import { ChatClient } from '../chat/chat-client.ts';
 import { byActivity, type ChatState } from '../chat/chat-state.ts';
 import { attentionCount } from '../notifications/tab-badge.ts';
 import { Avatar } from './avatar.tsx';
+import { BlockedPeople } from './blocked-people.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { ConversationList } from './conversation-list.tsx';
 import { ConversationView } from './conversation-view.tsx';
@@ -323,7 +324,9 @@ function LayoutDialogs(props: {
   const me = state.users[state.me];
   if (props.dialog === 'profile' && me) {
     return (
-      <ProfileDialog client={client} me={me} onUploaded={props.seedLinks} onClose={() => setDialog(null)} />
+      <ProfileDialog client={client} me={me} onUploaded={props.seedLinks} onClose={() => setDialog(null)}>
+        <BlockedPeople />
+      </ProfileDialog>
     );
   }
   const selectedState = props.selected ? state.conversations[props.selected] : undefined;

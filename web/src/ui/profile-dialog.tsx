@@ -1,7 +1,7 @@
 import type { PublicUser, Upload } from '@palaver/contracts';
 import { avatarImageTypes } from '@palaver/contracts/file-facts';
 import { maxAvatarBytes, maxDisplayNameLength } from '@palaver/contracts/limits';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError, describeError } from '../api/api-error.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { Avatar } from './avatar.tsx';
@@ -25,6 +25,8 @@ export function ProfileDialog(props: {
   /** A new picture's upload, whose links show it without another request. */
   onUploaded: (upload: Upload) => void;
   onClose: () => void;
+  /** More about me, under the form (the people I blocked). */
+  children?: ReactNode;
 }) {
   const { me } = props;
   const [name, setName] = useState(me.displayName);
@@ -82,11 +84,7 @@ export function ProfileDialog(props: {
           onChoose={choose}
           onRemove={() => setPicture(null)}
         />
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" onClick={props.onClose}>
             Cancel
@@ -96,7 +94,17 @@ export function ProfileDialog(props: {
           </button>
         </div>
       </form>
+      {props.children}
     </ModalDialog>
+  );
+}
+
+function FormError({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
   );
 }
 
