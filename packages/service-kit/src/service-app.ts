@@ -167,3 +167,7 @@ export async function createServiceAppFrom(
   });
   return deps.verifyAccessToken ? { ...kit, authenticate: requireAccessToken(deps.verifyAccessToken) } : kit;
 }
+
+/** A route's error responses: each status answers the shared error shape (`ErrorBody`). */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { $ref: 'ErrorBody#' }]));

@@ -8,6 +8,7 @@ import {
   UpdateMeBody,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
 import type { LoginFailureLimit } from '../domain/login-failures.ts';
@@ -23,8 +24,7 @@ export interface AuthRouteDeps {
   loginFailures: LoginFailureLimit;
 }
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { $ref: 'ErrorBody#' }]));
+const errors = errorResponses;
 
 const userAgentOf = (request: FastifyRequest) => request.headers['user-agent'];
 

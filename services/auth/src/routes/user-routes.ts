@@ -7,6 +7,7 @@ import {
   UserSearchQuery,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
 
@@ -15,7 +16,7 @@ export function userRoutes(
   deps: { accounts: Accounts; authenticate: (request: FastifyRequest) => Promise<void> },
 ) {
   const { accounts, authenticate } = deps;
-  const errors = { 400: { $ref: 'ErrorBody#' }, 401: { $ref: 'ErrorBody#' }, 404: { $ref: 'ErrorBody#' } };
+  const errors = errorResponses(400, 401, 404);
 
   app.get(
     '/users',

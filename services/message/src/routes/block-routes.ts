@@ -1,9 +1,10 @@
 import { BlockList, BlockParams } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Blocks } from '../domain/blocks.ts';
 
-const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const errors = errorResponses(400, 401, 403, 404);
 const secured = { tags: ['blocks'], security: [{ bearer: [] }] };
 
 export function blockRoutes(

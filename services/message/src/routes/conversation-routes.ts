@@ -18,12 +18,13 @@ import {
   UpdateMemberBody,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Conversations } from '../domain/conversations.ts';
 import type { Membership } from '../domain/membership.ts';
 import type { Receipts } from '../domain/receipts.ts';
 
-const errors = Object.fromEntries([400, 401, 403, 404].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const errors = errorResponses(400, 401, 403, 404);
 const secured = { tags: ['conversations'], security: [{ bearer: [] }] };
 
 // Over 80 lines as a whole: a route table, one declaration per route.

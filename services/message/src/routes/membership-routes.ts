@@ -1,8 +1,9 @@
 import { MembershipList } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 
-const errors = Object.fromEntries([401].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const errors = errorResponses(401);
 
 /**
  * The caller's conversations as they are now: what other services ask before they show a

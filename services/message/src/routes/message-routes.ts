@@ -12,16 +12,14 @@ import {
   ThreadPage,
   ThreadQuery,
 } from '@palaver/contracts';
-import { inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
+import { errorResponses, inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
 import type { Reactions } from '../domain/reactions.ts';
 import type { SendRateLimit } from '../domain/send-rate-limit.ts';
 import type { Threads } from '../domain/threads.ts';
 
-const errors = Object.fromEntries(
-  [400, 401, 403, 404, 409, 429, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
-);
+const errors = errorResponses(400, 401, 403, 404, 409, 429, 503);
 const secured = { tags: ['messages'], security: [{ bearer: [] }] };
 
 // Over 80 lines as a whole: a route table, one declaration per route.

@@ -1,9 +1,10 @@
 import { SearchPage, SearchQuery } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { MessageSearch } from '../domain/message-search.ts';
 
-const errors = Object.fromEntries([400, 401, 503].map((status) => [status, { $ref: 'ErrorBody#' }]));
+const errors = errorResponses(400, 401, 503);
 
 export function searchRoutes(
   app: ServiceApp,

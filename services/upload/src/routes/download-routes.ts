@@ -1,5 +1,6 @@
 import { UploadLinkQuery, UploadParams, type UploadVariant } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { resolveRange } from '../domain/byte-ranges.ts';
 import { describeDownload, type UploadAccess } from '../domain/upload-access.ts';
@@ -7,9 +8,7 @@ import { UploadError, uploadNotFound } from '../errors.ts';
 import { BlobMissingError, type BlobStore } from '../store/blob-store.ts';
 import type { UploadMetrics } from '../upload-metrics.ts';
 
-const errors = Object.fromEntries(
-  [400, 401, 403, 404, 416, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
-);
+const errors = errorResponses(400, 401, 403, 404, 416, 503);
 
 /** Content never changes under an id; the cache is the reader's own (links are personal). */
 const cacheControl = 'private, max-age=86400, immutable';

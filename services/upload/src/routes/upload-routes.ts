@@ -8,6 +8,7 @@ import {
   type UploadPurpose,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
+import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { UploadAccess } from '../domain/upload-access.ts';
 import type { IncomingFile, UploadIntake } from '../domain/upload-intake.ts';
@@ -15,9 +16,7 @@ import type { UploadRateLimit } from '../domain/upload-rate-limit.ts';
 import { type Links, toUpload } from '../domain/views.ts';
 import { UploadError } from '../errors.ts';
 
-const errors = Object.fromEntries(
-  [400, 401, 403, 404, 413, 415, 429, 503].map((status) => [status, { $ref: 'ErrorBody#' }]),
-);
+const errors = errorResponses(400, 401, 403, 404, 413, 415, 429, 503);
 const secured = { tags: ['uploads'], security: [{ bearer: [] }] };
 
 // @fastify/multipart reports limits with its own error codes; these are ours.
