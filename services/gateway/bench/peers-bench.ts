@@ -11,12 +11,14 @@
  *
  * Palaver has two rows where it matters: gateways only (events published at the broker, as
  * bench:realtime does) and the full path (a socket sends, the message service stores and
- * publishes). BENCH_SYSTEMS picks systems (palaver,socketio,centrifugo-redis,centrifugo-memory).
+ * publishes). BENCH_SYSTEMS picks systems (palaver,socketio,centrifugo-redis,centrifugo-memory);
+ * BENCH_REPORT names the results file (default peers).
  */
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { startLoadGenerator } from './peers/load-generator.ts';
-import { bareSocketIo, centrifugo, palaver, type System } from './peers/systems.ts';
+import { palaver } from './peers/palaver-system.ts';
+import { bareSocketIo, centrifugo, type System } from './peers/systems.ts';
 import { type IdleResult, idleSockets, type StreamResult, stream } from './peers/workloads.ts';
 
 const env = process.env;
@@ -30,6 +32,8 @@ const workers = Number(env.BENCH_CLIENT_WORKERS ?? 2);
 const systemNames = (env.BENCH_SYSTEMS ?? 'palaver,socketio,centrifugo-redis,centrifugo-memory').split(',');
 const gatewayNodeOptions = env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=1';
 const dmPairs = 20;
+/** docs/benchmarks/<name>.md; a scaled-up run can keep the default one (BENCH_REPORT=peers-20k). */
+const reportName = env.BENCH_REPORT ?? 'peers';
 
 const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
@@ -176,9 +180,9 @@ async function main() {
       ...dmTable(results.dm),
     ];
     console.log(`\n${body.join('\n')}`);
-    await writeBenchmarkReport('peers', {
+    await writeBenchmarkReport(reportName, {
       title: 'Peers: Palaver beside Centrifugo and a bare Socket.IO server',
-      command: `BENCH_SOCKETS=${socketCount} BENCH_GROUP=${groupSize} BENCH_GROUP_RATES=${groupRates.join(',')} BENCH_DM_RATES=${dmRates.join(',')} BENCH_SECONDS=${seconds} BENCH_CLIENT_WORKERS=${workers} BENCH_SYSTEMS=${systemNames.join(',')} pnpm bench:peers`,
+      command: `BENCH_SOCKETS=${socketCount} BENCH_GROUP=${groupSize} BENCH_GROUP_RATES=${groupRates.join(',')} BENCH_DM_RATES=${dmRates.join(',')} BENCH_SECONDS=${seconds} BENCH_CLIENT_WORKERS=${workers} BENCH_SYSTEMS=${systemNames.join(',')}${reportName === 'peers' ? '' : ` BENCH_REPORT=${reportName}`} pnpm bench:peers`,
       setup: [
         `Infrastructure: ${bench.infra.source}; one system at a time on this 2-core machine (shared with other work: figures are noisy, compare ratios within this file). Palaver: a message service and two gateways (FANOUT=replica-queue, NODE_OPTIONS=${gatewayNodeOptions}); bare Socket.IO: two replicas of bench/peers/socketio-server.ts on the sharded Redis adapter; Centrifugo: two nodes on the Redis engine, and one node on the memory engine (which cannot share channels between nodes). Redis, RabbitMQ and the store are the project's, shared.`,
         `Clients: the lean load generator, ${workers} worker processes of raw websockets (ws) speaking Engine.IO v4 / Socket.IO v5 or Centrifugo's JSON protocol; client i on replica i % replicas. Every message carries its send time; latency is send → frame read by the receiving client (for Palaver gateways only: publish at the broker → frame).`,

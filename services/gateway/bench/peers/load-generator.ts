@@ -61,6 +61,15 @@ function workerChannel(child: ChildProcess) {
     });
 }
 
+/** Asks a worker to close its clients and exit; SIGKILL after 2 s. */
+async function stopWorker(child: ChildProcess, call: ReturnType<typeof workerChannel> | undefined) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await call?.({ type: 'close' }).catch(() => undefined);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 export function startLoadGenerator(workerCount: number, connectConcurrency = 50): LoadGenerator {
   const children = Array.from({ length: workerCount }, () =>
     fork(workerEntry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -132,16 +141,7 @@ export function startLoadGenerator(workerCount: number, connectConcurrency = 50)
     disconnect: async () => {
       await eachWorker(() => ({ type: 'connect', protocol: 'socketio', targets: [], concurrency: 1 }));
     },
-    close: async () => {
-      await Promise.all(
-        children.map(async (child, w) => {
-          if (child.exitCode !== null) return;
-          const exited = new Promise((resolve) => child.once('exit', resolve));
-          await channels[w]?.({ type: 'close' }).catch(() => undefined);
-          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
-          if (child.exitCode === null) child.kill('SIGKILL');
-        }),
-      );
-    },
+    close: () =>
+      Promise.all(children.map((child, w) => stopWorker(child, channels[w]))).then(() => undefined),
   };
 }

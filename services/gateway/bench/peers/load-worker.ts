@@ -38,6 +38,7 @@ interface Client {
   waiting: Map<number, (frame: string) => void>;
 }
 
+const connectTimeoutMs = 15_000;
 const now = () => performance.timeOrigin + performance.now();
 let protocol: Protocol = 'socketio';
 /** By the index of its target in the connect command (a hole where it failed). */
@@ -76,6 +77,10 @@ function open(target: { base: string; auth: Record<string, string> }, index: num
     const socket = new WebSocket(socketUrl(protocol, target.base), { perMessageDeflate: false });
     const client: Client = { socket, recording: false, waiting: new Map() };
     let connected = false;
+    // A server out of file descriptors accepts nothing yet answers nothing: give up.
+    const giveUp = setTimeout(() => {
+      if (!connected) socket.terminate();
+    }, connectTimeoutMs);
     socket.on('open', () => {
       if (protocol === 'centrifugo') socket.send(connectFrame(protocol, target.auth));
     });
@@ -89,6 +94,7 @@ function open(target: { base: string; auth: Record<string, string> }, index: num
           const answer = connectAnswer(protocol, frame);
           if (answer === 'ok') {
             connected = true;
+            clearTimeout(giveUp);
             clients[index] = client;
             resolve(true);
           } else if (answer === 'refused') {
@@ -99,6 +105,7 @@ function open(target: { base: string; auth: Record<string, string> }, index: num
       }
     });
     socket.on('error', () => resolve(false));
+    socket.once('close', () => clearTimeout(giveUp));
     socket.on('close', () => resolve(false));
   });
 }

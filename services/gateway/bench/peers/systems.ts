@@ -1,15 +1,13 @@
 /**
  * The systems `pnpm bench:peers` puts side by side, each behind one shape: who its clients
  * are, how a client joins a 1,000-member group or a direct chat, and the ways a message is
- * sent into it (a "sender" per row: Palaver has two, gateways only and the full path).
+ * sent into it (a "sender" per row: Palaver has two, gateways only and the full path, in
+ * palaver-system.ts). Here: the shapes, and the bare Socket.IO server and Centrifugo.
  */
 import { randomUUID } from 'node:crypto';
 import type { BenchEnvironment } from '@palaver/testing/bench-environment';
-import { storedMessage } from '@palaver/testing/test-messages';
-import amqp from 'amqplib';
-import { deployStack, publishMessageCreated } from '../deployment.ts';
 import type { LoadGenerator, Step, Target } from './load-generator.ts';
-import { type Protocol, stamp } from './load-protocol.ts';
+import type { Protocol } from './load-protocol.ts';
 import { centrifugoVersion, sharedInfraPids, startBareSocketIo, startCentrifugo } from './peer-servers.ts';
 
 /** One way of sending: `count` messages at `rate`/s; the reply delays it saw (acks), if any. */
@@ -38,10 +36,10 @@ export interface System {
   stop: () => Promise<unknown>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A sender in the parent: `publish(i)` at `rate`/s, open loop. */
-const fromParent = (publish: (i: number) => void) => async (count: number, rate: number) => {
+export const fromParent = (publish: (i: number) => void) => async (count: number, rate: number) => {
   const t = performance.now();
   for (let i = 0; i < count; i++) {
     const wait = t + (i * 1000) / rate - performance.now();
@@ -50,128 +48,8 @@ const fromParent = (publish: (i: number) => void) => async (count: number, rate:
   }
   return { acked: [], errors: 0 };
 };
-const fromClients = (generator: LoadGenerator, plan: Step[]) => (count: number, rate: number) =>
+export const fromClients = (generator: LoadGenerator, plan: Step[]) => (count: number, rate: number) =>
   generator.send(plan, count, rate);
-
-/** Palaver: a message service and two gateways (as bench:realtime deploys them). */
-export async function palaver(
-  bench: BenchEnvironment,
-  generator: LoadGenerator,
-  nodeOptions: string,
-): Promise<System> {
-  const { env, message, gateways } = await deployStack(bench, 'peers', {
-    message: { SEND_RATE: '100000', SEND_BURST: '100000' },
-    // One socket sends the whole group stream: lift the per-socket event budget.
-    gateway: {
-      // BENCH_PROFILE=dir: each gateway writes a V8 CPU profile there when it stops.
-      NODE_OPTIONS: process.env.BENCH_PROFILE
-        ? `${nodeOptions} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`
-        : nodeOptions,
-      EVENT_RATE: '100000',
-      EVENT_BURST: '100000',
-    },
-  });
-  const amqpConnection = await amqp.connect(bench.infra.amqpUrl, { noDelay: true });
-  bench.onClose(() => amqpConnection.close());
-  const channel = await amqpConnection.createChannel();
-  const users: Array<{ id: string; token: string }> = [];
-  const gatewayPids = gateways.map((g) => g.child.pid as number);
-  const shared = await sharedInfraPids(bench.infra.source);
-  const infraPids = [...shared.redis, ...shared.broker];
-  const bothPids = [...gatewayPids, message.child.pid as number];
-  const api = async <T>(user: number, path: string, body: object): Promise<T> => {
-    const response = await fetch(`${message.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${users[user]?.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-  let seq = 1_000_000;
-  const inject = (conversationId: string, senderId: string, memberIds: string[]) =>
-    publishMessageCreated(
-      channel,
-      env.exchange,
-      storedMessage({ conversationId, seq: seq++, senderId, clientMessageId: stamp(), body: 'bench' }),
-      memberIds,
-    );
-  const send = (client: number, conversationId: string): Step => ({
-    client,
-    outgoing: {
-      kind: 'emit',
-      event: 'message:send',
-      payload: { conversationId, clientMessageId: '$stamp', body: 'bench' },
-    },
-  });
-  const id = (client: number) => users[client]?.id as string;
-  return {
-    name: 'Palaver',
-    protocol: 'socketio',
-    serverPids: gatewayPids,
-    helperPids: [message.child.pid as number],
-    targets: async (count) => {
-      for (let i = users.length; i < count; i++)
-        users.push(await bench.issuer.mint({ expiresInSeconds: 7200 }));
-      return users
-        .slice(0, count)
-        .map((u, i) => ({ base: (gateways[i % 2] as (typeof gateways)[0]).url, auth: { token: u.token } }));
-    },
-    group: async (members) => {
-      const [owner = 0, ...others] = members;
-      const conversation = await api<{ id: string }>(owner, '/conversations', {
-        type: 'group',
-        title: 'peers',
-        memberIds: others.map(id),
-      });
-      await sleep(2000); // the membership events reach both gateways
-      const memberIds = members.map(id);
-      return [
-        {
-          label: 'Palaver, gateways only',
-          serverPids: gatewayPids,
-          infraPids,
-          run: fromParent(() => inject(conversation.id, id(owner), memberIds)),
-        },
-        {
-          label: 'Palaver, full path',
-          serverPids: bothPids,
-          infraPids,
-          run: fromClients(generator, [send(owner, conversation.id)]),
-        },
-      ];
-    },
-    directs: async (pairs) => {
-      const chats = await Promise.all(
-        pairs.map(([a, b]) => api<{ id: string }>(a, '/conversations', { type: 'direct', userId: id(b) })),
-      );
-      await sleep(1000);
-      const chat = (p: number) => (chats[p] as { id: string }).id;
-      return [
-        {
-          label: 'Palaver, gateways only',
-          serverPids: gatewayPids,
-          infraPids,
-          run: fromParent((i) => {
-            const p = i % pairs.length;
-            const [a, b] = pairs[p] as [number, number];
-            inject(chat(p), id(a), [id(a), id(b)]);
-          }),
-        },
-        {
-          label: 'Palaver, full path',
-          serverPids: bothPids,
-          infraPids,
-          run: fromClients(
-            generator,
-            pairs.map(([a], p) => send(a, chat(p))),
-          ),
-        },
-      ];
-    },
-    stop: () => Promise.all([message, ...gateways].map((s) => s.stop())),
-  };
-}
 
 /** The bare Socket.IO server, two replicas on the sharded Redis adapter. */
 export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGenerator): Promise<System> {
@@ -194,7 +72,7 @@ export async function bareSocketIo(bench: BenchEnvironment, generator: LoadGener
       })),
     group: async (members) => {
       const failed = await generator.request(members.map((m) => emit(m, 'join', { room: 'group' })));
-      if (failed) throw new Error(`${failed} joins failed`);
+      if (failed) console.warn(`${failed} joins failed: those members will miss the group's messages`);
       const plan = [emit(members[0] ?? 0, 'publish', { room: 'group', bench: '$stamp' })];
       return [{ label, serverPids: nodes.map((n) => n.pid), infraPids, run: fromClients(generator, plan) }];
     },
@@ -226,7 +104,7 @@ export async function centrifugo(
     const failed = await generator.request(
       clients.map((c) => ({ client: c, outgoing: { kind: 'subscribe', channel: channel(c) } })),
     );
-    if (failed) throw new Error(`${failed} subscriptions failed`);
+    if (failed) console.warn(`${failed} subscriptions failed: those clients will miss their messages`);
   };
   const publish = (client: number, channel: string): Step => ({
     client,
