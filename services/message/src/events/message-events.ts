@@ -13,6 +13,9 @@ import { knownUpload, type MessageRecord, type MessageStore } from '../store/mes
 import type { OutboxRecord, OutboxStore } from '../store/outbox-store.ts';
 import type { ThreadStore } from '../store/thread-store.ts';
 
+/** Longest a publish of this process keeps the relay off its entry. */
+const inFlightMs = 30_000;
+
 /** A `message.created` entry whose message is not stored after this long was never stored. */
 const unstoredAfterMs = 5 * 60_000;
 
@@ -39,6 +42,22 @@ export function createEventPublisher(deps: {
     broker.publish(type, data, id);
 
   const later = (err: unknown) => logger.warn({ err }, 'event not published yet; the relay will retry');
+
+  /**
+   * Outbox entries this process is publishing right now: the relay leaves them to it, so an
+   * event is not published (and a change numbered) twice because a pass read its entry
+   * while the first publish waited for the broker's confirm. One stuck longer than
+   * `inFlightMs` is the relay's again.
+   */
+  const inFlight = new Map<string, number>();
+  const busy = (entryId: string) => Date.now() - (inFlight.get(entryId) ?? 0) < inFlightMs;
+  const publishing = (entryId: string, work: () => Promise<unknown>) => {
+    inFlight.set(entryId, Date.now());
+    work()
+      .then(() => outbox.remove(entryId))
+      .catch(later)
+      .finally(() => inFlight.delete(entryId));
+  };
 
   /** Message events go to the members as they are when published. */
   async function publishMessages(
@@ -107,9 +126,7 @@ export function createEventPublisher(deps: {
   /** Publishes a stored batch; its outbox entry goes once the broker confirmed every message. */
   const onStored = (stored: MessageRecord[], entryId: string) => {
     if (!broker.connected) return;
-    publishMessages('message.created', created(stored))
-      .then(() => outbox.remove(entryId))
-      .catch(later);
+    publishing(entryId, () => publishMessages('message.created', created(stored)));
   };
 
   const messageEvents: MessageEvents = {
@@ -127,11 +144,8 @@ export function createEventPublisher(deps: {
       ]);
       return id;
     },
-    publish: (type, eventId, message) => {
-      publishMessages(type, [{ eventId, message }])
-        .then(() => outbox.remove(eventId))
-        .catch(later);
-    },
+    publish: (type, eventId, message) =>
+      publishing(eventId, () => publishMessages(type, [{ eventId, message }])),
     discard: async (eventId) => {
       await outbox.remove(eventId);
     },
@@ -161,7 +175,14 @@ export function createEventPublisher(deps: {
       );
       return recorded;
     },
-    publish: (events) => void publishRecorded(events).catch(later),
+    publish: (events) => {
+      for (const event of events) inFlight.set(event.id, Date.now());
+      publishRecorded(events)
+        .catch(later)
+        .finally(() => {
+          for (const event of events) inFlight.delete(event.id);
+        });
+    },
     discard: async (events) => {
       await Promise.all(events.map((event) => outbox.remove(event.id)));
     },
@@ -205,7 +226,8 @@ export function createEventPublisher(deps: {
     return startRelay<OutboxRecord>({
       intervalMs,
       logger,
-      pending: async () => (broker.connected ? outbox.pending(200) : []),
+      pending: async () =>
+        broker.connected ? (await outbox.pending(200)).filter((entry) => !busy(entry._id)) : [],
       publish: replay,
       key: (entry) => entry._id,
       // A conversation's events keep their order; other conversations' go out meanwhile.
