@@ -99,22 +99,38 @@ async function pick(page: Page, search: string, person: { username: string; disp
     .click();
 }
 
-/** Sends messages over HTTP with the page's session (quicker than typing each). */
+/**
+ * Sends messages over HTTP with the page's session (quicker than typing each). Past the
+ * sender's burst the service answers 429 with Retry-After: each send waits and goes again
+ * (same clientMessageId), so every one is stored.
+ */
 async function postMessages(page: Page, conversationId: string, texts: string[]) {
-  await page.evaluate(
+  const failed = await page.evaluate(
     async ({ conversationId, texts }) => {
       const { accessToken } = JSON.parse(localStorage.getItem('palaver.session') ?? '{}');
       const stamp = Date.now().toString(36);
+      const failures: string[] = [];
       for (const [n, body] of texts.entries()) {
-        await fetch(`/api/conversations/${conversationId}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ clientMessageId: `posted-${stamp}-${n}`, body }),
-        });
+        for (let attempt = 0; ; attempt++) {
+          const answer = await fetch(`/api/conversations/${conversationId}/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ clientMessageId: `posted-${stamp}-${n}`, body }),
+          });
+          if (answer.ok) break;
+          if (answer.status !== 429 || attempt === 20) {
+            failures.push(`${body}: ${answer.status}`);
+            break;
+          }
+          const wait = Number(answer.headers.get('retry-after') ?? '1');
+          await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0.2) * 1000));
+        }
       }
+      return failures;
     },
     { conversationId, texts },
   );
+  expect(failed).toEqual([]);
 }
 
 /** How many messages the search service finds for the page's person. */
