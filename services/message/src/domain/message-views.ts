@@ -39,6 +39,9 @@ export interface KnownParts {
   threads?: Map<string, ThreadSummary | null>;
 }
 
+/** What a message just stored has around it: no reactions, no replies (a quote is still read). */
+export const newMessageParts = (): KnownParts => ({ reactions: [], threads: new Map() });
+
 /**
  * Messages as clients see them: each with its reactions, the message it quotes as it is
  * now (a deletion of the original shows as a tombstone in every quote of it), and, on a

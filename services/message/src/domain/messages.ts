@@ -20,7 +20,7 @@ import type { Blocks } from './blocks.ts';
 import type { ConversationAccess } from './conversation-access.ts';
 import type { MentionResolver } from './mentions.ts';
 import type { MessageAppender } from './message-appender.ts';
-import type { MessageViews } from './message-views.ts';
+import { type MessageViews, newMessageParts } from './message-views.ts';
 import type { Threads } from './threads.ts';
 
 export interface MessageEvents {
@@ -164,7 +164,8 @@ export function createMessages(deps: {
         mentions.add(message, othersMentioned(message)),
         root && message.threadRootSeq === root.seq ? deps.threads.attach(root, message) : null,
       ]);
-      return { message: await views.viewOne(message), created };
+      // A new message's answer costs no lookup but its quote's: nothing reacted or replied yet.
+      return { message: await views.viewOne(message, created ? newMessageParts() : {}), created };
     },
 
     async history(callerId: string, query: HistoryQuery): Promise<MessagePage> {

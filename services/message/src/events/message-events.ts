@@ -4,7 +4,7 @@ import { type Broker, type Relay, startRelay } from '@palaver/events';
 import type { Logger } from '@palaver/logger';
 import { Types } from 'mongoose';
 import type { ConversationEvents, RecordedEvent } from '../domain/conversation-access.ts';
-import type { MessageViews } from '../domain/message-views.ts';
+import { type MessageViews, newMessageParts } from '../domain/message-views.ts';
 import type { MessageEvents } from '../domain/messages.ts';
 import { memberIdsOf } from '../domain/views.ts';
 import type { ChangeStore } from '../store/change-store.ts';
@@ -75,7 +75,7 @@ export function createEventPublisher(deps: {
       return audience;
     };
     // A changed message is shown as it is now; a new one has no reactions or replies yet.
-    const known = type === 'message.created' ? { reactions: [], threads: new Map() } : {};
+    const known = type === 'message.created' ? newMessageParts() : {};
     await Promise.all(
       items.map(async ({ eventId, message }) => {
         const data = {
