@@ -1,5 +1,5 @@
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, Schema, Types } from 'mongoose';
+import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
 
 /** That one user blocked another: an insert to block, a delete to unblock, under the pair. */
 const blockSchema = new Schema(
@@ -14,12 +14,7 @@ const blockSchema = new Schema(
 blockSchema.index({ blockerId: 1 });
 blockSchema.index({ blockedId: 1 });
 
-export interface BlockRecord {
-  _id: string;
-  blockerId: Types.ObjectId;
-  blockedId: Types.ObjectId;
-  at: Date;
-}
+export type BlockRecord = InferSchemaType<typeof blockSchema>;
 
 const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
 

@@ -1,5 +1,5 @@
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, Schema, type Types } from 'mongoose';
+import { type Connection, type InferSchemaType, Schema, type Types } from 'mongoose';
 import { createGaplessNumbers } from './gapless-numbers.ts';
 import { blockOf, readBlocks } from './message-store.ts';
 
@@ -23,14 +23,7 @@ const changeSchema = new Schema(
 );
 changeSchema.index({ conversationId: 1, block: 1 });
 
-export interface ChangeRecord {
-  _id: string;
-  conversationId: Types.ObjectId;
-  changeSeq: number;
-  block: number;
-  messageId: Types.ObjectId;
-  at: Date;
-}
+export type ChangeRecord = InferSchemaType<typeof changeSchema>;
 
 const idOf = (conversationId: Types.ObjectId, changeSeq: number) =>
   `${conversationId.toHexString()}:${changeSeq}`;

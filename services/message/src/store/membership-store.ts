@@ -1,6 +1,6 @@
 import type { MemberRole } from '@palaver/contracts';
 import { duplicateIndexes, insertedUnlessTaken, isDuplicateKey } from '@palaver/service-kit';
-import { type Connection, Schema, Types } from 'mongoose';
+import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
 
 /**
  * One document per (conversation, member): joining is an insert and leaving a delete
@@ -12,7 +12,7 @@ const membershipSchema = new Schema(
     _id: { type: String, required: true }, // `${conversationId}:${userId}`
     conversationId: { type: Schema.Types.ObjectId, required: true },
     userId: { type: Schema.Types.ObjectId, required: true },
-    role: { type: String, enum: ['owner', 'admin', 'member'], required: true },
+    role: { type: String, enum: ['owner', 'admin', 'member'] satisfies MemberRole[], required: true },
     joinedAt: { type: Date, required: true },
   },
   { collection: 'memberships', versionKey: false },
@@ -20,15 +20,7 @@ const membershipSchema = new Schema(
 membershipSchema.index({ conversationId: 1 });
 membershipSchema.index({ userId: 1 });
 
-export interface MembershipRecord {
-  _id: string;
-  conversationId: Types.ObjectId;
-  userId: Types.ObjectId;
-  role: MemberRole;
-  joinedAt: Date;
-}
-
-export type MarkKind = 'read' | 'delivered';
+export type MembershipRecord = InferSchemaType<typeof membershipSchema>;
 
 /**
  * A member's read or delivered mark, each its own document: the member moves them, from
@@ -39,7 +31,7 @@ const markSchema = new Schema(
     _id: { type: String, required: true }, // `${conversationId}:${userId}:${kind}`
     conversationId: { type: Schema.Types.ObjectId, required: true },
     userId: { type: Schema.Types.ObjectId, required: true },
-    kind: { type: String, enum: ['read', 'delivered'], required: true },
+    kind: { type: String, enum: ['read', 'delivered'] as const, required: true },
     seq: { type: Number, required: true },
   },
   { collection: 'read_marks', versionKey: false },
@@ -47,13 +39,8 @@ const markSchema = new Schema(
 markSchema.index({ conversationId: 1 });
 markSchema.index({ userId: 1 });
 
-export interface MarkRecord {
-  _id: string;
-  conversationId: Types.ObjectId;
-  userId: Types.ObjectId;
-  kind: MarkKind;
-  seq: number;
-}
+export type MarkRecord = InferSchemaType<typeof markSchema>;
+export type MarkKind = MarkRecord['kind'];
 
 /** That a member muted a conversation: an insert to mute, a delete to unmute (their own document). */
 const muteSchema = new Schema(

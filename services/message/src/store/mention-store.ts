@@ -1,5 +1,5 @@
 import { duplicateIndexes } from '@palaver/service-kit';
-import { type Connection, Schema, Types } from 'mongoose';
+import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
 
 /**
  * Mentions not yet read, one document per (message, mentioned member), inserted when the
@@ -18,12 +18,7 @@ const mentionSchema = new Schema(
 );
 mentionSchema.index({ userId: 1 });
 
-export interface MentionRecord {
-  _id: string;
-  userId: Types.ObjectId;
-  conversationId: Types.ObjectId;
-  seq: number;
-}
+export type MentionRecord = InferSchemaType<typeof mentionSchema>;
 
 export function createMentionStore(connection: Connection) {
   const Mention = connection.model('UnreadMention', mentionSchema);

@@ -1,6 +1,6 @@
 import { maxThreadParticipantsShown, type ThreadSummary } from '@palaver/contracts';
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, Schema, type Types } from 'mongoose';
+import { type Connection, type InferSchemaType, Schema, type Types } from 'mongoose';
 import { createGaplessNumbers } from './gapless-numbers.ts';
 import { blockOf, type MessageRecord, readBlocks } from './message-store.ts';
 
@@ -48,14 +48,7 @@ const participantSchema = new Schema(
 );
 participantSchema.index({ rootId: 1 });
 
-export interface ThreadReplyRecord {
-  _id: string;
-  rootId: Types.ObjectId;
-  place: number;
-  block: number;
-  messageId: Types.ObjectId;
-  at: Date;
-}
+export type ThreadReplyRecord = InferSchemaType<typeof replySchema>;
 
 type Root = Pick<MessageRecord, '_id' | 'conversationId' | 'seq'>;
 
