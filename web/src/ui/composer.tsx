@@ -5,7 +5,6 @@ import {
   type KeyboardEvent,
   type ReactNode,
   type Ref,
-  type RefObject,
   useImperativeHandle,
   useLayoutEffect,
   useRef,
@@ -40,13 +39,12 @@ export interface ComposerProps {
  * picker, a drop or a paste and upload at once with a progress bar; the message goes with Send.
  */
 export function Composer({ onSend, onTyping, upload, online, label, banner, ref }: ComposerProps) {
-  const field = useRef<HTMLTextAreaElement>(null);
-  const draft = useDraft(field, onTyping);
-  const files = useAttachments(upload, online, () => field.current?.focus());
+  const draft = useDraft(onTyping);
+  const files = useAttachments(upload, online, draft.focus);
   const [dragging, setDragging] = useState(false);
   useImperativeHandle(ref, () => ({
     addFiles: (list) => void files.add(list),
-    focus: () => field.current?.focus(),
+    focus: draft.focus,
   }));
 
   const canSend = (draft.text.trim().length > 0 || files.attached.length > 0) && files.progress === null;
@@ -89,14 +87,7 @@ export function Composer({ onSend, onTyping, upload, online, label, banner, ref 
       <div className="composer-row">
         <AttachButton online={online} busy={files.progress !== null} onFiles={files.add} />
         <EmojiPicker onPick={draft.insert} />
-        <MessageField
-          field={field}
-          draft={draft}
-          label={label}
-          onSend={send}
-          onFiles={files.add}
-          onTyping={onTyping}
-        />
+        <MessageField draft={draft} label={label} onSend={send} onFiles={files.add} />
         <button type="submit" className="send-button" disabled={!canSend}>
           Send
         </button>
@@ -107,8 +98,12 @@ export function Composer({ onSend, onTyping, upload, online, label, banner, ref 
 
 type Draft = ReturnType<typeof useDraft>;
 
-/** The text being written; `insert` puts a snippet at the caret (or over the selection). */
-function useDraft(field: RefObject<HTMLTextAreaElement | null>, onTyping: (isTyping: boolean) => void) {
+/**
+ * The text being written and its field; `insert` puts a snippet at the caret (or over the
+ * selection). Whether I am typing follows the text (and `stopTyping`, when the field is left).
+ */
+function useDraft(onTyping: (isTyping: boolean) => void) {
+  const field = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState('');
   const caret = useRef<number | null>(null);
   useLayoutEffect(() => {
@@ -130,7 +125,15 @@ function useDraft(field: RefObject<HTMLTextAreaElement | null>, onTyping: (isTyp
     if (next.length <= maxMessageBodyLength) change(next);
     else field.current?.focus();
   };
-  return { text, change, insert, clear: () => setText('') };
+  return {
+    field,
+    text,
+    change,
+    insert,
+    clear: () => setText(''),
+    focus: () => field.current?.focus(),
+    stopTyping: () => onTyping(false),
+  };
 }
 
 function AttachButton(props: { online: boolean; busy: boolean; onFiles: (files: File[]) => void }) {
@@ -163,12 +166,10 @@ function AttachButton(props: { online: boolean; busy: boolean; onFiles: (files: 
 }
 
 function MessageField(props: {
-  field: RefObject<HTMLTextAreaElement | null>;
   draft: Draft;
   label: string | undefined;
   onSend: () => void;
   onFiles: (files: File[]) => void;
-  onTyping: (isTyping: boolean) => void;
 }) {
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -184,7 +185,7 @@ function MessageField(props: {
   };
   return (
     <textarea
-      ref={props.field}
+      ref={props.draft.field}
       className="composer-input"
       aria-label={props.label ?? 'Message'}
       placeholder={props.label ?? 'Write a message'}
@@ -192,7 +193,7 @@ function MessageField(props: {
       maxLength={maxMessageBodyLength}
       value={props.draft.text}
       onChange={(event) => props.draft.change(event.target.value)}
-      onBlur={() => props.onTyping(false)}
+      onBlur={props.draft.stopTyping}
       onKeyDown={onKeyDown}
       onPaste={onPaste}
     />

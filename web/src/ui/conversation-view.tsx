@@ -1,6 +1,5 @@
 import type { AvatarRef, Message, Upload } from '@palaver/contracts';
 import { type RefObject, useEffect, useRef, useState } from 'react';
-import { uploadFiles } from '../api/upload-files.ts';
 import {
   type ChatState,
   type ConversationState,
@@ -10,7 +9,8 @@ import {
   typingUsers,
 } from '../chat/chat-state.ts';
 import { Avatar } from './avatar.tsx';
-import { Composer, type ComposerHandle } from './composer.tsx';
+import type { ComposerHandle } from './composer.tsx';
+import { ConversationComposer } from './conversation-composer.tsx';
 import { lastSeen } from './format.ts';
 import { SearchIcon } from './icons.tsx';
 import { MessageList } from './message-list.tsx';
@@ -82,14 +82,13 @@ export function ConversationView(props: {
         state={state}
         history={history}
         unreadAfter={unreadAfter}
-        focus={replies.focus}
         replies={replies}
       />
       <TypingIndicator conversationId={conversationId} />
       {blocked ? (
         <BlockedNote title={title} />
       ) : (
-        <ConversationComposer
+        <ReplyingComposer
           composer={composer}
           conversationId={conversationId}
           online={state.online}
@@ -159,7 +158,6 @@ function ConversationMessages(props: {
   state: ViewState;
   history: ReturnType<typeof useHistory>;
   unreadAfter: number | null;
-  focus: MessageFocus | undefined;
   replies: Replies;
 }) {
   const { held, state, history, replies } = props;
@@ -173,7 +171,7 @@ function ConversationMessages(props: {
       users={state.users}
       loadingOlder={history.loadingOlder}
       unreadAfter={props.unreadAfter}
-      focus={props.focus}
+      focus={replies.focus}
       onLoadOlder={() => {
         if (!history.loadingOlder && !history.historyError) history.loadHistory();
       }}
@@ -190,7 +188,8 @@ function ConversationMessages(props: {
   );
 }
 
-function ConversationComposer(props: {
+/** The conversation's composer, with the message being quoted (if any) above the field. */
+function ReplyingComposer(props: {
   composer: RefObject<ComposerHandle | null>;
   conversationId: string;
   online: boolean;
@@ -200,27 +199,20 @@ function ConversationComposer(props: {
   me: string;
   users: ChatState['users'];
 }) {
-  const client = useChatClient();
-  const { conversationId, replyingTo } = props;
+  const { replyingTo } = props;
   return (
-    <Composer
+    <ConversationComposer
       ref={props.composer}
+      conversationId={props.conversationId}
+      refs={replyingTo ? { replyToSeq: replyingTo.seq } : {}}
+      onSent={props.onReplied}
       online={props.online}
+      seedLinks={props.seedLinks}
       banner={
         replyingTo && (
           <ReplyBar message={replyingTo} me={props.me} users={props.users} onCancel={props.onReplied} />
         )
       }
-      onSend={(body, uploads) => {
-        client.send(conversationId, body, uploads, replyingTo ? { replyToSeq: replyingTo.seq } : {});
-        props.onReplied();
-      }}
-      onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
-      upload={async (files, onProgress) => {
-        const uploads = await uploadFiles(client.auth, files, onProgress);
-        for (const upload of uploads) props.seedLinks(upload);
-        return uploads;
-      }}
     />
   );
 }

@@ -1,13 +1,8 @@
 import type { PublicUser } from '@palaver/contracts';
 import type { ReactNode } from 'react';
-import {
-  type ConversationState,
-  ownMessageStatus,
-  type PendingMessage,
-  systemText,
-} from '../chat/chat-state.ts';
+import { type ConversationState, type PendingMessage, systemText } from '../chat/chat-state.ts';
 import { dayKey, dayLabel } from './format.ts';
-import { MessageRow, type Row, type RowActions } from './message-row.tsx';
+import { MessageRow, messageRows, type Row, type RowActions, rowStatus } from './message-row.tsx';
 import { type MessageFocus, useMessageFocus } from './use-message-focus.ts';
 import { unreadDividerClass, useMessageScroll } from './use-message-scroll.ts';
 
@@ -32,20 +27,7 @@ const groupGap = 5 * 60_000;
 
 export function MessageList(props: MessageListProps) {
   const { state, pending, me } = props;
-  const rows: Row[] = [
-    ...state.messages.map((message) => ({
-      key: `s${message.seq}`,
-      senderId: message.senderId,
-      createdAt: message.createdAt,
-      message,
-    })),
-    ...pending.map((item) => ({
-      key: `p${item.clientMessageId}`,
-      senderId: me,
-      createdAt: item.createdAt,
-      pending: item,
-    })),
-  ];
+  const rows = messageRows(state.messages, pending, me);
   const scroll = useMessageScroll({
     rows,
     me,
@@ -116,11 +98,6 @@ function listItems(rows: Row[], props: MessageListProps): ReactNode[] {
     const at = Date.parse(row.createdAt);
     const startsGroup = !group || group.senderId !== row.senderId || at - group.at > groupGap;
     group = { senderId: row.senderId, at };
-    const status = row.pending
-      ? row.pending.error
-        ? 'failed'
-        : 'pending'
-      : ownMessageStatus(state, me, row.message?.seq ?? 0);
     items.push(
       <MessageRow
         key={row.key}
@@ -129,9 +106,7 @@ function listItems(rows: Row[], props: MessageListProps): ReactNode[] {
         users={users}
         row={row}
         startsGroup={startsGroup}
-        mine={row.senderId === me}
-        senderName={row.senderId === me ? 'You' : (users[row.senderId]?.displayName ?? 'Someone')}
-        status={status}
+        status={rowStatus(row, state, me)}
       />,
     );
   }

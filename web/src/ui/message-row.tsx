@@ -1,6 +1,11 @@
 import type { Attachment, Message, PublicUser } from '@palaver/contracts';
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
-import type { OwnMessageStatus, PendingMessage } from '../chat/chat-state.ts';
+import {
+  type ConversationState,
+  type OwnMessageStatus,
+  ownMessageStatus,
+  type PendingMessage,
+} from '../chat/chat-state.ts';
 import { AttachmentView } from './attachment-view.tsx';
 import { Avatar } from './avatar.tsx';
 import { EditForm } from './edit-form.tsx';
@@ -11,6 +16,7 @@ import { currentQuote, MessageQuote } from './message-quote.tsx';
 import { MessageReactions } from './message-reactions.tsx';
 import { MessageText } from './message-text.tsx';
 import { InThreadLink, ThreadSummaryButton } from './thread-summary.tsx';
+import { useAsyncAction } from './use-async-action.ts';
 import { useLongPress } from './use-long-press.ts';
 
 /** One row of the list: a stored message, or one still in the outbox. */
@@ -20,6 +26,30 @@ export interface Row {
   createdAt: string;
   message?: Message;
   pending?: PendingMessage;
+}
+
+/** The rows of stored messages, then those of my messages still in the outbox. */
+export function messageRows(messages: Message[], pending: PendingMessage[], me: string): Row[] {
+  return [
+    ...messages.map((message) => ({
+      key: `s${message.seq}`,
+      senderId: message.senderId,
+      createdAt: message.createdAt,
+      message,
+    })),
+    ...pending.map((item) => ({
+      key: `p${item.clientMessageId}`,
+      senderId: me,
+      createdAt: item.createdAt,
+      pending: item,
+    })),
+  ];
+}
+
+/** Where a message of mine is: still in the outbox (or failed there), or how far the others got. */
+export function rowStatus(row: Row, held: ConversationState | undefined, me: string): OwnMessageStatus {
+  if (row.pending) return row.pending.error ? 'failed' : 'pending';
+  return held ? ownMessageStatus(held, me, row.message?.seq ?? 0) : 'sent';
 }
 
 /** What a row can ask of the conversation. */
@@ -42,8 +72,6 @@ export interface RowActions {
 interface MessageRowProps extends RowActions {
   row: Row;
   startsGroup: boolean;
-  mine: boolean;
-  senderName: string;
   status: OwnMessageStatus;
   me: string;
   users: Record<string, PublicUser>;
@@ -52,8 +80,10 @@ interface MessageRowProps extends RowActions {
 }
 
 export function MessageRow(props: MessageRowProps) {
-  const { row, startsGroup, mine, me, users } = props;
+  const { row, startsGroup, me, users } = props;
   const message = row.message;
+  const mine = row.senderId === me;
+  const senderName = mine ? 'You' : (users[row.senderId]?.displayName ?? 'Someone');
   const deleted = Boolean(message?.deletedAt);
   const menu = useActionMenu();
   const [editing, setEditing] = useEditing(menu.trigger);
@@ -70,8 +100,8 @@ export function MessageRow(props: MessageRowProps) {
     >
       {startsGroup && (
         <div className="message-sender">
-          {!mine && <Avatar name={props.senderName} avatar={users[row.senderId]?.avatar} small />}
-          <span>{props.senderName}</span>
+          {!mine && <Avatar name={senderName} avatar={users[row.senderId]?.avatar} small />}
+          <span>{senderName}</span>
         </div>
       )}
       <div className="bubble-row">
@@ -140,23 +170,15 @@ function useEditing(trigger: RefObject<HTMLButtonElement | null>) {
   return [editing, setEditing] as const;
 }
 
-/** Runs an edit, deletion or reaction: busy meanwhile, an error line if it fails. */
+/** Runs an edit, deletion or reaction, then `onDone`: busy meanwhile, an error line if it fails. */
 function useRowAction(onDone: () => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
+  const action = useAsyncAction(() => 'That did not work. Check your connection and try again.');
+  const run = (change: () => Promise<void>) =>
+    action.run(async () => {
+      await change();
       onDone();
-    } catch {
-      setError('That did not work. Check your connection and try again.');
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
+    });
+  return { busy: action.busy, error: action.error, run };
 }
 
 function MessageContent(props: MessageRowProps) {

@@ -1,10 +1,10 @@
 import type { PublicUser } from '@palaver/contracts';
 import { type Dispatch, type SetStateAction, useState } from 'react';
-import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { GroupNameField } from './group-name-field.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
+import { useAsyncAction } from './use-async-action.ts';
 import { UserSearch } from './user-search.tsx';
 
 /** Start a direct chat with one person, or a group with a title and members. */
@@ -18,19 +18,9 @@ export function NewConversationDialog(props: {
   const [mode, setMode] = useState<'direct' | 'group'>('direct');
   // Kept here, not in the form, so switching to Direct and back loses nothing.
   const group = useState<GroupDraft>({ title: '', members: [] });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const run = async (create: () => Promise<string>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      props.onOpen(await create());
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
-  };
+  const { busy, error, setError, run } = useAsyncAction();
+  const openCreated = (conversation: () => Promise<string>) =>
+    void run(async () => props.onOpen(await conversation()));
 
   return (
     <ModalDialog title={mode === 'direct' ? 'New chat' : 'New group'} onClose={props.onClose}>
@@ -48,7 +38,7 @@ export function NewConversationDialog(props: {
           api={api}
           me={client.me}
           label="Find a person"
-          onPick={(user) => void run(() => client.startDirect(user.id))}
+          onPick={(user) => openCreated(() => client.startDirect(user.id))}
         />
       ) : (
         <GroupForm
@@ -57,7 +47,7 @@ export function NewConversationDialog(props: {
           me={client.me}
           busy={busy}
           onError={setError}
-          onCreate={(title, memberIds) => void run(() => client.createGroup(title, memberIds))}
+          onCreate={(title, memberIds) => openCreated(() => client.createGroup(title, memberIds))}
         />
       )}
       {error && (

@@ -6,6 +6,7 @@ import { ApiError, describeError } from '../api/api-error.ts';
 import type { ChatClient } from '../chat/chat-client.ts';
 import { Avatar } from './avatar.tsx';
 import { ModalDialog } from './modal-dialog.tsx';
+import { useAsyncAction } from './use-async-action.ts';
 
 const imageTypes: readonly string[] = avatarImageTypes;
 const maxMegabytes = maxAvatarBytes / 1024 / 1024;
@@ -31,8 +32,7 @@ export function ProfileDialog(props: {
   const { me } = props;
   const [name, setName] = useState(me.displayName);
   const [picture, setPicture] = useState<PictureDraft>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAsyncAction(describeProfileError);
   const preview = useObjectUrl(picture ?? undefined);
 
   const choose = (file: File | undefined) => {
@@ -43,13 +43,11 @@ export function ProfileDialog(props: {
     setPicture(file);
   };
 
-  const save = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
     const displayName = name.trim();
     if (!displayName) return setError('Your name cannot be empty.');
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await props.client.saveProfile(
         {
           ...(displayName !== me.displayName ? { displayName } : {}),
@@ -58,15 +56,12 @@ export function ProfileDialog(props: {
         props.onUploaded,
       );
       props.onClose();
-    } catch (failure) {
-      setError(describeProfileError(failure));
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <ModalDialog title="Your profile" onClose={props.onClose}>
-      <form className="profile-form" onSubmit={(event) => void save(event)}>
+      <form className="profile-form" onSubmit={save}>
         <label>
           Display name
           <input

@@ -7,8 +7,8 @@ import {
   minUsernameLength,
 } from '@palaver/contracts/limits';
 import { type FormEvent, useState } from 'react';
-import { describeError } from '../api/api-error.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
+import { useAsyncAction } from './use-async-action.ts';
 
 /** Log in or create an account; both end signed in. */
 export function SignInScreen({
@@ -19,27 +19,21 @@ export function SignInScreen({
   onSignedIn: (result: AuthResult) => void;
 }) {
   const [mode, setMode] = useState<'login' | 'register'>('login');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAsyncAction();
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const username = String(form.get('username') ?? '').trim();
     const password = String(form.get('password') ?? '');
     const displayName = String(form.get('displayName') ?? '').trim() || username;
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () =>
       onSignedIn(
         mode === 'login'
           ? await api.login({ username, password })
           : await api.register({ username, password, displayName }),
-      );
-    } catch (failure) {
-      setError(describeError(failure));
-      setBusy(false);
-    }
+      ),
+    );
   };
 
   const registering = mode === 'register';

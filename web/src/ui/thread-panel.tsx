@@ -1,9 +1,8 @@
 import type { Message, ThreadPage, Upload } from '@palaver/contracts';
 import { useEffect, useRef, useState } from 'react';
-import { uploadFiles } from '../api/upload-files.ts';
-import { type ChatState, ownMessageStatus } from '../chat/chat-state.ts';
-import { Composer } from './composer.tsx';
-import { MessageRow, type Row } from './message-row.tsx';
+import type { ChatState } from '../chat/chat-state.ts';
+import { ConversationComposer } from './conversation-composer.tsx';
+import { MessageRow, messageRows, rowStatus } from './message-row.tsx';
 import { shallowEqual, useChatClient, useChatState } from './use-chat.ts';
 
 const panelSlice = (conversationId: string) => (state: ChatState) => ({
@@ -64,7 +63,6 @@ export function ThreadPanel(props: {
   onClose: () => void;
 }) {
   const { conversationId, rootSeq } = props;
-  const client = useChatClient();
   const state = useChatState(panelSlice(conversationId), shallowEqual);
   const thread = useThreadPage(conversationId, rootSeq);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -114,16 +112,12 @@ export function ThreadPanel(props: {
         />
         {thread.status === 'ready' && replies.length === 0 && <p className="list-state">No replies yet.</p>}
       </div>
-      <Composer
+      <ConversationComposer
+        conversationId={conversationId}
+        refs={{ threadRootSeq: rootSeq }}
         online={state.online}
         label="Reply in thread"
-        onSend={(body, uploads) => client.send(conversationId, body, uploads, { threadRootSeq: rootSeq })}
-        onTyping={(isTyping) => client.setTyping(conversationId, isTyping)}
-        upload={async (files, onProgress) => {
-          const uploads = await uploadFiles(client.auth, files, onProgress);
-          for (const upload of uploads) props.seedLinks(upload);
-          return uploads;
-        }}
+        seedLinks={props.seedLinks}
       />
     </aside>
   );
@@ -138,26 +132,10 @@ function ThreadMessages(props: {
 }) {
   const { state, conversationId } = props;
   const client = useChatClient();
-  const rows: Row[] = [
-    ...props.messages.map((message) => ({
-      key: `s${message.seq}`,
-      senderId: message.senderId,
-      createdAt: message.createdAt,
-      message,
-    })),
-    ...state.pending
-      .filter((item) => item.conversationId === conversationId && item.threadRootSeq === props.rootSeq)
-      .map((item) => ({
-        key: `p${item.clientMessageId}`,
-        senderId: state.me,
-        createdAt: item.createdAt,
-        pending: item,
-      })),
-  ];
-  const statusOf = (row: Row) => {
-    if (row.pending) return row.pending.error ? 'failed' : 'pending';
-    return state.held ? ownMessageStatus(state.held, state.me, row.message?.seq ?? 0) : 'sent';
-  };
+  const pending = state.pending.filter(
+    (item) => item.conversationId === conversationId && item.threadRootSeq === props.rootSeq,
+  );
+  const rows = messageRows(props.messages, pending, state.me);
   const hasRoot = props.messages[0]?.seq === props.rootSeq;
   const replyCount = props.messages.length - (hasRoot ? 1 : 0);
   return (
@@ -174,11 +152,7 @@ function ThreadMessages(props: {
           inThread
           // The root stands apart from its replies.
           startsGroup={i <= 1 || rows[i - 1]?.senderId !== row.senderId}
-          mine={row.senderId === state.me}
-          senderName={
-            row.senderId === state.me ? 'You' : (state.users[row.senderId]?.displayName ?? 'Someone')
-          }
-          status={statusOf(row)}
+          status={rowStatus(row, state.held, state.me)}
           me={state.me}
           users={state.users}
           onEdit={(seq, body) => client.edit(conversationId, seq, body)}
