@@ -8,6 +8,7 @@ export * from './isolation.ts';
 export * from './process-tools.ts';
 export * from './revocation-list.ts';
 export * from './several.ts';
+export * from './started-for-file.ts';
 export * from './test-backends.ts';
 export * from './test-messages.ts';
 export * from './test-tokens.ts';

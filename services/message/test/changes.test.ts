@@ -1,25 +1,21 @@
 import type { Message, MessageChanges } from '@palaver/contracts';
+import { startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clientId,
   type MessageHarness,
   makeUser,
-  type RecordedMessageHarness,
-  startRecordedPair,
+  startMessage,
+  startRecordedMessage,
   type TestUser,
 } from './message-harness.ts';
 
 // The change cursor: edits, deletions and reactions numbered per conversation, so a client
 // that was away gets every change since its cursor, not only the new messages.
-let pair: Awaited<ReturnType<typeof startRecordedPair>>;
-let service: RecordedMessageHarness;
-let replica: MessageHarness;
-beforeAll(async () => {
-  pair = await startRecordedPair('changes', 'message.*');
-  ({ service, replica } = pair);
-});
-afterAll(() => pair?.close());
+const service = startedForFile(() => startRecordedMessage('changes', 'message.*'));
+/** A second process on the same backends (another replica). */
+const replica = startedForFile(() => startMessage('changes-replica', { sameAs: service }));
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
 const call = (user: TestUser, method: Method, url: string, payload?: object, via: MessageHarness = service) =>

@@ -113,17 +113,3 @@ export async function startRecordedMessage(label: string, pattern: string): Prom
 
 let counter = 0;
 export const clientId = () => `c${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-/** A recorded service and a second process on the same backends (another replica). */
-export async function startRecordedPair(label: string, pattern: string) {
-  const service = await startRecordedMessage(label, pattern);
-  const replica = await startMessage(`${label}-replica`, { sameAs: service });
-  return {
-    service,
-    replica,
-    close: async () => {
-      await replica.close();
-      await service.close();
-    },
-  };
-}

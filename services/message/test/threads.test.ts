@@ -1,26 +1,22 @@
 import type { Message, MessageChanges, ThreadPage } from '@palaver/contracts';
 import { maxQuoteExcerptLength } from '@palaver/contracts/limits';
+import { startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clientId,
   type MessageHarness,
   makeUser,
-  type RecordedMessageHarness,
-  startRecordedPair,
+  startMessage,
+  startRecordedMessage,
   type TestUser,
 } from './message-harness.ts';
 
 // Replies quoting a message, and threads: replies grouped under a root, with their own
 // gapless places, a summary on the root, live events and the change cursor.
-let pair: Awaited<ReturnType<typeof startRecordedPair>>;
-let service: RecordedMessageHarness;
-let replica: MessageHarness;
-beforeAll(async () => {
-  pair = await startRecordedPair('threads', 'message.*');
-  ({ service, replica } = pair);
-});
-afterAll(() => pair?.close());
+const service = startedForFile(() => startRecordedMessage('threads', 'message.*'));
+/** A second process on the same backends (another replica). */
+const replica = startedForFile(() => startMessage('threads-replica', { sameAs: service }));
 
 type Method = 'GET' | 'PATCH' | 'DELETE';
 const call = (user: TestUser, method: Method, url: string, payload?: object) =>

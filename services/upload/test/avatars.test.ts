@@ -1,28 +1,14 @@
 import { maxAvatarBytes, type Upload } from '@palaver/contracts';
+import { startedForFile } from '@palaver/testing';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type FilePart,
-  makeUsers,
-  multipart,
-  startUpload,
-  type TestUser,
-  type UploadHarness,
-} from './upload-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type FilePart, makeUsers, multipart, startUpload, type TestUser } from './upload-harness.ts';
 
 // Avatars: images only, one per request, a square thumbnail, readable by anyone signed in
 // (no conversation needed), and never swept as orphans (no message ever names them).
 
-let service: UploadHarness;
-let ada: TestUser;
-let stranger: TestUser;
-beforeAll(async () => {
-  service = await startUpload('avatars');
-  [ada, stranger] = await makeUsers(2);
-});
-afterAll(async () => {
-  await service.close();
-});
+const service = startedForFile(() => startUpload('avatars'));
+const [ada, stranger] = await makeUsers(2);
 
 const image = (width: number, height: number, format: 'png' | 'jpeg' | 'webp' | 'gif' = 'png') =>
   sharp({ create: { width, height, channels: 3, background: '#cc6633' } })

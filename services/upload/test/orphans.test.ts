@@ -1,26 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Upload } from '@palaver/contracts';
+import { startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  filesUnder,
-  makeUser,
-  messageCreated,
-  startUpload,
-  type TestUser,
-  type UploadHarness,
-} from './upload-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { filesUnder, makeUser, messageCreated, startUpload } from './upload-harness.ts';
 
-let service: UploadHarness;
-let ada: TestUser;
-beforeAll(async () => {
-  service = await startUpload('orphans', { env: { ORPHAN_TTL: '24h' } });
-  ada = await makeUser();
-});
-afterAll(async () => {
-  await service.close();
-});
+const service = startedForFile(() => startUpload('orphans', { env: { ORPHAN_TTL: '24h' } }));
+const ada = await makeUser();
 
 const uploadText = async (text: string) =>
   (await service.upload(ada, [{ name: 'f.txt', content: Buffer.from(text) }])).json().uploads[0] as Upload;

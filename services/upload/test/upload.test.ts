@@ -1,32 +1,16 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { type EventRecorder, recordEvents } from '@palaver/testing';
+import { recordEvents, startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  filesUnder,
-  makeUser,
-  multipart,
-  startUpload,
-  type TestUser,
-  type UploadHarness,
-} from './upload-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { filesUnder, makeUser, multipart, startUpload } from './upload-harness.ts';
 
-let service: UploadHarness;
-let events: EventRecorder;
-let ada: TestUser;
-beforeAll(async () => {
-  service = await startUpload('upload', {
-    env: { UPLOAD_MAX_FILE_SIZE: String(256 * 1024), UPLOAD_MAX_FILES: '3' },
-  });
-  events = await recordEvents(service.env.amqpUrl, service.env.exchange, 'upload.#');
-  ada = await makeUser();
-});
-afterAll(async () => {
-  await events.close();
-  await service.close();
-});
+const service = startedForFile(() =>
+  startUpload('upload', { env: { UPLOAD_MAX_FILE_SIZE: String(256 * 1024), UPLOAD_MAX_FILES: '3' } }),
+);
+const events = startedForFile(() => recordEvents(service.env.amqpUrl, service.env.exchange, 'upload.#'));
+const ada = await makeUser();
 
 const png = () =>
   sharp({ create: { width: 40, height: 30, channels: 3, background: '#3366cc' } })
