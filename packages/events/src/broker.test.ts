@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { EventData, EventEnvelope, Message } from '@palaver/contracts';
+import type { EventData, EventEnvelope } from '@palaver/contracts';
 import type { Logger } from '@palaver/logger';
+import { storedMessage } from '@palaver/testing/test-messages';
 import type { ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -36,24 +37,7 @@ const { Broker, parseEnvelope } = await import('./broker.ts');
 
 const id = (n: number) => n.toString(16).padStart(24, '0');
 const at = '2026-11-25T17:00:00.000Z';
-const message: Message = {
-  id: id(1),
-  conversationId: id(2),
-  seq: 1,
-  senderId: id(3),
-  clientMessageId: 'c-1',
-  kind: 'text',
-  body: 'hi',
-  attachments: [],
-  createdAt: at,
-  editedAt: null,
-  deletedAt: null,
-  mentions: [],
-  reactions: [],
-  replyTo: null,
-  threadRootSeq: null,
-  thread: null,
-};
+const message = storedMessage();
 const created: EventData<'message.created'> = { message, memberIds: [id(3), id(4)] };
 
 const envelope = (fields: Partial<Record<keyof EventEnvelope, unknown>> = {}) => ({
