@@ -2,6 +2,7 @@ import type { Message } from '@palaver/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket } from '../test-support/fake-socket.ts';
 import { me, message, summaries, testApi, testAuth } from '../test-support/fixtures.ts';
+import { startedClient } from '../test-support/started-client.ts';
 import { ChatClient } from './chat-client.ts';
 
 let socket: FakeSocket;
@@ -52,9 +53,7 @@ describe('chat client outbox', () => {
 
   it('forgets every unsent message at logout, in memory and in storage', async () => {
     const list = summaries(1);
-    const client = new ChatClient(testAuth(), testApi(list));
-    client.start();
-    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    const client = await startedClient(testApi(list));
     client.send(list[0]?.id ?? '', 'typed while offline'); // not connected: it waits in the outbox
     expect(client.store.get().pending).toHaveLength(1);
     expect(localStorage.getItem(`palaver.outbox.${me}`)).toContain('typed while offline');

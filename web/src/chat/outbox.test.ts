@@ -1,12 +1,8 @@
 import type { Message, Upload } from '@palaver/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuthSession } from '../api/auth-session.ts';
-import type { PalaverApi } from '../api/palaver-api.ts';
 import { FakeSocket } from '../test-support/fake-socket.ts';
-import { id, me, message } from '../test-support/fixtures.ts';
-import type { ChatContext } from './chat-context.ts';
-import { initialChatState, type PendingMessage } from './chat-state.ts';
-import { ChatStore } from './chat-store.ts';
+import { id, me, message, testContext } from '../test-support/fixtures.ts';
+import type { PendingMessage } from './chat-state.ts';
 import { Outbox, outboxKey, pendingMessage, readOutbox, sendPayload } from './outbox.ts';
 
 const conversationId = id(100);
@@ -14,13 +10,7 @@ const stored = () => JSON.parse(localStorage.getItem(outboxKey(me)) ?? 'null') a
 
 function setup() {
   const socket = new FakeSocket();
-  const context: ChatContext = {
-    store: new ChatStore(initialChatState(me)),
-    api: {} as PalaverApi,
-    auth: {} as AuthSession,
-    socket: socket.asGateway,
-    stopped: false,
-  };
+  const context = testContext(socket);
   const sent: Message[] = [];
   const outbox = new Outbox(context, (acked) => {
     sent.push(acked);

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket } from '../test-support/fake-socket.ts';
-import { conversation, me, message, other, summaries, testApi, testAuth } from '../test-support/fixtures.ts';
-import { ChatClient } from './chat-client.ts';
+import { conversation, me, message, other, summaries, testApi } from '../test-support/fixtures.ts';
+import { startedClient } from '../test-support/started-client.ts';
+import type { ChatClient } from './chat-client.ts';
 import { typingTtl } from './typing.ts';
 
 let socket: FakeSocket;
@@ -14,9 +15,7 @@ const list = summaries(1);
 const conversationId = list[0]?.id ?? '';
 
 async function connected(): Promise<ChatClient> {
-  const client = new ChatClient(testAuth(), testApi(list));
-  client.start();
-  await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+  const client = await startedClient(testApi(list));
   socket.open();
   await vi.waitFor(() => expect(client.store.get().connection).toBe('online'));
   return client;

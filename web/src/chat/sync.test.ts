@@ -2,6 +2,7 @@ import { type Message, maxSyncConversations } from '@palaver/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket } from '../test-support/fake-socket.ts';
 import { conversationState, id, message, summaries, testApi, testAuth } from '../test-support/fixtures.ts';
+import { startedClient } from '../test-support/started-client.ts';
 import { ChatClient } from './chat-client.ts';
 import { type ChatState, initialChatState } from './chat-state.ts';
 import { syncBackoff, syncBatches, syncCursors } from './sync.ts';
@@ -20,20 +21,18 @@ const rateLimited = () => ({ ok: false, error: { code: 'rate_limited', message: 
 const syncs = () => socket.payloads<{ cursors: Cursors }>('sync').map((payload) => payload.cursors);
 const sizes = () => syncs().map((cursors) => Object.keys(cursors).length);
 
-describe('chat client sync', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    socket = new FakeSocket();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+beforeEach(() => {
+  vi.useFakeTimers();
+  socket = new FakeSocket();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
+describe('chat client sync', () => {
   it('syncs every conversation in batches, retrying a rate-limited batch after a backoff', async () => {
     const list = summaries(450);
-    const client = new ChatClient(testAuth(), testApi(list));
-    client.start();
-    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    const client = await startedClient(testApi(list));
 
     const last = list[449]?.id ?? '';
     const caughtUp: Message = message(1, { conversationId: last });
@@ -67,9 +66,7 @@ describe('chat client sync', () => {
   });
 
   it('gives way to the next connect while a rate-limited batch backs off', async () => {
-    const client = new ChatClient(testAuth(), testApi(summaries(250)));
-    client.start();
-    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    const client = await startedClient(testApi(summaries(250)));
     socket.answer('sync', rateLimited);
     socket.open();
     await vi.advanceTimersByTimeAsync(0);
@@ -84,9 +81,7 @@ describe('chat client sync', () => {
   it('drops the conversations sync says are gone', async () => {
     const list = summaries(2);
     const gone = list[0]?.id ?? '';
-    const client = new ChatClient(testAuth(), testApi(list));
-    client.start();
-    await vi.waitFor(() => expect(client.store.get().listStatus).toBe('ready'));
+    const client = await startedClient(testApi(list));
     socket.answer('sync', () => ({ ok: true, conversations: [], gone: [gone] }));
     socket.open();
     await vi.advanceTimersByTimeAsync(0);
@@ -96,14 +91,6 @@ describe('chat client sync', () => {
 });
 
 describe('chat client change cursor', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    socket = new FakeSocket();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('recovers the edits, deletions and reactions made while away, and follows live ones', async () => {
     const [summary] = summaries(1) as [ReturnType<typeof summaries>[number]];
     const conversationId = summary.id;

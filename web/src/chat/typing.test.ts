@@ -1,11 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuthSession } from '../api/auth-session.ts';
-import type { PalaverApi } from '../api/palaver-api.ts';
 import { FakeSocket } from '../test-support/fake-socket.ts';
-import { id, me, other } from '../test-support/fixtures.ts';
-import type { ChatContext } from './chat-context.ts';
+import { id, me, other, testContext } from '../test-support/fixtures.ts';
 import { initialChatState } from './chat-state.ts';
-import { ChatStore } from './chat-store.ts';
 import { TypingSignal, typingRenewal, typingTtl, withoutLapsedTyping, withTyping } from './typing.ts';
 
 const conversationId = id(100);
@@ -13,13 +9,7 @@ const conversationId = id(100);
 function signal(connected = true) {
   const socket = new FakeSocket();
   socket.connected = connected;
-  const context: ChatContext = {
-    store: new ChatStore(initialChatState(me)),
-    api: {} as PalaverApi,
-    auth: {} as AuthSession,
-    socket: socket.asGateway,
-    stopped: false,
-  };
+  const context = testContext(socket);
   const told = () =>
     socket.emitted.filter((emitted) => emitted.event === 'typing').map((emitted) => emitted.payload);
   return { socket, typing: new TypingSignal(context), told };

@@ -1,7 +1,10 @@
 import type { Conversation, ConversationSummary, Message, PublicUser } from '@palaver/contracts';
 import type { AuthSession } from '../api/auth-session.ts';
 import type { PalaverApi } from '../api/palaver-api.ts';
-import type { ConversationState } from '../chat/chat-state.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
+import { type ConversationState, initialChatState } from '../chat/chat-state.ts';
+import { ChatStore } from '../chat/chat-store.ts';
+import type { FakeSocket } from './fake-socket.ts';
 
 /** Small builders for component and state tests; ids are 24 hex digits like the server's. */
 export const id = (n: number) => n.toString(16).padStart(24, '0');
@@ -133,4 +136,18 @@ export function testApi(list: ConversationSummary[], overrides: Partial<PalaverA
     user: async (userId: string) => users[userId] ?? Promise.reject(new Error('unknown')),
     ...overrides,
   } as unknown as PalaverApi;
+}
+
+/**
+ * What the chat client's parts share, for testing one part alone over `socket`: an empty
+ * state as `me`, and an API and session that part does not use.
+ */
+export function testContext(socket: FakeSocket): ChatContext {
+  return {
+    store: new ChatStore(initialChatState(me)),
+    api: {} as PalaverApi,
+    auth: {} as AuthSession,
+    socket: socket.asGateway,
+    stopped: false,
+  };
 }
