@@ -261,13 +261,18 @@ export const ReactionParams = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A page of a gapless numbering (a conversation's seqs, a thread's places): the items
+ * before a number (default: the latest page), or after one (0: from the first).
+ */
+const PageByNumber = (limits: { max: number; default: number }) => ({
+  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(PageLimit(limits)),
+});
+
 export const HistoryQuery = Type.Object(
-  {
-    conversationId: ObjectIdString,
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(PageLimit(pageLimits.history)),
-  },
+  { conversationId: ObjectIdString, ...PageByNumber(pageLimits.history) },
   { additionalProperties: false },
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
@@ -308,16 +313,7 @@ export const MessageChanges = Type.Object({
 export type MessageChanges = Static<typeof MessageChanges>;
 
 /** A page of a thread's replies by their place in it: 1 is the first reply, without gaps. */
-export const ThreadQuery = Type.Object(
-  {
-    /** Replies before this place (default: the latest page). */
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    /** Replies after this place (0: from the first). */
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(PageLimit(pageLimits.thread)),
-  },
-  { additionalProperties: false },
-);
+export const ThreadQuery = Type.Object(PageByNumber(pageLimits.thread), { additionalProperties: false });
 export type ThreadQuery = Static<typeof ThreadQuery>;
 
 export const ThreadPage = Type.Object({
