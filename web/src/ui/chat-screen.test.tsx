@@ -1,6 +1,6 @@
 import type { MessagePage } from '@palaver/contracts';
 import { act, render, screen, within } from '@testing-library/react';
-import type { ComponentProps } from 'react';
+import type { ComponentType } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket } from '../test-support/fake-socket.ts';
 import { conversation, message, other, summaries, testApi, testAuth } from '../test-support/fixtures.ts';
@@ -14,27 +14,20 @@ vi.mock('../realtime/gateway-socket.ts', () => ({
 
 /** How often the layout's conversation list and the open conversation's messages rendered. */
 const renders = vi.hoisted(() => ({ list: 0, messages: 0 }));
+/** `Real` as it is, counting its renders in `renders[counter]` (a declaration: the hoisted mocks call it). */
+function counted<Props extends object>(Real: ComponentType<Props>, counter: keyof typeof renders) {
+  return (props: Props) => {
+    renders[counter]++;
+    return <Real {...props} />;
+  };
+}
 vi.mock('./conversation-list.tsx', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./conversation-list.tsx')>();
-  const Real = actual.ConversationList;
-  return {
-    ...actual,
-    ConversationList: (props: ComponentProps<typeof Real>) => {
-      renders.list++;
-      return <Real {...props} />;
-    },
-  };
+  return { ...actual, ConversationList: counted(actual.ConversationList, 'list') };
 });
 vi.mock('./message-list.tsx', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./message-list.tsx')>();
-  const Real = actual.MessageList;
-  return {
-    ...actual,
-    MessageList: (props: ComponentProps<typeof Real>) => {
-      renders.messages++;
-      return <Real {...props} />;
-    },
-  };
+  return { ...actual, MessageList: counted(actual.MessageList, 'messages') };
 });
 
 const list = summaries(1);
