@@ -1,3 +1,4 @@
+import type { CommonErrorCode } from '@palaver/contracts';
 import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
 
 /** Error codes of the message service beside the common ones, and their statuses. */
@@ -15,14 +16,8 @@ export const messageErrors = {
   cannot_block_self: 400,
 } as const satisfies ErrorCatalogue;
 
-export type MessageErrorCode =
-  | keyof typeof messageErrors
-  | 'not_found'
-  | 'forbidden'
-  | 'unavailable'
-  | 'rate_limited'
-  | 'conflict'
-  | 'invalid_request';
+/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
+export type MessageErrorCode = keyof typeof messageErrors | CommonErrorCode;
 
 export class MessageError extends DomainError<MessageErrorCode> {}
 

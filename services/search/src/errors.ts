@@ -1,3 +1,4 @@
+import type { CommonErrorCode } from '@palaver/contracts';
 import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
 
 /** Error codes of the search service beside the common ones, and their statuses. */
@@ -9,11 +10,7 @@ export const searchErrors = {
   query_too_short: 400,
 } as const satisfies ErrorCatalogue;
 
-export type SearchErrorCode =
-  | keyof typeof searchErrors
-  | 'unauthorized'
-  | 'token_expired'
-  | 'invalid_request'
-  | 'unavailable';
+/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
+export type SearchErrorCode = keyof typeof searchErrors | CommonErrorCode;
 
 export class SearchError extends DomainError<SearchErrorCode> {}

@@ -1,3 +1,4 @@
+import type { CommonErrorCode } from '@palaver/contracts';
 import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
 
 /** Error codes of the upload service beside the common ones, and their statuses. */
@@ -11,14 +12,8 @@ export const uploadErrors = {
   range_not_satisfiable: 416,
 } as const satisfies ErrorCatalogue;
 
-export type UploadErrorCode =
-  | keyof typeof uploadErrors
-  | 'not_found'
-  | 'unauthorized'
-  | 'invalid_request'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'unavailable';
+/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
+export type UploadErrorCode = keyof typeof uploadErrors | CommonErrorCode;
 
 export class UploadError extends DomainError<UploadErrorCode> {}
 
