@@ -1,3 +1,5 @@
+import type { CommonErrorCode } from '@palaver/contracts';
+
 /**
  * A failure the caller can act on, identified by a stable `code`. Domain code throws
  * these without knowing about HTTP; the error handler maps codes to statuses once.
@@ -19,3 +21,6 @@ export class DomainError<Code extends string = string> extends Error {
 
 /** Maps each error code a service can produce to its HTTP status. */
 export type ErrorCatalogue = Readonly<Record<string, number>>;
+
+/** The codes a service's errors carry: its catalogue's and the common ones, which every handler maps too. */
+export type ErrorCodeOf<Catalogue extends ErrorCatalogue> = (keyof Catalogue & string) | CommonErrorCode;

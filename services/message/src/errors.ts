@@ -1,5 +1,4 @@
-import type { CommonErrorCode } from '@palaver/contracts';
-import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
+import { DomainError, type ErrorCatalogue, type ErrorCodeOf } from '@palaver/service-kit';
 
 /** Error codes of the message service beside the common ones, and their statuses. */
 export const messageErrors = {
@@ -16,10 +15,7 @@ export const messageErrors = {
   cannot_block_self: 400,
 } as const satisfies ErrorCatalogue;
 
-/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
-export type MessageErrorCode = keyof typeof messageErrors | CommonErrorCode;
-
-export class MessageError extends DomainError<MessageErrorCode> {}
+export class MessageError extends DomainError<ErrorCodeOf<typeof messageErrors>> {}
 
 /** Not a member and no such conversation look the same: nobody learns what exists. */
 export const conversationNotFound = () => new MessageError('not_found', 'No such conversation');

@@ -1,5 +1,4 @@
-import type { CommonErrorCode } from '@palaver/contracts';
-import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
+import { DomainError, type ErrorCatalogue, type ErrorCodeOf } from '@palaver/service-kit';
 
 /** Error codes of the search service beside the common ones, and their statuses. */
 export const searchErrors = {
@@ -10,7 +9,4 @@ export const searchErrors = {
   query_too_short: 400,
 } as const satisfies ErrorCatalogue;
 
-/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
-export type SearchErrorCode = keyof typeof searchErrors | CommonErrorCode;
-
-export class SearchError extends DomainError<SearchErrorCode> {}
+export class SearchError extends DomainError<ErrorCodeOf<typeof searchErrors>> {}

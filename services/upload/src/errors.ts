@@ -1,5 +1,4 @@
-import type { CommonErrorCode } from '@palaver/contracts';
-import { DomainError, type ErrorCatalogue } from '@palaver/service-kit';
+import { DomainError, type ErrorCatalogue, type ErrorCodeOf } from '@palaver/service-kit';
 
 /** Error codes of the upload service beside the common ones, and their statuses. */
 export const uploadErrors = {
@@ -12,10 +11,7 @@ export const uploadErrors = {
   range_not_satisfiable: 416,
 } as const satisfies ErrorCatalogue;
 
-/** Its own codes and the common ones (`CommonErrorCodes`), which every service's handler maps. */
-export type UploadErrorCode = keyof typeof uploadErrors | CommonErrorCode;
-
-export class UploadError extends DomainError<UploadErrorCode> {}
+export class UploadError extends DomainError<ErrorCodeOf<typeof uploadErrors>> {}
 
 /** Not allowed and not there look the same: nobody learns which uploads exist. */
 export const uploadNotFound = () => new UploadError('not_found', 'No such upload');
