@@ -28,12 +28,11 @@ export async function deployStack(
     ...extra.message,
   });
   const servers = { messageUrl: message.url, jwksUrl: bench.jwksUrl };
-  const gateways = await Promise.all(
-    [1, 2].map((n) =>
-      bench.start(gatewayEntry, { ...gatewayVariables(env, `${label}-${n}`, servers), ...extra.gateway }),
-    ),
-  );
-  return { env, message, gateways };
+  /** A gateway replica named `<label>-<name>`, on a port of its own (a rolling restart starts more). */
+  const startGateway = (name: string) =>
+    bench.start(gatewayEntry, { ...gatewayVariables(env, `${label}-${name}`, servers), ...extra.gateway });
+  const gateways = await Promise.all(['1', '2'].map(startGateway));
+  return { env, message, gateways, startGateway };
 }
 
 /** A client connected over websocket (no reconnection); rejects when the gateway refuses it. */

@@ -16,7 +16,7 @@ import { startPresenceKeeper } from './presence/presence-keeper.ts';
 import { createPresenceRegistry } from './presence/presence-registry.ts';
 import { createReplicaPresence } from './presence/replica-presence.ts';
 import { handleConnections } from './realtime/connection-lifecycle.ts';
-import { closeSocketsGradually } from './realtime/drain.ts';
+import { drainReplica } from './realtime/drain.ts';
 import { authenticateHandshake, limitSocketsPerUser } from './realtime/handshake.ts';
 import { createMemberDirectory } from './realtime/member-directory.ts';
 import { type GatewayServer, watchedUser } from './realtime/rooms.ts';
@@ -59,7 +59,7 @@ export interface GatewayDependencies {
 
 export interface GatewayApp extends ServiceKit {
   io: GatewayServer;
-  /** Moves clients to other replicas: closes their transports (they reconnect) within the timeout. */
+  /** Moves clients to other replicas (they reconnect) and then drops its presence, within the timeout. */
   drain(timeoutMs: number): Promise<void>;
 }
 
@@ -194,13 +194,9 @@ export async function buildGatewayApp(
 
   async function drain(timeoutMs: number) {
     health.draining = true;
-    // No more heartbeats: a tick after forgetReplica below would register the sockets again.
+    // No more heartbeats: a tick after the entries are dropped would register the sockets again.
     await keeper.stop();
-    await closeSocketsGradually(io, timeoutMs);
-    // Users whose sockets did not come back on another replica go offline now.
-    for (const userId of await presence.forgetReplica(config.REPLICA_ID)) {
-      announcer.announce(userId, 'offline');
-    }
+    await drainReplica({ io, presence, announcer, replicaId: config.REPLICA_ID }, timeoutMs);
   }
 
   app.addHook('onClose', async () => {

@@ -122,4 +122,30 @@ describe('a replica stopped with SIGTERM', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
   });
+
+  it('keeps a user online who comes back late in the drain; one who does not goes offline by its end', async () => {
+    const leaving = await stack.startGateway({ process: true });
+    const [ada, bob, carol] = await stack.users(3);
+    await stack.direct(ada, bob);
+    await stack.direct(ada, carol);
+    const bobSocket = await stack.connect(leaving, bob);
+    await stack.connect(leaving, carol);
+    const adaSocket = await stack.connect(survivor, ada);
+    const adaSees = collect(adaSocket, 'user:status');
+    await eventually(() => adaSees.length === 2);
+    const gone = new Promise((resolve) => bobSocket.once('disconnect', resolve));
+    const stoppedAt = Date.now();
+    leaving.process?.child.kill('SIGTERM');
+    await gone;
+    // Well after the replica's last socket is gone (two closed 0.5 s apart): a client
+    // backing off, or survivors slow to admit a reconnect storm.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await stack.connect(survivor, bob);
+    expect(await leaving.process?.exited).toBe(0);
+    await eventually(() => adaSees.some((s) => s.userId === carol.id && s.status === 'offline'));
+    // DRAIN_TIMEOUT is 2 s here: carol is dropped at its end, not before bob is back.
+    expect(Date.now() - stoppedAt).toBeLessThan(4_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
+  });
 });

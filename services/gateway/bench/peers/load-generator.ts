@@ -4,8 +4,8 @@
  * addresses clients by their global index; this module splits each command among the
  * workers and merges what they report.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkWorkers } from '../worker-processes.ts';
 import type { Outgoing, Protocol } from './load-protocol.ts';
 import type { WorkerCommand } from './load-worker.ts';
 
@@ -40,41 +40,9 @@ export interface LoadGenerator {
   close: () => Promise<void>;
 }
 
-function workerChannel(child: ChildProcess) {
-  let seq = 0;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  child.on('message', (message: { seq: number; result?: unknown; error?: string }) => {
-    const waiter = pending.get(message.seq);
-    pending.delete(message.seq);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result);
-  });
-  child.on('exit', (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`load worker exited with ${code}`));
-    pending.clear();
-  });
-  return <T>(command: WorkerCommand): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const id = seq++;
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      child.send({ seq: id, command });
-    });
-}
-
-/** Asks a worker to close its clients and exit; SIGKILL after 2 s. */
-async function stopWorker(child: ChildProcess, call: ReturnType<typeof workerChannel> | undefined) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await call?.({ type: 'close' }).catch(() => undefined);
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 export function startLoadGenerator(workerCount: number, connectConcurrency = 50): LoadGenerator {
-  const children = Array.from({ length: workerCount }, () =>
-    fork(workerEntry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-  );
-  const channels = children.map(workerChannel);
+  const workers = forkWorkers<WorkerCommand>(workerEntry, workerCount, { type: 'close' });
+  const channels = workers.calls;
   const owner = (client: number) => client % workerCount;
   const local = (client: number) => Math.floor(client / workerCount);
   /** `steps` split by worker, with local client numbers. */
@@ -93,7 +61,7 @@ export function startLoadGenerator(workerCount: number, connectConcurrency = 50)
     );
 
   return {
-    pids: children.map((child) => child.pid as number),
+    pids: workers.pids,
     connect: async (protocol, targets) => {
       const started = performance.now();
       const results = await eachWorker<{ ok: number; refused: number }>((w) => ({
@@ -141,7 +109,6 @@ export function startLoadGenerator(workerCount: number, connectConcurrency = 50)
     disconnect: async () => {
       await eachWorker(() => ({ type: 'connect', protocol: 'socketio', targets: [], concurrency: 1 }));
     },
-    close: () =>
-      Promise.all(children.map((child, w) => stopWorker(child, channels[w]))).then(() => undefined),
+    close: workers.close,
   };
 }

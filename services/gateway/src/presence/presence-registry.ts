@@ -37,6 +37,8 @@ export interface PresenceRegistry {
   forgetReplica(replicaId: string): Promise<string[]>;
   /** The sockets this replica has registered, as `{ userId, socketId }`. */
   ownSockets(): Promise<{ userId: string; socketId: string }[]>;
+  /** How many users with a socket registered by this replica have none on any other. */
+  stranded(): Promise<number>;
 }
 
 const connectScript = `
@@ -130,6 +132,16 @@ export function createPresenceRegistry(options: {
     },
 
     ownSockets: () => socketsOf(replicaId),
+
+    async stranded() {
+      const own = new Map<string, number>();
+      for (const { userId } of await socketsOf(replicaId)) own.set(userId, (own.get(userId) ?? 0) + 1);
+      const users = [...own.keys()];
+      const pipeline = redis.pipeline();
+      for (const userId of users) pipeline.hlen(userKeys(userId)[0] as string);
+      const replies = (await pipeline.exec()) ?? [];
+      return users.filter((userId, i) => Number(replies[i]?.[1] ?? 0) <= (own.get(userId) ?? 0)).length;
+    },
   };
 
   async function socketsOf(replica: string) {

@@ -1,20 +1,41 @@
+import type { PresenceAnnouncer } from '../presence/presence-announcer.ts';
+import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { GatewayServer } from './rooms.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pollMs = 250;
 
 /**
  * Moves this replica's clients elsewhere before it stops: closes their transports, which
  * clients answer by reconnecting (through the edge, to another replica), spread over the
- * first half of `timeoutMs` so the others are not hit all at once; then waits up to the
- * second half for the sockets to be gone.
+ * first half of `timeoutMs` so the others are not hit all at once. The replica's presence
+ * entries keep its users online meanwhile; they are dropped once every user has a socket
+ * on another replica, or when `timeoutMs` is up — then only those who did not come back
+ * go offline, so a rolling restart makes nobody flap.
  */
-export async function closeSocketsGradually(io: GatewayServer, timeoutMs: number): Promise<void> {
-  const sockets = [...io.of('/').sockets.values()];
+export async function drainReplica(
+  deps: {
+    io: GatewayServer;
+    presence: Pick<PresenceRegistry, 'stranded' | 'forgetReplica'>;
+    announcer: PresenceAnnouncer;
+    replicaId: string;
+  },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const sockets = [...deps.io.of('/').sockets.values()];
   const spacingMs = sockets.length > 0 ? timeoutMs / 2 / sockets.length : 0;
   for (const socket of sockets) {
     socket.conn.close();
-    if (spacingMs >= 1) await new Promise((resolve) => setTimeout(resolve, spacingMs));
+    if (spacingMs >= 1) await sleep(spacingMs);
   }
-  const deadline = Date.now() + timeoutMs / 2;
-  while (io.of('/').sockets.size > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  while (Date.now() < deadline) {
+    // Redis failing here only shortens the wait: the entries are dropped at the deadline.
+    const stranded = await deps.presence.stranded().catch(() => 1);
+    if (stranded === 0 && deps.io.of('/').sockets.size === 0) break;
+    await sleep(pollMs);
+  }
+  for (const userId of await deps.presence.forgetReplica(deps.replicaId)) {
+    deps.announcer.announce(userId, 'offline');
   }
 }
