@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // The web client end to end, through the nginx edge and two gateway replicas: three people
 // in three browser contexts. The steps build on each other, so they run in order in one test
@@ -21,14 +21,20 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const wait = { timeout: 20_000 };
 
 const run = Date.now().toString(36);
-const alice = { username: `alice_${run}`, displayName: `Alice ${run}` };
-const bob = { username: `bob_${run}`, displayName: `Bob ${run}` };
-const carol = { username: `carol_${run}`, displayName: `Carol ${run}` };
+type Person = { username: string; displayName: string };
+/** Someone new to this run: `alice` signs up as alice_<run>, shown as "Alice <run>". */
+const person = (name: string): Person => ({
+  username: `${name}_${run}`,
+  displayName: `${name.charAt(0).toUpperCase()}${name.slice(1)} ${run}`,
+});
+const alice = person('alice');
+const bob = person('bob');
+const carol = person('carol');
 const password = 'correct horse battery';
 
 let startedStack = false;
 let browser: Browser;
-/** Set when the edge serves /assets/*.js without a JavaScript type (see below). */
+/** Every browser context a test opened, closed when it ends. */
 const contexts: BrowserContext[] = [];
 
 async function edgeAnswers(): Promise<boolean> {
@@ -52,6 +58,11 @@ beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
 });
 
+// Here rather than at the end of each test, so a failing test leaves no browser open either.
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+});
+
 afterAll(async () => {
   await browser?.close();
   if (startedStack) execFileSync(palaver, ['down'], { cwd: root, stdio: 'inherit', timeout: 120_000 });
@@ -69,13 +80,27 @@ async function open(
   return { context, page };
 }
 
-async function register(page: Page, person: { username: string; displayName: string }) {
+async function register(page: Page, who: Person) {
   await page.getByRole('button', { name: 'Create an account' }).click();
-  await page.getByLabel('Username').fill(person.username);
-  await page.getByLabel('Display name').fill(person.displayName);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Display name').fill(who.displayName);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('button', { name: 'New chat' }).waitFor(wait);
+}
+
+/** A new browser (a desktop unless told) where `who` has just created an account. */
+async function signedIn(who: Person, viewport?: { width: number; height: number }) {
+  const opened = await open(viewport);
+  await register(opened.page, who);
+  return opened;
+}
+
+/** New chat, find `who`, and wait until the conversation with them is open. */
+async function startDirectChat(page: Page, who: Person) {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await pick(page, 'Find a person', who);
+  await page.getByRole('heading', { name: who.displayName, level: 2 }).waitFor(wait);
 }
 
 async function send(page: Page, text: string) {
@@ -86,17 +111,35 @@ async function send(page: Page, text: string) {
 
 const bodies = (page: Page, text: string) => page.locator('.message-body', { hasText: text });
 const mine = (page: Page, text: string) => page.locator('li.message.mine', { hasText: text });
+/** Sending, sent, delivered, read or failed: what my message says of itself. */
+const statusOf = (page: Page, text: string) => mine(page, text).getAttribute('data-status');
 const conversationButton = (page: Page, title: string) =>
   page
     .getByRole('navigation', { name: 'Conversation list' })
     .getByRole('button', { name: new RegExp(`^${title}`) });
 
-async function pick(page: Page, search: string, person: { username: string; displayName: string }) {
-  await page.getByLabel(search).fill(person.username);
+async function pick(page: Page, search: string, who: Person) {
+  await page.getByLabel(search).fill(who.username);
   await page
     .getByRole('list', { name: 'People found' })
-    .getByRole('button', { name: new RegExp(person.username) })
+    .getByRole('button', { name: new RegExp(who.username) })
     .click();
+}
+
+/** Picks `item` from a message's "More actions" menu (which a desktop shows on hover). */
+async function chooseAction(message: Locator, item: string) {
+  await message.hover();
+  await message.getByRole('button', { name: 'More actions' }).click();
+  await message.getByRole('menuitem', { name: item, exact: true }).click();
+}
+
+/** The seqs of the messages on screen, checked to run 1, 2, 3… without a gap or a double. */
+async function contiguousSeqs(page: Page): Promise<number[]> {
+  const seqs = await page
+    .locator('li.message[data-seq]')
+    .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+  expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+  return seqs;
 }
 
 /**
@@ -191,18 +234,13 @@ describe('web client through the edge', () => {
   it('two people chat live, share an image, a third joins a group, reloads and outages lose and double nothing', async () => {
     const a = await open();
     await a.page.screenshot({ path: join(screenshots, 'sign-in.png') });
-    const b = await open();
     await register(a.page, alice);
-    await register(b.page, bob);
+    const b = await signedIn(bob);
 
     // Alice finds Bob and starts a direct chat.
-    await a.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(a.page, 'Find a person', bob);
-    await a.page.getByRole('heading', { name: bob.displayName, level: 2 }).waitFor(wait);
+    await startDirectChat(a.page, bob);
     await send(a.page, 'Hello Bob, it is Alice');
-    await expect
-      .poll(() => mine(a.page, 'Hello Bob').getAttribute('data-status'), wait)
-      .toMatch(/sent|delivered/);
+    await expect.poll(() => statusOf(a.page, 'Hello Bob'), wait).toMatch(/sent|delivered/);
 
     // Bob sees the conversation arrive with an unread badge, and the message live.
     await conversationButton(b.page, alice.displayName).waitFor(wait);
@@ -215,7 +253,7 @@ describe('web client through the edge', () => {
     await a.page.getByTestId('presence').getByText('online').waitFor(wait);
 
     // Alice's message was read by Bob.
-    await expect.poll(() => mine(a.page, 'Hello Bob').getAttribute('data-status'), wait).toBe('read');
+    await expect.poll(() => statusOf(a.page, 'Hello Bob'), wait).toBe('read');
 
     // Typing shows on the other side, and the reply arrives live.
     await b.page.getByRole('textbox', { name: 'Message' }).pressSequentially('Hi Al', { delay: 30 });
@@ -223,7 +261,7 @@ describe('web client through the edge', () => {
     await b.page.getByRole('textbox', { name: 'Message' }).fill('Hi Alice!\nTwo lines, sent with Enter');
     await b.page.getByRole('textbox', { name: 'Message' }).press('Enter');
     await bodies(a.page, 'Two lines, sent with Enter').waitFor(wait);
-    await expect.poll(() => mine(b.page, 'Hi Alice!').getAttribute('data-status'), wait).toBe('read');
+    await expect.poll(() => statusOf(b.page, 'Hi Alice!'), wait).toBe('read');
     await a.page.getByText(`${bob.displayName} is typing…`).waitFor({ state: 'hidden', ...wait });
 
     // Alice sends an image; Bob sees its thumbnail (loaded from a signed link) and opens it.
@@ -251,8 +289,7 @@ describe('web client through the edge', () => {
     await a.page.screenshot({ path: join(screenshots, 'conversation.png') });
 
     // A third person joins a group with both.
-    const c = await open({ width: 390, height: 780 });
-    await register(c.page, carol);
+    const c = await signedIn(carol, { width: 390, height: 780 });
     await a.page.getByRole('button', { name: 'New chat' }).click();
     await a.page.getByRole('button', { name: 'Group', exact: true }).click();
     await a.page.getByLabel('Group name').fill(`Trio ${run}`);
@@ -287,11 +324,7 @@ describe('web client through the edge', () => {
       await b.page.waitForTimeout(300);
     }
     await bodies(b.page, 'Welcome to the trio').waitFor(wait);
-    const groupSeqs = await b.page
-      .locator('li.message[data-seq]')
-      .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
-    expect(groupSeqs).toEqual(groupSeqs.map((_, index) => index + 1));
-    expect(groupSeqs).toHaveLength(82);
+    expect(await contiguousSeqs(b.page)).toHaveLength(82);
 
     // A reload keeps the history, in order.
     await b.page.goto('/');
@@ -309,27 +342,19 @@ describe('web client through the edge', () => {
     await send(a.page, 'While you were away 1');
     await send(a.page, 'While you were away 2');
     await send(b.page, 'Typed while offline');
-    await expect
-      .poll(() => mine(b.page, 'Typed while offline').getAttribute('data-status'), wait)
-      .toBe('pending');
+    await expect.poll(() => statusOf(b.page, 'Typed while offline'), wait).toBe('pending');
     await send(a.page, 'While you were away 3');
-    await expect
-      .poll(() => mine(a.page, 'While you were away 3').getAttribute('data-status'), wait)
-      .toBe('sent');
+    await expect.poll(() => statusOf(a.page, 'While you were away 3'), wait).toBe('sent');
     // Meanwhile Alice changes what Bob already holds: she edits her first message and reacts to his.
     const hello = mine(a.page, 'Hello Bob');
-    await hello.hover();
-    await hello.getByRole('button', { name: 'More actions' }).click();
-    await hello.getByRole('menuitem', { name: 'Edit message' }).click();
+    await chooseAction(hello, 'Edit message');
     await hello
       .getByRole('textbox', { name: 'Edit message' })
       .fill('Hello Bob, it is Alice (edited while you were away)');
     await hello.getByRole('textbox', { name: 'Edit message' }).press('Enter');
     await bodies(a.page, 'edited while you were away').waitFor(wait);
     const reply = a.page.locator('li.message', { hasText: 'Hi Alice!' });
-    await reply.hover();
-    await reply.getByRole('button', { name: 'More actions' }).click();
-    await reply.getByRole('menuitem', { name: 'React', exact: true }).click();
+    await chooseAction(reply, 'React');
     await reply.getByRole('menuitem', { name: 'React with 👍' }).click();
     await reply.getByRole('button', { name: /^👍 1: you/ }).waitFor(wait);
     await b.page.screenshot({ path: join(screenshots, 'offline.png') });
@@ -347,9 +372,7 @@ describe('web client through the edge', () => {
       .locator('li.message', { hasText: 'Hi Alice!' })
       .getByRole('button', { name: new RegExp(`^👍 1: ${alice.displayName}`) })
       .waitFor(wait);
-    await expect
-      .poll(() => mine(b.page, 'Typed while offline').getAttribute('data-status'), wait)
-      .toBe('read');
+    await expect.poll(() => statusOf(b.page, 'Typed while offline'), wait).toBe('read');
     for (const page of [a.page, b.page]) {
       for (const text of [
         'While you were away 1',
@@ -361,12 +384,7 @@ describe('web client through the edge', () => {
       }
     }
     // Seqs on screen are unique and contiguous on both sides.
-    for (const page of [a.page, b.page]) {
-      const seqs = await page
-        .locator('li.message[data-seq]')
-        .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
-      expect(seqs).toEqual(seqs.map((_, index) => index + 1));
-    }
+    for (const page of [a.page, b.page]) await contiguousSeqs(page);
     // And after another reload the server's history agrees with what was shown live.
     await b.page.reload();
     await bodies(b.page, 'Typed while offline').waitFor(wait);
@@ -409,20 +427,14 @@ describe('web client through the edge', () => {
     await b.page.setViewportSize({ width: 390, height: 844 });
     await b.page.getByRole('button', { name: `Make ${alice.displayName} the owner` }).waitFor(wait);
     await b.page.screenshot({ path: `${screenshots}/phone-group-owner.png` });
-
-    for (const context of contexts) await context.close();
   }, 170_000);
 
   it('keeps the unread badge beside a long preview, opens deep links without a false "not available", and clears the outbox at logout', async () => {
-    const dave = { username: `dave_${run}`, displayName: `Dave ${run}` };
-    const erin = { username: `erin_${run}`, displayName: `Erin ${run}` };
-    const d = await open();
-    const e = await open();
-    await register(d.page, dave);
-    await register(e.page, erin);
-    await d.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(d.page, 'Find a person', erin);
-    await d.page.getByRole('heading', { name: erin.displayName, level: 2 }).waitFor(wait);
+    const dave = person('dave');
+    const erin = person('erin');
+    const d = await signedIn(dave);
+    const e = await signedIn(erin);
+    await startDirectChat(d.page, erin);
     const chatUrl = d.page.url();
     for (const text of [
       'one',
@@ -525,9 +537,7 @@ describe('web client through the edge', () => {
     await e.context.setOffline(true);
     await e.page.getByRole('status').getByText('You are offline').waitFor(wait);
     await send(e.page, 'Never to be sent');
-    await expect
-      .poll(() => mine(e.page, 'Never to be sent').getAttribute('data-status'), wait)
-      .toBe('pending');
+    await expect.poll(() => statusOf(e.page, 'Never to be sent'), wait).toBe('pending');
     const warnings: string[] = [];
     e.page.on('dialog', (dialog) => warnings.push(dialog.message()));
     await e.page.getByRole('button', { name: 'Log out' }).click();
@@ -542,28 +552,21 @@ describe('web client through the edge', () => {
     );
     expect(outboxes.filter((value) => value !== '[]')).toEqual([]);
     await e.context.setOffline(false);
-    for (const context of [d.context, e.context, deep]) await context.close();
   }, 120_000);
 
   it('reacts, mentions, mutes and blocks, live across two browsers, at desktop and phone widths', async () => {
-    const fay = { username: `fay_${run}`, displayName: `Fay ${run}` };
-    const gus = { username: `gus_${run}`, displayName: `Gus ${run}` };
-    const f = await open();
-    const g = await open({ width: 390, height: 780 });
-    await register(f.page, fay);
-    await register(g.page, gus);
-    await f.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(f.page, 'Find a person', gus);
-    await f.page.getByRole('heading', { name: gus.displayName, level: 2 }).waitFor(wait);
+    const fay = person('fay');
+    const gus = person('gus');
+    const f = await signedIn(fay);
+    const g = await signedIn(gus, { width: 390, height: 780 });
+    await startDirectChat(f.page, gus);
     await send(f.page, 'Lunch at noon?');
     await conversationButton(g.page, fay.displayName).click();
     await bodies(g.page, 'Lunch at noon?').waitFor(wait);
 
     // Gus reacts on his phone; Fay sees it live, adds hers, and takes it back.
     const gusMessage = g.page.locator('li.message', { hasText: 'Lunch at noon?' });
-    await gusMessage.hover();
-    await gusMessage.getByRole('button', { name: 'More actions' }).click();
-    await gusMessage.getByRole('menuitem', { name: 'React', exact: true }).click();
+    await chooseAction(gusMessage, 'React');
     await gusMessage.getByRole('menuitem', { name: 'React with 👍' }).click();
     const fayReaction = f.page
       .locator('li.message', { hasText: 'Lunch at noon?' })
@@ -610,9 +613,7 @@ describe('web client through the edge', () => {
     await f.page.getByRole('button', { name: 'Block', exact: true }).click();
     await f.page.getByText(`You blocked ${gus.displayName}. Unblock to send messages again.`).waitFor(wait);
     await send(g.page, 'can you hear me?');
-    await expect
-      .poll(() => mine(g.page, 'can you hear me?').getAttribute('data-status'), wait)
-      .toBe('failed');
+    await expect.poll(() => statusOf(g.page, 'can you hear me?'), wait).toBe('failed');
     expect(await bodies(f.page, 'can you hear me?').count()).toBe(0);
     // She finds him among the people she blocked in her profile, and unblocks him there.
     await f.page.getByRole('button', { name: 'Your profile' }).click();
@@ -623,22 +624,17 @@ describe('web client through the edge', () => {
     await profile.getByRole('button', { name: 'Cancel' }).click();
     await f.page.getByRole('button', { name: 'Block', exact: true }).waitFor(wait);
     await f.page.getByRole('textbox', { name: 'Message' }).waitFor(wait);
-    for (const context of [f.context, g.context]) await context.close();
   }, 120_000);
 
   it('finds a message by part of a word and in Chinese, and opens it far up the history, at desktop and phone widths', async () => {
-    const lin = { username: `lin_${run}`, displayName: `Lin ${run}` };
-    const mei = { username: `mei_${run}`, displayName: `Mei ${run}` };
-    const j = await open();
-    const k = await open({ width: 390, height: 844 });
-    await register(j.page, lin);
-    await register(k.page, mei);
-    await j.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(j.page, 'Find a person', mei);
-    await j.page.getByRole('heading', { name: mei.displayName, level: 2 }).waitFor(wait);
+    const lin = person('lin');
+    const mei = person('mei');
+    const j = await signedIn(lin);
+    const k = await signedIn(mei, { width: 390, height: 844 });
+    await startDirectChat(j.page, mei);
     await send(j.page, 'The internationalization review moves to Thursday');
     await send(j.page, '我们明天在北京见面');
-    await expect.poll(() => mine(j.page, '北京').getAttribute('data-status'), wait).toMatch(/sent|delivered/);
+    await expect.poll(() => statusOf(j.page, '北京'), wait).toMatch(/sent|delivered/);
     // Enough after them that both are older than the first history page.
     const conversationId = new URL(j.page.url()).hash.replace('#/c/', '');
     await postMessages(
@@ -671,10 +667,7 @@ describe('web client through the edge', () => {
     await expect.poll(() => inView(j.page, 'internationalization review'), wait).toBe(true);
     expect(await j.page.locator('li.message[data-found]').textContent()).toContain('internationalization');
     await j.page.screenshot({ path: join(screenshots, 'search-opened.png') });
-    const seqs = await j.page
-      .locator('li.message[data-seq]')
-      .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
-    expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+    await contiguousSeqs(j.page);
     // Escape closes it and goes nowhere: the panel's history entry is taken off, once.
     const at = j.page.url();
     await j.page.keyboard.press('Control+k');
@@ -711,27 +704,21 @@ describe('web client through the edge', () => {
     await k.page.getByRole('heading', { name: lin.displayName, level: 2 }).waitFor(wait);
     await expect.poll(() => inView(k.page, '我们明天在北京见面'), wait).toBe(true);
     await k.page.screenshot({ path: join(screenshots, 'phone-search-opened.png') });
-    for (const context of [j.context, k.context]) await context.close();
   }, 120_000);
 
   it('replies with a quote and in a thread, live across two browsers, at desktop and phone widths', async () => {
-    const hal = { username: `hal_${run}`, displayName: `Hal ${run}` };
-    const ivy = { username: `ivy_${run}`, displayName: `Ivy ${run}` };
-    const h = await open();
-    const i = await open({ width: 390, height: 844 });
-    await register(h.page, hal);
-    await register(i.page, ivy);
-    await h.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(h.page, 'Find a person', ivy);
-    await h.page.getByRole('heading', { name: ivy.displayName, level: 2 }).waitFor(wait);
+    const hal = person('hal');
+    const ivy = person('ivy');
+    const h = await signedIn(hal);
+    const i = await signedIn(ivy, { width: 390, height: 844 });
+    await startDirectChat(h.page, ivy);
     await send(h.page, 'Who brings the cake?');
     await conversationButton(i.page, hal.displayName).click();
 
     // Ivy, on her phone, quotes it from the message's menu.
     const question = i.page.locator('li.message', { hasText: 'Who brings the cake?' }).first();
     await question.waitFor(wait);
-    await question.getByRole('button', { name: 'More actions' }).click();
-    await question.getByRole('menuitem', { name: 'Reply', exact: true }).click();
+    await chooseAction(question, 'Reply');
     await i.page.getByText(`Replying to ${hal.displayName}`).waitFor(wait);
     await send(i.page, 'I will');
     const quoted = h.page
@@ -742,9 +729,7 @@ describe('web client through the edge', () => {
 
     // Hal answers in a thread under the question; Ivy sees its summary live and opens it.
     const halQuestion = h.page.locator('li.message', { hasText: 'Who brings the cake?' }).first();
-    await halQuestion.hover();
-    await halQuestion.getByRole('button', { name: 'More actions' }).click();
-    await halQuestion.getByRole('menuitem', { name: 'Reply in thread' }).click();
+    await chooseAction(halQuestion, 'Reply in thread');
     const halThread = h.page.getByRole('complementary', { name: 'Thread' });
     await halThread.getByText('No replies yet.').waitFor(wait);
     const halReply = halThread.getByRole('textbox', { name: 'Reply in thread' });
@@ -773,19 +758,14 @@ describe('web client through the edge', () => {
       .getByRole('button', { name: 'Replied in a thread' })
       .waitFor(wait);
     expect(await i.page.getByRole('complementary', { name: 'Thread' }).count()).toBe(0);
-    for (const context of [h.context, i.context]) await context.close();
   }, 120_000);
 
   it('sets a profile picture that a contact sees live, without reloading, at desktop and phone widths', async () => {
-    const jo = { username: `jo_${run}`, displayName: `Jo ${run}` };
-    const kim = { username: `kim_${run}`, displayName: `Kim ${run}` };
-    const j = await open();
-    const k = await open({ width: 390, height: 844 });
-    await register(j.page, jo);
-    await register(k.page, kim);
-    await j.page.getByRole('button', { name: 'New chat' }).click();
-    await pick(j.page, 'Find a person', kim);
-    await j.page.getByRole('heading', { name: kim.displayName, level: 2 }).waitFor(wait);
+    const jo = person('jo');
+    const kim = person('kim');
+    const j = await signedIn(jo);
+    const k = await signedIn(kim, { width: 390, height: 844 });
+    await startDirectChat(j.page, kim);
     await send(j.page, 'A new picture is coming');
     const kimsRow = conversationButton(k.page, jo.displayName);
     await kimsRow.waitFor(wait);
@@ -832,12 +812,11 @@ describe('web client through the edge', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await headerPicture.waitFor({ state: 'detached', ...wait });
     expect(await k.page.locator('.conversation-header .avatar').textContent()).toMatch(/^J/);
-    for (const context of [j.context, k.context]) await context.close();
   }, 120_000);
 
   it('passes an axe-core scan of the sign-in, list, conversation and dialog screens, light and dark, desktop and phone', async () => {
-    const hana = { username: `hana_${run}`, displayName: `Hana ${run}` };
-    const ivo = { username: `ivo_${run}`, displayName: `Ivo ${run}` };
+    const hana = person('hana');
+    const ivo = person('ivo');
     const h = await open();
     const i = await open({ width: 390, height: 844 });
     await expectAccessible(h.page, 'sign-in');
@@ -872,6 +851,5 @@ describe('web client through the edge', () => {
     for (const { page } of [h, i]) await page.emulateMedia({ colorScheme: 'dark' });
     await expectAccessible(h.page, 'conversation (dark)');
     await expectAccessible(i.page, 'list (phone, dark)');
-    for (const context of [h.context, i.context]) await context.close();
   }, 120_000);
 });
