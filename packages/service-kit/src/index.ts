@@ -2,6 +2,7 @@ export * from './access-tokens.ts';
 export * from './connect-backends.ts';
 export * from './domain-error.ts';
 export * from './duplicate-key.ts';
+export * from './fetch-on-behalf-of.ts';
 export * from './health.ts';
 export * from './in-flight-limit.ts';
 export * from './lifecycle.ts';

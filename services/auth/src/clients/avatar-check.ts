@@ -1,4 +1,5 @@
 import { avatarImageTypes, type Upload } from '@palaver/contracts';
+import { fetchOnBehalfOf } from '@palaver/service-kit';
 import type { AvatarCheck } from '../domain/accounts.ts';
 import { AuthError } from '../errors.ts';
 
@@ -17,15 +18,10 @@ const imageTypes = new Set<string>(avatarImageTypes);
 export function createAvatarCheck(baseUrl: string | undefined, timeoutMs = 3000): AvatarCheck {
   return async (uploadId, userId, onBehalfOf) => {
     if (!baseUrl) throw new AuthError('unavailable', 'Avatars are not enabled on this server');
-    let response: Response;
-    try {
-      response = await fetch(new URL(`/uploads/${uploadId}/meta`, baseUrl), {
-        headers: { authorization: onBehalfOf },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch {
-      throw new AuthError('unavailable', 'The upload service cannot be reached; retry');
-    }
+    const response = await fetchOnBehalfOf(new URL(`/uploads/${uploadId}/meta`, baseUrl), onBehalfOf, {
+      timeoutMs,
+      unreachable: () => new AuthError('unavailable', 'The upload service cannot be reached; retry'),
+    });
     // Someone else's attachment reads as not found there too: nobody learns it exists.
     if (response.status === 404) {
       throw new AuthError('avatar_not_found', 'No upload you can see has that id', { uploadId });

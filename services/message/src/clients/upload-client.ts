@@ -1,4 +1,5 @@
 import { Attachment, ObjectIdString } from '@palaver/contracts';
+import { fetchOnBehalfOf } from '@palaver/service-kit';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { UploadLookup } from '../domain/messages.ts';
@@ -21,15 +22,10 @@ export function createUploadLookup(baseUrl: string | undefined, timeoutMs = 3000
     if (!baseUrl || !onBehalfOf) return [];
     const found = await Promise.all(
       uploadIds.map(async (id) => {
-        let response: Response;
-        try {
-          response = await fetch(new URL(`/uploads/${id}/meta`, baseUrl), {
-            headers: { authorization: onBehalfOf },
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-        } catch {
-          throw new MessageError('unavailable', 'The upload service cannot be reached; retry');
-        }
+        const response = await fetchOnBehalfOf(new URL(`/uploads/${id}/meta`, baseUrl), onBehalfOf, {
+          timeoutMs,
+          unreachable: () => new MessageError('unavailable', 'The upload service cannot be reached; retry'),
+        });
         if (response.status === 404) return null;
         if (!response.ok) throw new MessageError('unavailable', 'The upload service cannot answer; retry');
         const body: unknown = await response.json();

@@ -1,4 +1,5 @@
 import { ObjectIdString } from '@palaver/contracts';
+import { fetchOnBehalfOf } from '@palaver/service-kit';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { UserLookup, UsernameLookup } from '../domain/people.ts';
@@ -17,17 +18,11 @@ const userList = TypeCompiler.Compile(
 export function createUserLookup(baseUrl: string | undefined, timeoutMs = 3000) {
   if (!baseUrl) return undefined;
   const lookup = async (body: { ids?: string[]; usernames?: string[] }, onBehalfOf: string) => {
-    let response: Response;
-    try {
-      response = await fetch(new URL('/users/lookup', baseUrl), {
-        method: 'POST',
-        headers: { authorization: onBehalfOf, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch {
-      throw new MessageError('unavailable', 'Cannot look up users right now; retry');
-    }
+    const response = await fetchOnBehalfOf(new URL('/users/lookup', baseUrl), onBehalfOf, {
+      timeoutMs,
+      unreachable: () => new MessageError('unavailable', 'Cannot look up users right now; retry'),
+      body,
+    });
     const found: unknown = response.ok ? await response.json().catch(() => undefined) : undefined;
     if (!userList.Check(found))
       throw new MessageError('unavailable', 'Cannot look up users right now; retry');

@@ -1,5 +1,5 @@
 import type { MembershipList } from '@palaver/contracts';
-import { DomainError } from '@palaver/service-kit';
+import { DomainError, fetchOnBehalfOf } from '@palaver/service-kit';
 
 /** The conversations the caller is a member of now, asked of the message service with the caller's token. */
 export type MembershipLookup = (authorization: string) => Promise<string[]>;
@@ -9,15 +9,10 @@ const requestTimeoutMs = 5000;
 export function createMembershipLookup(messageUrl: string): MembershipLookup {
   const endpoint = new URL('/memberships', messageUrl);
   return async (authorization) => {
-    let response: Response;
-    try {
-      response = await fetch(endpoint, {
-        headers: { authorization },
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
-    } catch {
-      throw new DomainError('unavailable', 'The message service is unreachable; try again');
-    }
+    const response = await fetchOnBehalfOf(endpoint, authorization, {
+      timeoutMs: requestTimeoutMs,
+      unreachable: () => new DomainError('unavailable', 'The message service is unreachable; try again'),
+    });
     const payload = (await response.json().catch(() => undefined)) as
       | (MembershipList & { error?: { code: string; message: string } })
       | undefined;
