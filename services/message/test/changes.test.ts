@@ -1,25 +1,14 @@
 import type { Message, MessageChanges } from '@palaver/contracts';
-import { startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import {
-  clientId,
-  type MessageHarness,
-  makeUser,
-  startMessage,
-  startRecordedMessage,
-  type TestUser,
-} from './message-harness.ts';
+import { clientId, makeUser, recordedPairForFile, requestsTo, type TestUser } from './message-harness.ts';
 
 // The change cursor: edits, deletions and reactions numbered per conversation, so a client
 // that was away gets every change since its cursor, not only the new messages.
-const service = startedForFile(() => startRecordedMessage('changes', 'message.*'));
-/** A second process on the same backends (another replica). */
-const replica = startedForFile(() => startMessage('changes-replica', { sameAs: service }));
+const { service, replica } = recordedPairForFile('changes', 'message.*');
 
-type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE';
-const call = (user: TestUser, method: Method, url: string, payload?: object, via: MessageHarness = service) =>
-  via.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+const call = requestsTo(service);
+const callReplica = requestsTo(replica);
 const changesOf = async (user: TestUser, conversationId: string, query = 'after=0') => {
   const response = await call(user, 'GET', `/conversations/${conversationId}/changes?${query}`);
   expect(response.statusCode, response.body).toBe(200);
@@ -147,23 +136,18 @@ describe('the change cursor', () => {
         ...members.flatMap((member, m) =>
           sent.map(
             (message) => () =>
-              call(
-                member,
-                'PUT',
-                reactionUrl(group.id, message.seq, '👍'),
-                undefined,
-                m % 2 ? replica : service,
-              ),
+              (m % 2 ? callReplica : call)(member, 'PUT', reactionUrl(group.id, message.seq, '👍')),
           ),
         ),
         ...sent.map(
           (message, i) => () =>
-            call(
+            (i % 2 ? callReplica : call)(
               owner,
               'PATCH',
               `/conversations/${group.id}/messages/${message.seq}`,
-              { body: `edited ${round}` },
-              i % 2 ? replica : service,
+              {
+                body: `edited ${round}`,
+              },
             ),
         ),
       ];

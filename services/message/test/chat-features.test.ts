@@ -1,23 +1,12 @@
 import { maxReactionKinds } from '@palaver/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clientId,
-  makeUser,
-  type RecordedMessageHarness,
-  startRecordedMessage,
-  type TestUser,
-} from './message-harness.ts';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
+import { clientId, makeUser, requestsTo, startRecordedMessage, type TestUser } from './message-harness.ts';
 
 // Reactions, mute, own messages and unread, and blocking, on the real store and broker.
-let service: RecordedMessageHarness;
-beforeAll(async () => {
-  service = await startRecordedMessage('chat-features', '#');
-});
-afterAll(() => service.close());
+const service = startedForFile(() => startRecordedMessage('chat-features', '#'));
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-const call = (user: TestUser, method: Method, url: string, payload?: object) =>
-  service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+const call = requestsTo(service);
 const reactionUrl = (conversationId: string, seq: number, emoji: string) =>
   `/conversations/${conversationId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
 const summaryOf = async (user: TestUser, conversationId: string) =>

@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
 import {
   clientId,
   makeUser,
   makeUsers,
-  type RecordedMessageHarness,
+  requestsTo,
   startRecordedMessage,
   type TestUser,
 } from './message-harness.ts';
 
 const [ada, bob, carol, stranger] = await makeUsers(4);
-let service: RecordedMessageHarness;
-beforeAll(async () => {
-  service = await startRecordedMessage('conversations', 'conversation.#');
-});
-afterAll(() => service.close());
+const service = startedForFile(() => startRecordedMessage('conversations', 'conversation.#'));
 
-const call = (
-  user: TestUser,
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-  url: string,
-  payload?: object,
-) => service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+const call = requestsTo(service);
 
 describe('direct conversations', () => {
   it('are unique per pair: opening again (from either side) returns the same one', async () => {

@@ -9,6 +9,7 @@ import {
   type InProcessHarness,
   isolatedEnvironment,
   recordEvents,
+  startedForFile,
   type TestUser,
 } from '@palaver/testing';
 import type mongoose from 'mongoose';
@@ -111,5 +112,21 @@ export async function startRecordedMessage(label: string, pattern: string): Prom
   };
 }
 
+/** Requests to `service` as `user`, with `payload` (if any) as the JSON body. */
+export const requestsTo =
+  (service: MessageHarness) =>
+  (user: TestUser, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+
 let counter = 0;
 export const clientId = () => `c${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/**
+ * For this file's tests: a recorded service and a second process on the same backends
+ * (another replica), started before the tests and closed after them (see `startedForFile`).
+ */
+export function recordedPairForFile(label: string, pattern: string) {
+  const service = startedForFile(() => startRecordedMessage(label, pattern));
+  const replica = startedForFile(() => startMessage(`${label}-replica`, { sameAs: service }));
+  return { service, replica };
+}

@@ -1,26 +1,21 @@
 import type { Message, MessageChanges, ThreadPage } from '@palaver/contracts';
 import { maxQuoteExcerptLength } from '@palaver/contracts/limits';
-import { startedForFile } from '@palaver/testing';
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import {
   clientId,
   type MessageHarness,
   makeUser,
-  startMessage,
-  startRecordedMessage,
+  recordedPairForFile,
+  requestsTo,
   type TestUser,
 } from './message-harness.ts';
 
 // Replies quoting a message, and threads: replies grouped under a root, with their own
 // gapless places, a summary on the root, live events and the change cursor.
-const service = startedForFile(() => startRecordedMessage('threads', 'message.*'));
-/** A second process on the same backends (another replica). */
-const replica = startedForFile(() => startMessage('threads-replica', { sameAs: service }));
+const { service, replica } = recordedPairForFile('threads', 'message.*');
 
-type Method = 'GET' | 'PATCH' | 'DELETE';
-const call = (user: TestUser, method: Method, url: string, payload?: object) =>
-  service.app.inject({ method, url, headers: user.headers, ...(payload ? { payload } : {}) });
+const call = requestsTo(service);
 const send = async (
   user: TestUser,
   conversationId: string,
