@@ -29,8 +29,11 @@ GATEWAYS=${PALAVER_GATEWAYS:-2}
 FERRETDB_VERSION=v1.24.2
 # FerretDB's backend: postgresql (default, measured faster: docs/benchmarks/storage.md) or sqlite.
 FERRETDB_HANDLER=${PALAVER_FERRETDB_HANDLER:-postgresql}
-# FerretDB's PostgreSQL pool; bounded so an overload queues in FerretDB instead of exhausting PostgreSQL.
-FERRETDB_PG_POOL=${PALAVER_FERRETDB_PG_POOL:-40}
+# FerretDB's PostgreSQL pool; bounded so an overload queues in FerretDB instead of exhausting
+# PostgreSQL (200 connections), and above one service's mongoose pool (100): FerretDB v1 holds a
+# pooled connection while an update waits for its collection registry, which a collection being
+# created holds while it waits for a pooled connection, so an exhausted pool deadlocks for good.
+FERRETDB_PG_POOL=${PALAVER_FERRETDB_PG_POOL:-150}
 NODE_MAJOR=24
 PNPM_VERSION=10.34.9
 

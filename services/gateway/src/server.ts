@@ -10,16 +10,20 @@ async function main() {
   const config = loadGatewayConfig();
   const logger = createLogger('gateway', config.LOG_LEVEL);
 
+  // Auto-pipelining: the commands of every handshake in the same tick (token check, socket
+  // count, registration, statuses) go out in one write and one read, not one each.
   // The gateway's own keys (presence, rate buckets) under REDIS_PREFIX + gateway:.
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: `${config.REDIS_PREFIX}gateway:`,
     lazyConnect: true,
+    enableAutoPipelining: true,
   });
-  const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true });
+  const adapterPub = new Redis(config.REDIS_URL, { lazyConnect: true, enableAutoPipelining: true });
   // The adapter neither awaits nor catches its (un)subscribes: one rejected after the
   // default 20 reconnect attempts (a Redis outage of ~10 s) would crash the process. They
-  // wait for Redis instead, as the resubscription on reconnect does.
-  const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null });
+  // wait for Redis instead, as the resubscription on reconnect does. A subscriber
+  // connection is not pipelined.
+  const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
   for (const client of [redis, adapterPub, adapterSub]) {
     client.on('error', (err) => logger.warn({ err }, 'redis error'));
   }
