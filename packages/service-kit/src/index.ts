@@ -6,6 +6,7 @@ export * from './fetch-on-behalf-of.ts';
 export * from './health.ts';
 export * from './in-flight-limit.ts';
 export * from './lifecycle.ts';
+export * from './no-content.ts';
 export * from './periodic-task.ts';
 export * from './queue-time-limit.ts';
 export * from './redis-commands.ts';

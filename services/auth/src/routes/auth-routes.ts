@@ -8,7 +8,7 @@ import {
   UpdateMeBody,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
-import { errorResponses } from '@palaver/service-kit';
+import { errorResponses, noContentResponse, thenNoContent } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
 import type { LoginFailureLimit } from '../domain/login-failures.ts';
@@ -101,13 +101,10 @@ export function authRoutes(app: ServiceApp, deps: AuthRouteDeps) {
         tags: ['auth'],
         summary: "Revoke the caller's session everywhere",
         security: [{ bearer: [] }],
-        response: { 204: { type: 'null' }, ...errors(401) },
+        response: { ...noContentResponse, ...errors(401) },
       },
     },
-    async (request, reply) => {
-      await sessions.revokeSession(request.principal.sessionId, 'logout');
-      return reply.status(204).send();
-    },
+    thenNoContent((request) => sessions.revokeSession(request.principal.sessionId, 'logout')),
   );
 
   app.get(

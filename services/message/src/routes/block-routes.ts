@@ -1,6 +1,6 @@
 import { BlockList, BlockParams } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
-import { errorResponses } from '@palaver/service-kit';
+import { errorResponses, noContentResponse, thenNoContent } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Blocks } from '../domain/blocks.ts';
 
@@ -32,13 +32,12 @@ export function blockRoutes(
         summary:
           'Block a person (idempotent): no new direct chat, no messages in the one you have, no presence',
         params: BlockParams,
-        response: { 204: { type: 'null' }, ...errors },
+        response: { ...noContentResponse, ...errors },
       },
     },
-    async (request, reply) => {
-      await blocks.block(request.principal.userId, request.params.userId, request.headers.authorization);
-      return reply.status(204).send();
-    },
+    thenNoContent((request) =>
+      blocks.block(request.principal.userId, request.params.userId, request.headers.authorization),
+    ),
   );
 
   app.delete(
@@ -49,12 +48,9 @@ export function blockRoutes(
         ...secured,
         summary: 'Unblock a person (idempotent)',
         params: BlockParams,
-        response: { 204: { type: 'null' }, ...errors },
+        response: { ...noContentResponse, ...errors },
       },
     },
-    async (request, reply) => {
-      await blocks.unblock(request.principal.userId, request.params.userId);
-      return reply.status(204).send();
-    },
+    thenNoContent((request) => blocks.unblock(request.principal.userId, request.params.userId)),
   );
 }

@@ -18,7 +18,7 @@ import {
   UpdateMemberBody,
 } from '@palaver/contracts';
 import type { ServiceApp } from '@palaver/service-kit';
-import { errorResponses } from '@palaver/service-kit';
+import { errorResponses, noContentResponse, thenNoContent } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Conversations } from '../domain/conversations.ts';
 import type { Membership } from '../domain/membership.ts';
@@ -134,13 +134,12 @@ export function conversationRoutes(
         ...secured,
         summary: 'Leave a group, or remove a member (owner or admin)',
         params: MemberParams,
-        response: { 204: { type: 'null' }, ...errors },
+        response: { ...noContentResponse, ...errors },
       },
     },
-    async (request, reply) => {
-      await membership.removeMember(request.params.id, request.principal.userId, request.params.userId);
-      return reply.status(204).send();
-    },
+    thenNoContent((request) =>
+      membership.removeMember(request.params.id, request.principal.userId, request.params.userId),
+    ),
   );
 
   app.patch(
@@ -239,12 +238,11 @@ export function conversationRoutes(
           ? 'Mute for the caller: unread still counts, notifications do not (idempotent)'
           : 'Unmute for the caller (idempotent)',
         params: ConversationParams,
-        response: { 204: { type: 'null' }, ...errors },
+        response: { ...noContentResponse, ...errors },
       },
-      handler: async (request, reply) => {
-        await conversations.setMuted(request.params.id, request.principal.userId, muted);
-        return reply.status(204).send();
-      },
+      handler: thenNoContent((request) =>
+        conversations.setMuted(request.params.id, request.principal.userId, muted),
+      ),
     });
   }
 }

@@ -12,7 +12,14 @@ import {
   ThreadPage,
   ThreadQuery,
 } from '@palaver/contracts';
-import { errorResponses, inFlightLimit, queueTimeLimit, type ServiceApp } from '@palaver/service-kit';
+import {
+  errorResponses,
+  inFlightLimit,
+  noContentResponse,
+  queueTimeLimit,
+  type ServiceApp,
+  thenNoContent,
+} from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Messages } from '../domain/messages.ts';
 import type { Reactions } from '../domain/reactions.ts';
@@ -155,13 +162,12 @@ export function messageRoutes(
         ...secured,
         summary: "Delete one's own message (a tombstone stays)",
         params: MessageParams,
-        response: { 204: { type: 'null' }, ...errors },
+        response: { ...noContentResponse, ...errors },
       },
     },
-    async (request, reply) => {
-      await messages.remove(request.params.id, request.principal.userId, request.params.seq);
-      return reply.status(204).send();
-    },
+    thenNoContent((request) =>
+      messages.remove(request.params.id, request.principal.userId, request.params.seq),
+    ),
   );
 
   for (const [method, reacted] of [
