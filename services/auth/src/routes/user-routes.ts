@@ -11,6 +11,8 @@ import { errorResponses } from '@palaver/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Accounts } from '../domain/accounts.ts';
 
+const secured = { tags: ['users'], security: [{ bearer: [] }] };
+
 export function userRoutes(
   app: ServiceApp,
   deps: { accounts: Accounts; authenticate: (request: FastifyRequest) => Promise<void> },
@@ -23,9 +25,8 @@ export function userRoutes(
     {
       onRequest: authenticate,
       schema: {
-        tags: ['users'],
+        ...secured,
         summary: 'Find people by username or display-name prefix',
-        security: [{ bearer: [] }],
         querystring: UserSearchQuery,
         response: { 200: UserPage, ...errors },
       },
@@ -38,9 +39,8 @@ export function userRoutes(
     {
       onRequest: authenticate,
       schema: {
-        tags: ['users'],
+        ...secured,
         summary: 'Which of these ids (or usernames) are people: the profiles of those that exist',
-        security: [{ bearer: [] }],
         body: UserLookupBody,
         response: { 200: UserList, ...errors },
       },
@@ -53,9 +53,8 @@ export function userRoutes(
     {
       onRequest: authenticate,
       schema: {
-        tags: ['users'],
+        ...secured,
         summary: "A person's public profile",
-        security: [{ bearer: [] }],
         params: UserIdParams,
         response: { 200: PublicUser, ...errors },
       },
