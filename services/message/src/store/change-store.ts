@@ -1,68 +1,34 @@
-import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, type InferSchemaType, Schema, type Types } from 'mongoose';
-import { createGaplessNumbers } from './gapless-numbers.ts';
-import { blockOf, readBlocks } from './message-store.ts';
+import type { Connection, Types } from 'mongoose';
+import { defineMessageLog, openMessageLog } from './message-log.ts';
 
 /**
  * Each change to a conversation's stored messages (an edit, a deletion, a reaction),
  * numbered from 1 per conversation without gaps: the change cursor `sync` resumes from.
- * Numbered by `createGaplessNumbers`. A record names the message, not what changed: a reader sends
- * the message as it is now, so replaying a change twice is harmless.
+ * A record names the message, not what changed: a reader sends the message as it is now,
+ * so replaying a change twice is harmless.
  */
-const changeSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${conversationId}:${changeSeq}`
-    conversationId: { type: Schema.Types.ObjectId, required: true },
-    changeSeq: { type: Number, required: true },
-    /** The changes in one block are read with one equality lookup, as messages are. */
-    block: { type: Number, required: true },
-    messageId: { type: Schema.Types.ObjectId, required: true },
-    at: { type: Date, required: true },
-  },
-  { collection: 'message_changes', versionKey: false },
-);
-changeSchema.index({ conversationId: 1, block: 1 });
-
-export type ChangeRecord = InferSchemaType<typeof changeSchema>;
-
-const idOf = (conversationId: Types.ObjectId, changeSeq: number) =>
-  `${conversationId.toHexString()}:${changeSeq}`;
+const changeLog = defineMessageLog({
+  model: 'MessageChange',
+  collection: 'message_changes',
+  key: 'conversationId',
+  number: 'changeSeq',
+  oncePerMessage: false, // a message changes again and again
+});
 
 export function createChangeStore(connection: Connection) {
-  const Change = connection.model('MessageChange', changeSchema);
-  const numbers = createGaplessNumbers(
-    async (conversationId, changeSeq) =>
-      (await Change.exists({ _id: idOf(conversationId, changeSeq) }).exec()) !== null,
-  );
+  const changes = openMessageLog(connection, changeLog);
 
   return {
-    models: [Change],
+    models: [changes.model],
 
-    head: numbers.head,
+    head: changes.head,
 
     /** Records a change to a message; returns its number. */
     append: (conversationId: Types.ObjectId, messageId: Types.ObjectId): Promise<number> =>
-      numbers.claim(conversationId, (changeSeq) =>
-        insertedUnlessTaken(
-          Change.collection.insertOne({
-            _id: idOf(conversationId, changeSeq),
-            conversationId,
-            changeSeq,
-            block: blockOf(changeSeq),
-            messageId,
-            at: new Date(),
-          } as never),
-        ),
-      ),
+      changes.append(conversationId, { messageId, at: new Date() }),
 
     /** Changes numbered in [from, to], in order: one equality lookup per block. */
-    range: (conversationId: Types.ObjectId, from: number, to: number) =>
-      readBlocks(
-        from,
-        to,
-        (block) => Change.find({ conversationId, block }).lean<ChangeRecord[]>().exec(),
-        (change) => change.changeSeq,
-      ),
+    range: changes.range,
   };
 }
 

@@ -1,28 +1,22 @@
 import { maxThreadParticipantsShown, type ThreadSummary } from '@palaver/contracts';
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, type InferSchemaType, Schema, type Types } from 'mongoose';
-import { createGaplessNumbers } from './gapless-numbers.ts';
-import { blockOf, type MessageRecord, readBlocks } from './message-store.ts';
+import { type Connection, Schema, type Types } from 'mongoose';
+import { defineMessageLog, openMessageLog } from './message-log.ts';
+import { blockOf, type MessageRecord } from './message-store.ts';
 
 /**
- * A thread's replies by place, numbered from 1 per root without gaps (`createGaplessNumbers`):
- * a page of a thread is a range of places, read a block at a time like messages, and the
- * reply count is the head. Each reply has one place (unique on its message id), and every
- * document here is only ever inserted, so concurrent replies lose nothing.
+ * A thread's replies by place, numbered from 1 per root without gaps: a page of a thread is
+ * a range of places, read a block at a time like messages, and the reply count is the head.
+ * Each reply has one place (unique on its message id), and every document here is only ever
+ * inserted, so concurrent replies lose nothing.
  */
-const replySchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${rootId}:${place}`
-    rootId: { type: Schema.Types.ObjectId, required: true },
-    place: { type: Number, required: true },
-    block: { type: Number, required: true },
-    messageId: { type: Schema.Types.ObjectId, required: true },
-    at: { type: Date, required: true },
-  },
-  { collection: 'thread_replies', versionKey: false },
-);
-replySchema.index({ rootId: 1, block: 1 });
-replySchema.index({ messageId: 1 }, { unique: true });
+const replyLog = defineMessageLog({
+  model: 'ThreadReply',
+  collection: 'thread_replies',
+  key: 'rootId',
+  number: 'place',
+  oncePerMessage: true,
+});
 
 /** That a message has a thread, under the root's id and keyed by its block: a page's roots in one lookup. */
 const threadSchema = new Schema(
@@ -48,30 +42,22 @@ const participantSchema = new Schema(
 );
 participantSchema.index({ rootId: 1 });
 
-export type ThreadReplyRecord = InferSchemaType<typeof replySchema>;
-
 type Root = Pick<MessageRecord, '_id' | 'conversationId' | 'seq'>;
-
-const placeId = (rootId: Types.ObjectId, place: number) => `${rootId.toHexString()}:${place}`;
 
 // Over 80 lines as a whole: a factory whose methods (each short) share its dependencies.
 export function createThreadStore(connection: Connection) {
-  const Reply = connection.model('ThreadReply', replySchema);
+  const replies = openMessageLog(connection, replyLog);
   const Thread = connection.model('Thread', threadSchema);
   const Participant = connection.model('ThreadParticipant', participantSchema);
-  const places = createGaplessNumbers(
-    async (rootId, place) => (await Reply.exists({ _id: placeId(rootId, place) }).exec()) !== null,
-  );
 
-  const placeOf = async (messageId: Types.ObjectId) =>
-    (await Reply.findOne({ messageId }).lean<ThreadReplyRecord>().exec())?.place ?? null;
+  const placeOf = replies.numberOf;
 
   /** Replies so far, the last one's time and the first repliers; null before the first reply. */
   async function summaryOf(rootId: Types.ObjectId): Promise<ThreadSummary | null> {
-    const replyCount = await places.head(rootId);
+    const replyCount = await replies.head(rootId);
     if (replyCount === 0) return null;
     const [last, participants] = await Promise.all([
-      Reply.findById(placeId(rootId, replyCount)).lean<ThreadReplyRecord>().exec(),
+      replies.entry(rootId, replyCount),
       Participant.find({ rootId }).lean<Array<{ userId: Types.ObjectId; at: Date }>>().exec(),
     ]);
     return {
@@ -85,7 +71,7 @@ export function createThreadStore(connection: Connection) {
   }
 
   return {
-    models: [Reply, Thread, Participant],
+    models: [replies.model, Thread, Participant],
 
     /**
      * Gives a stored reply its place in its root's thread; idempotent (a retried send, or a
@@ -112,19 +98,9 @@ export function createThreadStore(connection: Connection) {
           } as never),
         ),
       ]);
-      return places.claim(
+      return replies.append(
         root._id,
-        (place) =>
-          insertedUnlessTaken(
-            Reply.collection.insertOne({
-              _id: placeId(root._id, place),
-              rootId: root._id,
-              place,
-              block: blockOf(place),
-              messageId: reply._id,
-              at: reply.createdAt,
-            } as never),
-          ),
+        { messageId: reply._id, at: reply.createdAt },
         // A lost claim may be this reply's own place, taken by a twin (its unique message id).
         () => placeOf(reply._id),
       );
@@ -150,16 +126,10 @@ export function createThreadStore(connection: Connection) {
     },
 
     /** The number of replies (the last place taken). */
-    replyCount: (rootId: Types.ObjectId) => places.head(rootId),
+    replyCount: (rootId: Types.ObjectId) => replies.head(rootId),
 
     /** Replies at places in [from, to], in order: one equality lookup per block. */
-    range: (rootId: Types.ObjectId, from: number, to: number) =>
-      readBlocks(
-        from,
-        to,
-        (block) => Reply.find({ rootId, block }).lean<ThreadReplyRecord[]>().exec(),
-        (reply) => reply.place,
-      ),
+    range: replies.range,
   };
 }
 
