@@ -1,20 +1,14 @@
 import { insertedUnlessTaken } from '@palaver/service-kit';
-import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
+import { type Connection, Schema, Types } from 'mongoose';
+import { factSchema, type RecordOf } from './fact-schema.ts';
 
-/** That one user blocked another: an insert to block, a delete to unblock, under the pair. */
-const blockSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${blockerId}:${blockedId}`
-    blockerId: { type: Schema.Types.ObjectId, required: true },
-    blockedId: { type: Schema.Types.ObjectId, required: true },
-    at: { type: Date, required: true },
-  },
-  { collection: 'blocks', versionKey: false },
+/** That one user blocked another, under `${blockerId}:${blockedId}`: an insert to block, a delete to unblock. */
+const blockSchema = factSchema(
+  'blocks',
+  { blockerId: Schema.Types.ObjectId, blockedId: Schema.Types.ObjectId, at: Date },
+  ['blockerId', 'blockedId'],
 );
-blockSchema.index({ blockerId: 1 });
-blockSchema.index({ blockedId: 1 });
-
-export type BlockRecord = InferSchemaType<typeof blockSchema>;
+export type BlockRecord = RecordOf<typeof blockSchema>;
 
 const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
 

@@ -1,6 +1,7 @@
 import type { MemberRole } from '@palaver/contracts';
 import { duplicateIndexes, insertedUnlessTaken, isDuplicateKey } from '@palaver/service-kit';
 import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
+import { factSchema } from './fact-schema.ts';
 
 /**
  * One document per (conversation, member): joining is an insert and leaving a delete
@@ -42,17 +43,15 @@ markSchema.index({ userId: 1 });
 export type MarkRecord = InferSchemaType<typeof markSchema>;
 export type MarkKind = MarkRecord['kind'];
 
-/** That a member muted a conversation: an insert to mute, a delete to unmute (their own document). */
-const muteSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${conversationId}:${userId}`
-    conversationId: { type: Schema.Types.ObjectId, required: true },
-    userId: { type: Schema.Types.ObjectId, required: true },
-    at: { type: Date, required: true },
-  },
-  { collection: 'mutes', versionKey: false },
+/**
+ * That a member muted a conversation, under `${conversationId}:${userId}`: an insert to mute,
+ * a delete to unmute (their own document).
+ */
+const muteSchema = factSchema(
+  'mutes',
+  { conversationId: Schema.Types.ObjectId, userId: Schema.Types.ObjectId, at: Date },
+  ['userId'],
 );
-muteSchema.index({ userId: 1 });
 
 export const membershipId = (conversationId: Types.ObjectId | string, userId: Types.ObjectId | string) =>
   `${conversationId}:${userId}`;

@@ -1,24 +1,20 @@
 import { duplicateIndexes } from '@palaver/service-kit';
-import { type Connection, type InferSchemaType, Schema, Types } from 'mongoose';
+import { type Connection, Schema, Types } from 'mongoose';
+import { factSchema, type RecordOf } from './fact-schema.ts';
 
 /**
- * Mentions not yet read, one document per (message, mentioned member), inserted when the
- * message is stored or an edit adds the mention, and deleted once the member's read mark
- * passes it. A member's unread-mention counts are one indexed lookup however long the
- * history is, and never an update that could lose a concurrent one.
+ * Mentions not yet read, one document per (message, mentioned member) under
+ * `${messageId}:${userId}`, inserted when the message is stored or an edit adds the mention,
+ * and deleted once the member's read mark passes it. A member's unread-mention counts are
+ * one indexed lookup however long the history is, and never an update that could lose a
+ * concurrent one.
  */
-const mentionSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${messageId}:${userId}`
-    userId: { type: Schema.Types.ObjectId, required: true },
-    conversationId: { type: Schema.Types.ObjectId, required: true },
-    seq: { type: Number, required: true },
-  },
-  { collection: 'unread_mentions', versionKey: false },
+const mentionSchema = factSchema(
+  'unread_mentions',
+  { userId: Schema.Types.ObjectId, conversationId: Schema.Types.ObjectId, seq: Number },
+  ['userId'],
 );
-mentionSchema.index({ userId: 1 });
-
-export type MentionRecord = InferSchemaType<typeof mentionSchema>;
+export type MentionRecord = RecordOf<typeof mentionSchema>;
 
 export function createMentionStore(connection: Connection) {
   const Mention = connection.model('UnreadMention', mentionSchema);

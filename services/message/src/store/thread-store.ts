@@ -1,6 +1,7 @@
 import { maxThreadParticipantsShown, type ThreadSummary } from '@palaver/contracts';
 import { insertedUnlessTaken } from '@palaver/service-kit';
 import { type Connection, Schema, type Types } from 'mongoose';
+import { factSchema } from './fact-schema.ts';
 import { defineMessageLog, openMessageLog } from './message-log.ts';
 import { blockOf, type MessageRecord } from './message-store.ts';
 
@@ -30,17 +31,12 @@ const threadSchema = new Schema(
 );
 threadSchema.index({ conversationId: 1, block: 1 });
 
-/** Who replied in a thread, once each, when they first did. */
-const participantSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // `${rootId}:${userId}`
-    rootId: { type: Schema.Types.ObjectId, required: true },
-    userId: { type: Schema.Types.ObjectId, required: true },
-    at: { type: Date, required: true },
-  },
-  { collection: 'thread_participants', versionKey: false },
+/** Who replied in a thread, once each under `${rootId}:${userId}`, when they first did. */
+const participantSchema = factSchema(
+  'thread_participants',
+  { rootId: Schema.Types.ObjectId, userId: Schema.Types.ObjectId, at: Date },
+  ['rootId'],
 );
-participantSchema.index({ rootId: 1 });
 
 type Root = Pick<MessageRecord, '_id' | 'conversationId' | 'seq'>;
 
