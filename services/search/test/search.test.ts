@@ -24,6 +24,9 @@ const bodies = [
   'file name report_2024.txt',
 ];
 
+/** A message of Ada's in the group that a test publishes itself, as the message service would. */
+const adasGroupMessage = (fields: Partial<Message>) =>
+  storedMessage({ conversationId: group, senderId: ada.id, ...fields });
 const texts = (hits: SearchHit[]) => hits.map((hit) => hit.snippet.text);
 const marked = (hit: SearchHit) =>
   hit.snippet.highlights.map(({ start, end }) => hit.snippet.text.slice(start, end));
@@ -181,11 +184,9 @@ describe('changes', () => {
   });
 
   it('indexes a replayed snapshot (a message sent before the index existed), and an older one changes nothing', async () => {
-    const snapshot = storedMessage({
+    const snapshot = adasGroupMessage({
       id: 'b'.repeat(24),
-      conversationId: group,
       seq: 998,
-      senderId: ada.id,
       clientMessageId: 'from-before',
       body: 'archived narwhal',
       createdAt: '2025-06-01T00:00:00.000Z',
@@ -203,11 +204,9 @@ describe('changes', () => {
   });
 
   it('is not undone by late or repeated events', async () => {
-    const base = storedMessage({
+    const base = adasGroupMessage({
       id: 'a'.repeat(24),
-      conversationId: group,
       seq: 999,
-      senderId: ada.id,
       clientMessageId: 'late',
       body: 'first quokka',
       createdAt: '2026-01-01T00:00:00.000Z',
