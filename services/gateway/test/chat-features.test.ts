@@ -1,46 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clientMessageId,
-  collect,
-  eventually,
-  type GatewayStack,
-  request,
-  startGatewayStack,
-} from './gateway-harness.ts';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
+import { collect, eventually, request, send, startGatewayStack } from './gateway-harness.ts';
 
 // Reactions, mute and blocking reach the right sockets on every replica, under both fan-out designs.
 describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $fanout', ({ fanout }) => {
-  let stack: GatewayStack;
-  beforeAll(async () => {
-    stack = await startGatewayStack(`chat-features-${fanout}`, {
+  const stack = startedForFile(() =>
+    startGatewayStack(`chat-features-${fanout}`, {
       replicas: 2,
       gatewayEnv: { FANOUT: fanout },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+    }),
+  );
 
   const replica = (i: number) => stack.gateways[i] as (typeof stack.gateways)[0];
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  it('tells every member on every replica of a reaction, once', async () => {
+  /** Ada, Bob and Carol in a group, Bob on the other replica than Ada and Carol. */
+  async function groupOverReplicas() {
     const [ada, bob, carol] = await stack.users(3);
     const group = await stack.group(ada, [bob, carol]);
     const adaSocket = await stack.connect(replica(0), ada);
     const sockets = [adaSocket, await stack.connect(replica(1), bob), await stack.connect(replica(0), carol)];
+    return { ada, bob, group, adaSocket, sockets };
+  }
+
+  it('tells every member on every replica of a reaction, once', async () => {
+    const { bob, group, adaSocket, sockets } = await groupOverReplicas();
     const inboxes = sockets.map((socket) => collect(socket, 'message:reaction'));
-    const ack = await request(adaSocket, 'message:send', {
-      conversationId: group.id,
-      clientMessageId: clientMessageId(),
-      body: 'react to me',
-    });
-    if (!ack.ok) throw new Error(ack.error.message);
+    const message = await send(adaSocket, group.id, 'react to me');
 
     await stack.call(
       bob,
       'PUT',
-      `/conversations/${group.id}/messages/${ack.message.seq}/reactions/${encodeURIComponent('🎉')}`,
+      `/conversations/${group.id}/messages/${message.seq}/reactions/${encodeURIComponent('🎉')}`,
     );
     for (const inbox of inboxes) await eventually(() => inbox.length === 1);
     await pause(200); // room for a duplicate to show up
@@ -48,8 +39,8 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
       expect(inbox).toEqual([
         {
           conversationId: group.id,
-          messageId: ack.message.id,
-          seq: ack.message.seq,
+          messageId: message.id,
+          seq: message.seq,
           emoji: '🎉',
           userId: bob.id,
           reacted: true,
@@ -60,29 +51,17 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
   });
 
   it("delivers a reply in a thread, with its quote, and the root's new summary to every member on every replica", async () => {
-    const [ada, bob, carol] = await stack.users(3);
-    const group = await stack.group(ada, [bob, carol]);
-    const adaSocket = await stack.connect(replica(0), ada);
-    const sockets = [adaSocket, await stack.connect(replica(1), bob), await stack.connect(replica(0), carol)];
+    const { ada, group, adaSocket, sockets } = await groupOverReplicas();
     const summaries = sockets.map((socket) => collect(socket, 'message:thread'));
     const received = sockets.map((socket) => collect(socket, 'message:received'));
-    const root = await request(adaSocket, 'message:send', {
-      conversationId: group.id,
-      clientMessageId: clientMessageId(),
-      body: 'Who is in on Friday?',
+    const root = await send(adaSocket, group.id, 'Who is in on Friday?');
+    const reply = await send(adaSocket, group.id, 'Me, of course', {
+      threadRootSeq: root.seq,
+      replyToSeq: root.seq,
     });
-    if (!root.ok) throw new Error(root.error.message);
-    const reply = await request(adaSocket, 'message:send', {
-      conversationId: group.id,
-      clientMessageId: clientMessageId(),
-      body: 'Me, of course',
-      threadRootSeq: root.message.seq,
-      replyToSeq: root.message.seq,
-    });
-    if (!reply.ok) throw new Error(reply.error.message);
-    expect(reply.message).toMatchObject({
-      threadRootSeq: root.message.seq,
-      replyTo: { seq: root.message.seq, excerpt: 'Who is in on Friday?', deleted: false },
+    expect(reply).toMatchObject({
+      threadRootSeq: root.seq,
+      replyTo: { seq: root.seq, excerpt: 'Who is in on Friday?', deleted: false },
     });
     for (const inbox of summaries) await eventually(() => inbox.length === 1);
     await pause(200); // room for a duplicate to show up
@@ -90,13 +69,13 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
       expect(inbox).toEqual([
         {
           conversationId: group.id,
-          rootId: root.message.id,
-          rootSeq: root.message.seq,
-          thread: { replyCount: 1, lastReplyAt: reply.message.createdAt, participantIds: [ada.id] },
+          rootId: root.id,
+          rootSeq: root.seq,
+          thread: { replyCount: 1, lastReplyAt: reply.createdAt, participantIds: [ada.id] },
           changeSeq: expect.any(Number),
         },
       ]);
-      const delivered = received[i]?.find((event) => event.message.id === reply.message.id);
+      const delivered = received[i]?.find((event) => event.message.id === reply.id);
       expect(delivered?.message.replyTo?.excerpt).toBe('Who is in on Friday?');
     }
   });

@@ -1,20 +1,9 @@
+import { startedForFile } from '@palaver/testing';
 import { io as connectClient } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ClientSocket,
-  eventually,
-  type GatewayStack,
-  request,
-  startGatewayStack,
-} from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type ClientSocket, eventually, request, startGatewayStack } from './gateway-harness.ts';
 
-let stack: GatewayStack;
-beforeAll(async () => {
-  stack = await startGatewayStack('connection', { replicas: 2 });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = startedForFile(() => startGatewayStack('connection', { replicas: 2 }));
 
 const replica = (i: number) => stack.gateways[i] as (typeof stack.gateways)[0];
 

@@ -1,13 +1,14 @@
 import type { Message } from '@palaver/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
 import {
   type ClientSocket,
   clientMessageId,
   collect,
   dropConnection,
   eventually,
-  type GatewayStack,
   request,
+  send,
   startGatewayStack,
 } from './gateway-harness.ts';
 
@@ -17,13 +18,9 @@ describe.each([
   { replicas: 2, fanout: 'replica-queue' },
   { replicas: 3, fanout: 'shared-queue' },
 ])('delivery with $replicas replicas ($fanout)', ({ replicas, fanout }) => {
-  let stack: GatewayStack;
-  beforeAll(async () => {
-    stack = await startGatewayStack(`delivery-${fanout}`, { replicas, gatewayEnv: { FANOUT: fanout } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = startedForFile(() =>
+    startGatewayStack(`delivery-${fanout}`, { replicas, gatewayEnv: { FANOUT: fanout } }),
+  );
 
   const replica = (i: number) => stack.gateways[i % stack.gateways.length] as (typeof stack.gateways)[0];
   /** Two new users in a direct conversation, each connected to a different replica. */
@@ -51,15 +48,7 @@ describe.each([
     const inboxes = [adaSocket, ...bobSockets].map((socket) => collect(socket, 'message:received'));
 
     const sent: Message[] = [];
-    for (let i = 0; i < 20; i++) {
-      const ack = await request(adaSocket, 'message:send', {
-        conversationId: chat.id,
-        clientMessageId: clientMessageId(),
-        body: `hello ${i} ✓ 你好`,
-      });
-      if (!ack.ok) throw new Error(ack.error.message);
-      sent.push(ack.message);
-    }
+    for (let i = 0; i < 20; i++) sent.push(await send(adaSocket, chat.id, `hello ${i} ✓ 你好`));
     expect(sent.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     for (const inbox of inboxes) {
       await eventually(() => inbox.length >= 20);
@@ -135,15 +124,7 @@ describe.each([
     const { ada, bob, chat, adaSocket, bobSocket } = await directChatAcrossReplicas();
     const edits = collect(bobSocket, 'message:updated');
     const sent: Message[] = [];
-    for (const body of ['one', 'two', 'three']) {
-      const ack = await request(adaSocket, 'message:send', {
-        conversationId: chat.id,
-        clientMessageId: clientMessageId(),
-        body,
-      });
-      if (!ack.ok) throw new Error(ack.error.message);
-      sent.push(ack.message);
-    }
+    for (const body of ['one', 'two', 'three']) sent.push(await send(adaSocket, chat.id, body));
     const at = (seq: number) => `/conversations/${chat.id}/messages/${seq}`;
     // Seen live: the event carries the change's number, the cursor Bob keeps.
     await stack.call(ada, 'PATCH', at(1), { body: 'one, edited' });

@@ -1,12 +1,12 @@
 import type { Message } from '@palaver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  clientMessageId,
   collect,
   eventually,
   type GatewayReplica,
   type GatewayStack,
   request,
+  send,
   startGatewayStack,
 } from './gateway-harness.ts';
 
@@ -41,13 +41,7 @@ describe('a replica killed with SIGKILL', () => {
     const sent: Message[] = [];
     const sending = (async () => {
       for (let i = 0; i < total; i++) {
-        const ack = await request(adaSocket, 'message:send', {
-          conversationId: chat.id,
-          clientMessageId: clientMessageId(),
-          body: `m${i}`,
-        });
-        if (!ack.ok) throw new Error(ack.error.message);
-        sent.push(ack.message);
+        sent.push(await send(adaSocket, chat.id, `m${i}`));
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();

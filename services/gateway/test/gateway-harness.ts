@@ -272,3 +272,20 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 
 let counter = 0;
 export const clientMessageId = () => `g${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** Sends a message over the socket (a fresh clientMessageId) and returns it as stored; throws if refused. */
+export async function send(
+  socket: ClientSocket,
+  conversationId: string,
+  body: string,
+  extra: Partial<ClientEventPayload<'message:send'>> = {},
+) {
+  const ack = await request(socket, 'message:send', {
+    conversationId,
+    clientMessageId: clientMessageId(),
+    body,
+    ...extra,
+  });
+  if (!ack.ok) throw new Error(ack.error.message);
+  return ack.message;
+}

@@ -1,10 +1,10 @@
 import type { ServerToClientEvents } from '@palaver/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
 import {
   type ClientSocket,
   collect,
   eventually,
-  type GatewayStack,
   request,
   startGatewayStack,
   type TestUser,
@@ -13,16 +13,12 @@ import {
 // Presence and typing under both fan-out designs: a queue per replica emitting locally, and
 // one shared queue whose consumer reaches other replicas' sockets through the Redis adapter.
 describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $fanout', ({ fanout }) => {
-  let stack: GatewayStack;
-  beforeAll(async () => {
-    stack = await startGatewayStack(`presence-${fanout}`, {
+  const stack = startedForFile(() =>
+    startGatewayStack(`presence-${fanout}`, {
       replicas: 2,
       gatewayEnv: { FANOUT: fanout, TYPING_TTL: '1s', TYPING_THROTTLE_MS: '300', PRESENCE_MAX_GROUP: '3' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+    }),
+  );
 
   const [first, second] = [0, 1].map((i) => () => stack.gateways[i] as (typeof stack.gateways)[0]) as [
     () => (typeof stack.gateways)[0],

@@ -1,25 +1,21 @@
 import { ClientEventPayloads } from '@palaver/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedForFile } from '@palaver/testing';
+import { describe, expect, it } from 'vitest';
 import {
   type ClientSocket,
   clientMessageId,
   eventually,
-  type GatewayStack,
   request,
   startGatewayStack,
 } from './gateway-harness.ts';
 
-let stack: GatewayStack;
-beforeAll(async () => {
-  stack = await startGatewayStack('robustness', {
+const stack = startedForFile(() =>
+  startGatewayStack('robustness', {
     replicas: 1,
     gatewayEnv: { MAX_PAYLOAD_BYTES: '16384', MAX_SOCKETS_PER_USER: '10' },
     messageEnv: { SEND_RATE: '2', SEND_BURST: '5' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+  }),
+);
 
 const gateway = () => stack.gateways[0] as (typeof stack.gateways)[0];
 const objectId = 'a'.repeat(24);
