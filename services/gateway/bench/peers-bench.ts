@@ -97,18 +97,38 @@ function idleTable(idle: IdleResult[]) {
   ];
 }
 
-function groupTable(group: StreamResult[]) {
-  const base = (rate: number) => group.find((r) => r.label === 'Palaver, gateways only' && r.rate === rate);
+/** The row every ratio is taken against: Palaver's gateways alone at the same rate. */
+const baseline = (rows: StreamResult[], rate: number) =>
+  rows.find((r) => r.label === 'Palaver, gateways only' && r.rate === rate);
+
+/** A column of a stream table: its heading, and its cell for a row (given all rows, for ratios). */
+type Column = [heading: string, cell: (r: StreamResult, rows: StreamResult[]) => string];
+
+function streamTable(rows: StreamResult[], columns: Column[]) {
   return [
-    ...tableHead(
-      '| system | offered msg/s | delivered | deliveries/s | p50 ms | p99 ms | server CPU-s per 1,000 deliveries | × Palaver gateways | server CPU | shared Redis + RabbitMQ CPU | load generator CPU |',
-    ),
-    ...group.map(
-      (r) =>
-        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.cpuPer1000, 3)} | ${ratio(r.cpuPer1000, base(r.rate)?.cpuPer1000)} | ${pct(r.serverCpu)} | ${pct(r.infraCpu)} | ${pct(r.generatorCpu)} |`,
-    ),
+    ...tableHead(`| ${columns.map(([heading]) => heading).join(' | ')} |`),
+    ...rows.map((r) => `| ${columns.map(([, cell]) => cell(r, rows)).join(' | ')} |`),
   ];
 }
+
+const sharedColumns: Column[] = [
+  ['server CPU', (r) => pct(r.serverCpu)],
+  ['shared Redis + RabbitMQ CPU', (r) => pct(r.infraCpu)],
+  ['load generator CPU', (r) => pct(r.generatorCpu)],
+];
+
+const groupTable = (group: StreamResult[]) =>
+  streamTable(group, [
+    ['system', (r) => r.label],
+    ['offered msg/s', (r) => String(r.rate)],
+    ['delivered', (r) => `${r.delivered}/${r.expected}`],
+    ['deliveries/s', (r) => f(r.perSecond, 0)],
+    ['p50 ms', (r) => f(r.p50)],
+    ['p99 ms', (r) => f(r.p99)],
+    ['server CPU-s per 1,000 deliveries', (r) => f(r.cpuPer1000, 3)],
+    ['× Palaver gateways', (r, rows) => ratio(r.cpuPer1000, baseline(rows, r.rate)?.cpuPer1000)],
+    ...sharedColumns,
+  ]);
 
 /** Per row: the most deliveries/s it reached with p99 ≤ 100 ms, and CPU per 1,000 there. */
 function groupSummary(group: StreamResult[]) {
@@ -128,18 +148,19 @@ function groupSummary(group: StreamResult[]) {
   ];
 }
 
-function dmTable(dm: StreamResult[]) {
-  const base = (rate: number) => dm.find((r) => r.label === 'Palaver, gateways only' && r.rate === rate);
-  return [
-    ...tableHead(
-      '| system | offered msg/s | received | send→received p50 ms | p99 ms | p99 × Palaver gateways | send→ack p50 ms | ack p99 ms | errors | server CPU | shared Redis + RabbitMQ CPU | load generator CPU |',
-    ),
-    ...dm.map(
-      (r) =>
-        `| ${r.label} | ${r.rate} | ${r.delivered}/${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${ratio(r.p99, base(r.rate)?.p99)} | ${f(r.ackP50)} | ${f(r.ackP99)} | ${r.errors} | ${pct(r.serverCpu)} | ${pct(r.infraCpu)} | ${pct(r.generatorCpu)} |`,
-    ),
-  ];
-}
+const dmTable = (dm: StreamResult[]) =>
+  streamTable(dm, [
+    ['system', (r) => r.label],
+    ['offered msg/s', (r) => String(r.rate)],
+    ['received', (r) => `${r.delivered}/${r.expected}`],
+    ['send→received p50 ms', (r) => f(r.p50)],
+    ['p99 ms', (r) => f(r.p99)],
+    ['p99 × Palaver gateways', (r, rows) => ratio(r.p99, baseline(rows, r.rate)?.p99)],
+    ['send→ack p50 ms', (r) => f(r.ackP50)],
+    ['ack p99 ms', (r) => f(r.ackP99)],
+    ['errors', (r) => String(r.errors)],
+    ...sharedColumns,
+  ]);
 
 async function main() {
   const bench = await openBenchEnvironment();
