@@ -10,6 +10,7 @@ import { deliveryQueue } from './delivery/delivery-queue.ts';
 import { localEventClaims, sharedEventClaims } from './delivery/event-claims.ts';
 import { createEventFanout, type FanoutMode, fanoutScope } from './delivery/event-fanout.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
+import { createContactsCache } from './presence/contacts-cache.ts';
 import { createPresenceAnnouncer } from './presence/presence-announcer.ts';
 import { createPresenceAudience } from './presence/presence-audience.ts';
 import { startPresenceKeeper } from './presence/presence-keeper.ts';
@@ -40,6 +41,7 @@ export type GatewayAppConfig = Pick<
   | 'PRESENCE_HEARTBEAT'
   | 'PRESENCE_TIMEOUT'
   | 'PRESENCE_MAX_GROUP'
+  | 'CONTACTS_CACHE_TTL'
   | 'TYPING_TTL'
   | 'TYPING_THROTTLE_MS'
   | 'SYNC_PAGE'
@@ -150,6 +152,7 @@ export async function buildGatewayApp(
     scope: fanoutScope(io, fanoutMode),
     presence,
     messageApi: deps.messageApi,
+    contacts: createContactsCache(deps.redis, config.CONTACTS_CACHE_TTL),
     maxGroup: config.PRESENCE_MAX_GROUP,
     metrics,
     logger,

@@ -54,6 +54,10 @@ export const gatewayConfigSpec = {
     default: 100,
     desc: 'Members of groups up to this size see each other online; larger groups show no presence',
   }),
+  CONTACTS_CACHE_TTL: duration({
+    default: 300,
+    desc: "How long a user's contacts (whose presence they see) stay cached in Redis for every replica; any change to them ends the entry at once",
+  }),
   TYPING_TTL: duration({ default: 6, desc: 'Typing stops by itself after this long without a renewal' }),
   TYPING_THROTTLE_MS: num({ default: 2000, desc: 'Least time between relayed typing:true per conversation' }),
   SYNC_PAGE: num({ default: 100, desc: 'Most messages sync returns per conversation before hasMore' }),

@@ -153,8 +153,11 @@ describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $
     bobSocket.disconnect();
     await pause(300);
     const bobPhone = await stack.connect(replica(0), bob);
+    const bobPhoneSees = collect(bobPhone, 'user:status');
     await pause(300);
     expect(adaSees.slice(heardBefore).filter((s) => s.userId === bob.id)).toEqual([]);
+    // Nor is his new socket told hers (his contacts, cached before the block, were renewed).
+    expect(bobPhoneSees).toEqual([]);
 
     await stack.call(ada, 'DELETE', `/blocks/${bob.id}`);
     await eventually(() => lastStatus(adaSees, bob.id) === 'online');

@@ -104,9 +104,9 @@ export function createEventFanout(deps: {
       metrics.eventsOut.inc({ event: 'conversation:updated' });
       await audience.membersJoined(userIds, memberIds);
     },
-    'conversation.member_removed': ({ conversation, userId, memberIds, stillShared }) => {
+    'conversation.member_removed': async ({ conversation, userId, memberIds, stillShared }) => {
       conversationChanged(conversation);
-      audience.memberLeft(
+      await audience.memberLeft(
         userId,
         conversation.members.map((member) => member.userId),
         stillShared,
@@ -133,7 +133,7 @@ export function createEventFanout(deps: {
     'user.blocked': async ({ blockerId, blockedId, blocked, sharedSize, memberIds }) => {
       toMembers(memberIds).emit('user:blocked', { userId: blockedId, blocked });
       metrics.eventsOut.inc({ event: 'user:blocked' });
-      if (blocked) audience.blocked(blockerId, blockedId);
+      if (blocked) await audience.blocked(blockerId, blockedId);
       else await audience.unblocked(blockerId, blockedId, sharedSize);
     },
     'user.updated': ({ user }) => audience.profileChanged(user),

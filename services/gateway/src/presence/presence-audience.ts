@@ -3,6 +3,7 @@ import type { Logger } from '@palaver/logger';
 import type { MessageApi } from '../clients/message-api.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import { type GatewayServer, type GatewaySocket, userRoom, watchRoom } from '../realtime/rooms.ts';
+import type { ContactsCache } from './contacts-cache.ts';
 import type { PresenceRegistry } from './presence-registry.ts';
 
 /**
@@ -17,12 +18,14 @@ export function createPresenceAudience(deps: {
   scope: GatewayServer | GatewayServer['local'];
   presence: PresenceRegistry;
   messageApi: MessageApi;
+  /** Each user's contacts, shared by the replicas; this module says when they change. */
+  contacts: ContactsCache;
   /** Larger groups do not share presence: n members watching each other costs n² room joins. */
   maxGroup: number;
   metrics: GatewayMetrics;
   logger: Logger;
 }) {
-  const { scope, presence, metrics, maxGroup } = deps;
+  const { scope, presence, contacts, metrics, maxGroup } = deps;
   const offline = (userId: string) => ({ userId, status: 'offline' as const, lastSeenAt: null });
   /** Presence is a courtesy: its failure must not cost the event that changed it. */
   const failed = (err: unknown) => deps.logger.warn({ err }, 'could not update who sees whose presence');
@@ -32,6 +35,11 @@ export function createPresenceAudience(deps: {
    * watch rooms and are told each other's current status (later changes reach them there).
    */
   async function watchEachOther(newcomers: string[], everyone: string[]) {
+    const before = everyone.length - newcomers.length;
+    // Contacts change when the conversation is small enough for presence now, or was
+    // before (members of one that grew past the limit stop seeing each other).
+    if (everyone.length > maxGroup && (before < 2 || before > maxGroup)) return;
+    await contacts.changed(everyone);
     if (everyone.length > maxGroup) return;
     const statuses = new Map((await presence.statusOf(everyone)).map((status) => [status.userId, status]));
     for (const userId of everyone) {
@@ -50,9 +58,13 @@ export function createPresenceAudience(deps: {
   return {
     /** A new socket watches its user's contacts and is told their statuses now. */
     async joinContacts(socket: GatewaySocket) {
-      const { userIds: contacts } = await deps.messageApi.contacts(socket.data.token, maxGroup);
-      socket.join(contacts.map(watchRoom));
-      for (const status of await presence.statusOf(contacts)) socket.emit('user:status', status);
+      const { userId, token } = socket.data;
+      const ids = await contacts.of(
+        userId,
+        async () => (await deps.messageApi.contacts(token, maxGroup)).userIds,
+      );
+      socket.join(ids.map(watchRoom));
+      for (const status of await presence.statusOf(ids)) socket.emit('user:status', status);
     },
 
     /** A conversation was created or gained members. */
@@ -63,8 +75,12 @@ export function createPresenceAudience(deps: {
      * A member left or was removed: they and the remaining members who no longer share a
      * conversation small enough for presence stop seeing each other, on every replica.
      */
-    memberLeft(userId: string, remaining: string[], stillShared: Record<string, number> | undefined) {
-      // Older events do not say; a group too large for presence changed nobody's.
+    async memberLeft(userId: string, remaining: string[], stillShared: Record<string, number> | undefined) {
+      // A group still too large for presence changed nobody's contacts (one that shrank to
+      // the limit gives its members each other from their next connect).
+      if (remaining.length > maxGroup) return;
+      await contacts.changed([userId, ...remaining]);
+      // Older events do not say who still shares a conversation.
       if (!stillShared || remaining.length + 1 > maxGroup) return;
       const former = remaining.filter((id) => (stillShared[id] ?? Number.POSITIVE_INFINITY) > maxGroup);
       if (former.length === 0) return;
@@ -73,7 +89,8 @@ export function createPresenceAudience(deps: {
     },
 
     /** No presence either way from now on; each is shown the other as offline. */
-    blocked(blockerId: string, blockedId: string) {
+    async blocked(blockerId: string, blockedId: string) {
+      await contacts.changed([blockerId, blockedId]);
       scope.in(userRoom(blockerId)).socketsLeave(watchRoom(blockedId));
       scope.in(userRoom(blockedId)).socketsLeave(watchRoom(blockerId));
       scope.to(userRoom(blockerId)).emit('user:status', offline(blockedId));
@@ -89,6 +106,7 @@ export function createPresenceAudience(deps: {
 
     /** Unblocked: presence resumes if they still share a conversation small enough for it. */
     async unblocked(blockerId: string, blockedId: string, sharedSize: number | undefined) {
+      await contacts.changed([blockerId, blockedId]);
       if (sharedSize === undefined || sharedSize > maxGroup) return;
       await watchEachOther([blockerId, blockedId], [blockerId, blockedId]).catch(failed);
     },

@@ -30,7 +30,9 @@ export async function drainReplica(
     if (spacingMs >= 1) await sleep(spacingMs);
   }
   while (Date.now() < deadline) {
-    // Redis failing here only shortens the wait: the entries are dropped at the deadline.
+    // A handshake that passed just before the drain began: its socket is moved on too.
+    for (const socket of deps.io.of('/').sockets.values()) socket.conn.close();
+    // Redis failing here only means waiting until the deadline.
     const stranded = await deps.presence.stranded().catch(() => 1);
     if (stranded === 0 && deps.io.of('/').sockets.size === 0) break;
     await sleep(pollMs);
