@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
-import { percentile } from '@palaver/testing/process-tools';
+import { cpuSeconds, percentile } from '@palaver/testing/process-tools';
 import { deployStack } from './deployment.ts';
 import type { ChatPerson } from './rolling/chat-client.ts';
 import type { ChatCommand, WorkerReport } from './rolling/chat-worker.ts';
@@ -63,9 +63,13 @@ async function main() {
     const connectsPerSecond = clientCount / ((performance.now() - connectStarted) / 1000);
     console.log(`${clientCount} clients connected, ${f(connectsPerSecond, 0)}/s; chatting at ${rate}/s`);
 
+    // The message service's CPU over each phase: what the reconnect storm costs it.
+    const messageCpu = () => cpuSeconds(stack.message.child.pid as number);
+    const cpuMarks = [{ at: Date.now(), cpu: await messageCpu() }];
     await eachWorker(() => ({ type: 'chat', rate: rate / workerCount }));
     await sleep(steadySeconds * 1000);
     const rollStarted = Date.now();
+    cpuMarks.push({ at: rollStarted, cpu: await messageCpu() });
     const replacements: Array<{ drainSeconds: number; startSeconds: number }> = [];
     for (const [n, old] of stack.gateways.entries()) {
       const startedAt = performance.now();
@@ -80,17 +84,28 @@ async function main() {
       await sleep(settleSeconds * 1000);
     }
     const rollEnded = Date.now();
+    cpuMarks.push({ at: rollEnded, cpu: await messageCpu() });
     await sleep(steadySeconds * 1000);
+    cpuMarks.push({ at: Date.now(), cpu: await messageCpu() });
     await eachWorker(() => ({ type: 'quiet' }));
     const reports = await eachWorker<WorkerReport>(() => ({ type: 'report' }));
-    const body = reportBody(merge(reports), { rollStarted, rollEnded, replacements, connectsPerSecond });
+    const body = reportBody(merge(reports), {
+      rollStarted,
+      rollEnded,
+      replacements,
+      connectsPerSecond,
+      messageCpuShares: cpuMarks.slice(1).map((mark, i) => {
+        const start = cpuMarks[i] as (typeof cpuMarks)[0];
+        return (mark.cpu - start.cpu) / ((mark.at - start.at) / 1000);
+      }),
+    });
     console.log(`\n${body.join('\n')}`);
     await writeBenchmarkReport('rolling-restart', {
       title: 'Rolling restart under load',
       command: `BENCH_CLIENTS=${clientCount} BENCH_RATE=${rate} BENCH_DRAIN_TIMEOUT=${drainSeconds} BENCH_CLIENT_WORKERS=${workerCount} pnpm bench:rolling`,
       setup: [
         `Infrastructure: ${bench.infra.source}; a message service and two gateway replicas (FANOUT=replica-queue, DRAIN_TIMEOUT=${drainSeconds} s), each its own process; load average at the start ${f(loadavg()[0] ?? 0)} (2 cores, shared with the clients, Redis, RabbitMQ and the store).`,
-        `Clients: ${clientCount} people in ${clientCount / 2} direct chats, on socket.io-client in ${workerCount} processes, reconnecting as the web client does (500 ms ± 50%, doubling to 5 s) to a live replica, syncing on reconnect and on a gap; ${rate} sends a second in all from random people, each retried with its clientMessageId until acknowledged.`,
+        `Clients: ${clientCount} people in ${clientCount / 2} direct chats, on socket.io-client in ${workerCount} processes, reconnecting as the web client does (500 ms ± 50%, doubling to 5 s) to a live replica, syncing on reconnect and on a gap; ${rate} sends a second in all from random people, each retried with its clientMessageId until acknowledged as the web client's outbox does (on the next connect, or after 1 s doubling to 30 s, half random, when refused for now).`,
         `Sequence: ${steadySeconds} s of chat, then each replica in turn: a new one started and ready, new connections to the live ones only, SIGTERM to the old one (drain), ${settleSeconds} s; then ${steadySeconds} s of chat, a last sync by everyone, and the check.`,
       ],
       body,
@@ -159,22 +174,24 @@ function reportBody(
   run: {
     rollStarted: number;
     rollEnded: number;
+    /** The message service's share of a core before, during and after the roll. */
+    messageCpuShares: number[];
     replacements: Array<{ drainSeconds: number; startSeconds: number }>;
     connectsPerSecond: number;
   },
 ) {
-  const ackMs = (during: boolean) =>
-    sorted(
-      all.sends
-        .filter((s) => (s.sentAt >= run.rollStarted && s.sentAt < run.rollEnded) === during)
-        .map((s) => s.ackedAt - s.sentAt),
-    );
-  const [outside, during] = [ackMs(false), ackMs(true)];
-  const retriedDuring = all.sends.filter(
-    (s) => s.attempts > 1 && s.sentAt >= run.rollStarted && s.sentAt < run.rollEnded,
-  ).length;
-  const ackRow = (when: string, ms: number[], retried: number) =>
-    `| ${when} | ${ms.length} | ${f(median(ms), 0)} | ${f(percentile(ms, 99), 0)} | ${f(ms.at(-1) ?? Number.NaN, 0)} | ${retried} |`;
+  const phases = [
+    { when: 'before the roll', from: 0, to: run.rollStarted },
+    { when: 'during the roll', from: run.rollStarted, to: run.rollEnded },
+    { when: 'after the roll', from: run.rollEnded, to: Number.POSITIVE_INFINITY },
+  ];
+  const ackRows = phases.map(({ when, from, to }, i) => {
+    const sends = all.sends.filter((s) => s.sentAt >= from && s.sentAt < to);
+    const ms = sorted(sends.map((s) => s.ackedAt - s.sentAt));
+    const retried = sends.filter((s) => s.attempts > 1).length;
+    const cpu = run.messageCpuShares[i] ?? Number.NaN;
+    return `| ${when} | ${ms.length} | ${f(median(ms), 0)} | ${f(percentile(ms, 99), 0)} | ${f(ms.at(-1) ?? Number.NaN, 0)} | ${retried} | ${f(cpu * 100, 0)}% |`;
+  });
   const reconnectMs = sorted(all.reconnects.map((r) => r.ms));
   const perSecond = new Map<number, number>();
   for (const r of all.reconnects)
@@ -203,9 +220,10 @@ function reportBody(
     '',
     '## Send → acknowledgement',
     '',
-    ...tableHead('| when | sends | p50 ms | p99 ms | max ms | retried |'),
-    ackRow('outside the roll', outside, all.sends.filter((s) => s.attempts > 1).length - retriedDuring),
-    ackRow('during the roll', during, retriedDuring),
+    ...tableHead(
+      '| when (by send time) | sends | p50 ms | p99 ms | max ms | retried | message service CPU |',
+    ),
+    ...ackRows,
     '',
     `Attempts not acknowledged (each retried): ${listed(all.sendFailures)}.`,
   ];

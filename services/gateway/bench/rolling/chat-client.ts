@@ -32,6 +32,7 @@ export class ChatClient {
   private watching = false;
   private closed = false;
   private syncing: Promise<void> | undefined;
+  private waitingForConnect: Array<() => void> = [];
   private readonly openSocket: (token: string) => Client;
   private readonly refused: (code: string) => void;
 
@@ -58,6 +59,7 @@ export class ChatClient {
     });
     return new Promise((resolve) => {
       socket.once('connect', () => {
+        for (const resume of this.waitingForConnect.splice(0)) resume();
         socket.once('disconnect', (reason) => {
           if (reason === 'io client disconnect' || this.closed) return;
           // The first of this outage: the reconnect that ends it is timed from here.
@@ -84,6 +86,16 @@ export class ChatClient {
       }
       await sleep(backoffMs(attempt));
     }
+  }
+
+  get connected() {
+    return this.socket?.connected === true;
+  }
+
+  /** Resolves once the client is connected (at once if it is). */
+  whenConnected(): Promise<void> {
+    if (this.connected || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForConnect.push(resolve));
   }
 
   /** From now on an offline status of the partner is a flap: both stay for the whole run. */

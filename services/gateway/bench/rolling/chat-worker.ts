@@ -1,9 +1,10 @@
 /**
  * One process of `pnpm bench:rolling`'s clients. Each client is a person in a direct chat
  * whose partner lives in the same process, on socket.io-client as the web client uses it:
- * a send is retried with its clientMessageId until acknowledged, a lost connection is
- * retried as the web client does (500 ms ± 50%, doubling to 5 s) on a live replica (what
- * the edge does for a browser), and a reconnect or a gap in seqs syncs what was missed. It
+ * a send is retried with its clientMessageId until acknowledged, as the web client's outbox
+ * does; a lost connection is retried as the web client does (500 ms ± 50%, doubling to 5 s)
+ * on a live replica (what the edge does for a browser); a reconnect or a gap in seqs syncs
+ * what was missed. It
  * counts what a person would notice: a send never acknowledged, a message missing or held
  * twice, the partner shown offline.
  */
@@ -72,18 +73,30 @@ function openSocket(token: string): Client {
   });
 }
 
-/** Sends one message until acknowledged, retrying with the same clientMessageId (jittered). */
+/** The web client's outbox backoff after an overload answer or a lost ack: 1 s doubling to 30 s, half random. */
+const retryBackoffMs = (failures: number) => {
+  const ceiling = Math.min(30_000, 1_000 * 2 ** failures);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+};
+
+/**
+ * Sends one message until acknowledged, with the same clientMessageId, as the web client's
+ * outbox does: again on the next connect when the socket was lost, after a backoff when
+ * refused for now or unanswered on a live socket.
+ */
 async function sendUntilAcked(client: ChatClient, clientMessageId: string) {
   const sentAt = Date.now();
   sent++;
-  for (let attempt = 1; Date.now() - sentAt < 120_000; attempt++) {
+  for (let attempts = 1, failures = 0; Date.now() - sentAt < 120_000; attempts++) {
+    await client.whenConnected();
     const outcome = await client.send(clientMessageId);
     if (outcome === 'acked') {
-      sends.push({ sentAt, ackedAt: Date.now(), attempts: attempt });
+      sends.push({ sentAt, ackedAt: Date.now(), attempts });
       return;
     }
     count(sendFailures)(outcome);
-    await sleep(Math.random() * Math.min(2_000, 100 * 2 ** attempt));
+    if (!client.connected) continue;
+    await sleep(retryBackoffMs(failures++));
   }
   unacked++;
 }
