@@ -13,6 +13,7 @@ export interface ChatPerson {
 }
 
 const ackTimeoutMs = 10_000;
+const handshakeDeadlineMs = 15_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The web client's reconnection delay (socket.io-client: 500 ms doubling to 5 s, ± 50%) after `failures`. */
 const backoffMs = (failures: number) => Math.min(5_000, 500 * 2 ** failures) * (0.5 + Math.random());
@@ -58,7 +59,24 @@ export class ChatClient {
       if (this.watching && userId === this.person.partnerId && status === 'offline') this.partnerFlaps++;
     });
     return new Promise((resolve) => {
+      // Not answered — lost before the handshake was (the replica exited meanwhile), or no
+      // answer within the deadline: this attempt failed, as socket.io-client's own
+      // reconnection would decide.
+      const failed = (why: string) => {
+        clearTimeout(deadline);
+        socket.removeAllListeners();
+        socket.close();
+        this.refused(why);
+        resolve(false);
+      };
+      const deadline = setTimeout(() => failed('no_answer'), handshakeDeadlineMs);
+      socket.once('disconnect', () => failed('lost_before_answer'));
+      socket.once('connect_error', (error) =>
+        failed((error as Error & { data?: { code?: string } }).data?.code ?? 'connect_failed'),
+      );
       socket.once('connect', () => {
+        clearTimeout(deadline);
+        socket.removeAllListeners('disconnect').removeAllListeners('connect_error');
         for (const resume of this.waitingForConnect.splice(0)) resume();
         socket.once('disconnect', (reason) => {
           if (reason === 'io client disconnect' || this.closed) return;
@@ -66,11 +84,6 @@ export class ChatClient {
           void this.reopen();
         });
         resolve(true);
-      });
-      socket.once('connect_error', (error) => {
-        this.refused((error as Error & { data?: { code?: string } }).data?.code ?? 'connect_failed');
-        socket.close();
-        resolve(false);
       });
     });
   }
