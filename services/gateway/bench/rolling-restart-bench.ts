@@ -32,6 +32,8 @@ const drainSeconds = Number(env.BENCH_DRAIN_TIMEOUT ?? 10);
 /** After each replacement, before the next: clients settle on their new replicas. */
 const settleSeconds = Number(env.BENCH_SETTLE_SECONDS ?? 5);
 const connectConcurrency = 25;
+/** docs/benchmarks/<name>.md (default rolling-restart). */
+const reportName = env.BENCH_REPORT ?? 'rolling-restart';
 const workerEntry = fileURLToPath(new URL('./rolling/chat-worker.ts', import.meta.url));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,15 +41,20 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 
 async function main() {
+  const loadAtStart = loadavg()[0] ?? 0;
   const bench = await openBenchEnvironment();
   const workers = forkWorkers<ChatCommand>(workerEntry, workerCount, { type: 'close' });
   bench.onClose(workers.close);
   const eachWorker = <T>(command: (w: number) => ChatCommand) =>
     Promise.all(workers.calls.map((call, w) => call<T>(command(w))));
   try {
+    // BENCH_PROFILE=dir: every gateway and the message service write a V8 CPU profile there as they stop.
+    const profiling: Record<string, string> = env.BENCH_PROFILE
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.BENCH_PROFILE}` }
+      : {};
     const stack = await deployStack(bench, 'rolling', {
-      message: { SEND_RATE: '100000', SEND_BURST: '100000' },
-      gateway: { DRAIN_TIMEOUT: `${drainSeconds}s` },
+      message: { SEND_RATE: '100000', SEND_BURST: '100000', ...profiling },
+      gateway: { DRAIN_TIMEOUT: `${drainSeconds}s`, ...profiling },
     });
     const people = await pairUp(bench, stack.message.url);
     const live = stack.gateways.map((gateway) => gateway.url);
@@ -100,11 +107,11 @@ async function main() {
       }),
     });
     console.log(`\n${body.join('\n')}`);
-    await writeBenchmarkReport('rolling-restart', {
+    await writeBenchmarkReport(reportName, {
       title: 'Rolling restart under load',
-      command: `BENCH_CLIENTS=${clientCount} BENCH_RATE=${rate} BENCH_DRAIN_TIMEOUT=${drainSeconds} BENCH_CLIENT_WORKERS=${workerCount} pnpm bench:rolling`,
+      command: `BENCH_CLIENTS=${clientCount} BENCH_RATE=${rate} BENCH_DRAIN_TIMEOUT=${drainSeconds} BENCH_CLIENT_WORKERS=${workerCount}${reportName === 'rolling-restart' ? '' : ` BENCH_REPORT=${reportName}`} pnpm bench:rolling`,
       setup: [
-        `Infrastructure: ${bench.infra.source}; a message service and two gateway replicas (FANOUT=replica-queue, DRAIN_TIMEOUT=${drainSeconds} s), each its own process; load average at the start ${f(loadavg()[0] ?? 0)} (2 cores, shared with the clients, Redis, RabbitMQ and the store).`,
+        `Infrastructure: ${bench.infra.source}; a message service and two gateway replicas (FANOUT=replica-queue, DRAIN_TIMEOUT=${drainSeconds} s), each its own process; load average at the start ${f(loadAtStart)} (2 cores, shared with the clients, Redis, RabbitMQ and the store).`,
         `Clients: ${clientCount} people in ${clientCount / 2} direct chats, on socket.io-client in ${workerCount} processes, reconnecting as the web client does (500 ms ± 50%, doubling to 5 s) to a live replica, syncing on reconnect and on a gap; ${rate} sends a second in all from random people, each retried with its clientMessageId until acknowledged as the web client's outbox does (on the next connect, or after 1 s doubling to 30 s, half random, when refused for now).`,
         `Sequence: ${steadySeconds} s of chat, then each replica in turn: a new one started and ready, new connections to the live ones only, SIGTERM to the old one (drain), ${settleSeconds} s; then ${steadySeconds} s of chat, a last sync by everyone, and the check.`,
       ],
