@@ -105,10 +105,21 @@ export class ChatClient {
     return this.socket?.connected === true;
   }
 
-  /** Resolves once the client is connected (at once if it is). */
-  whenConnected(): Promise<void> {
-    if (this.connected || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.waitingForConnect.push(resolve));
+  /** Whether the client is connected within `withinMs` (at once if it is). */
+  whenConnected(withinMs: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const resume = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.waitingForConnect = this.waitingForConnect.filter((waiter) => waiter !== resume);
+        resolve(false);
+      }, withinMs);
+      this.waitingForConnect.push(resume);
+    });
   }
 
   /** From now on an offline status of the partner is a flap: both stay for the whole run. */

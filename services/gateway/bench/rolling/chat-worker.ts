@@ -9,6 +9,8 @@
  * twice, the partner shown offline.
  */
 import { io } from 'socket.io-client';
+// The web client's own outbox backoff (1 s doubling to 30 s, half random), not a copy of it.
+import { retryBackoff } from '../../../../web/src/chat/backoff.ts';
 import type { Client } from '../deployment.ts';
 import { ChatClient, type ChatPerson } from './chat-client.ts';
 
@@ -73,12 +75,6 @@ function openSocket(token: string): Client {
   });
 }
 
-/** The web client's outbox backoff after an overload answer or a lost ack: 1 s doubling to 30 s, half random. */
-const retryBackoffMs = (failures: number) => {
-  const ceiling = Math.min(30_000, 1_000 * 2 ** failures);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-};
-
 /**
  * Sends one message until acknowledged, with the same clientMessageId, as the web client's
  * outbox does: again on the next connect when the socket was lost, after a backoff when
@@ -87,8 +83,9 @@ const retryBackoffMs = (failures: number) => {
 async function sendUntilAcked(client: ChatClient, clientMessageId: string) {
   const sentAt = Date.now();
   sent++;
-  for (let attempts = 1, failures = 0; Date.now() - sentAt < 120_000; attempts++) {
-    await client.whenConnected();
+  const giveUpAt = sentAt + 120_000;
+  for (let attempts = 1, failures = 0; Date.now() < giveUpAt; attempts++) {
+    if (!(await client.whenConnected(giveUpAt - Date.now()))) break;
     const outcome = await client.send(clientMessageId);
     if (outcome === 'acked') {
       sends.push({ sentAt, ackedAt: Date.now(), attempts });
@@ -96,7 +93,7 @@ async function sendUntilAcked(client: ChatClient, clientMessageId: string) {
     }
     count(sendFailures)(outcome);
     if (!client.connected) continue;
-    await sleep(retryBackoffMs(failures++));
+    await sleep(retryBackoff(failures++));
   }
   unacked++;
 }
