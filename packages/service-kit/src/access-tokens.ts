@@ -8,6 +8,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { DomainError } from './domain-error.ts';
 import { createRevocationList, type RevocationList } from './revocation-list.ts';
 
@@ -30,6 +31,8 @@ export interface AccessTokenVerifierOptions {
    * though unexpired. `null` only where the caller checks sessions itself (auth).
    */
   revocations: RevocationList | null;
+  /** Verified tokens remembered until they expire (0: none); see createAccessTokenVerifier. */
+  cacheSize?: number;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Principal>;
@@ -37,14 +40,32 @@ export type AccessTokenVerifier = (token: string) => Promise<Principal>;
 /** Only auth signs tokens; every service verifies them with auth's public keys, by `kid`. */
 export const accessTokenAlgorithms = ['EdDSA', 'ES256'];
 
+/**
+ * Checks a token's signature and claims, then (every time) its session against the
+ * revocation list. A token seen before skips the signature: the same string verified once
+ * stays valid until it expires, and a socket's reconnects and a gateway's calls on behalf
+ * of its sockets present the same token again and again. A key withdrawn from the JWKS is
+ * noticed no sooner than before: the key set itself is cached for 10 minutes.
+ */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const keys: JWTVerifyGetKey =
     options.jwks instanceof URL
       ? createRemoteJWKSet(options.jwks, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
       : createLocalJWKSet(options.jwks);
+  const cacheSize = options.cacheSize ?? 10_000;
+  const verified = cacheSize > 0 ? new LRUCache<string, Principal>({ max: cacheSize }) : undefined;
 
   return async (token) => {
-    let principal: Principal;
+    let principal = verified?.get(token);
+    if (principal === undefined || principal.expiresAt * 1000 <= Date.now()) {
+      principal = await verifySignature(token);
+      verified?.set(token, principal, { ttl: principal.expiresAt * 1000 - Date.now() });
+    }
+    await options.revocations?.check(principal.sessionId);
+    return principal;
+  };
+
+  async function verifySignature(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
@@ -55,7 +76,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
         throw new DomainError('unauthorized', 'The access token is invalid');
       }
-      principal = {
+      return {
         userId: payload.sub,
         sessionId: payload.sid,
         tokenId: payload.jti as string,
@@ -68,9 +89,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       }
       throw new DomainError('unauthorized', 'The access token is invalid');
     }
-    await options.revocations?.check(principal.sessionId);
-    return principal;
-  };
+  }
 }
 
 /**
