@@ -28,6 +28,10 @@ export const gatewayConfigSpec = {
     desc: 'replica-queue: every replica consumes every event and emits to its own sockets; shared-queue: replicas compete for events and broadcast through the Redis adapter',
   }),
   MESSAGE_URL: url({ desc: "The message service's base URL, e.g. http://127.0.0.1:4002" }),
+  MESSAGE_CONNECTIONS: num({
+    default: 64,
+    desc: 'Most connections this replica keeps open to the message service; calls beyond them wait their turn',
+  }),
   ...tokenVerifierSpec,
   CORS_ORIGIN: str({ default: '', desc: 'Comma-separated browser origins allowed to connect directly' }),
   MAX_PAYLOAD_BYTES: num({ default: 64 * 1024, desc: 'Largest socket frame accepted' }),

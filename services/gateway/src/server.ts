@@ -37,6 +37,7 @@ async function main() {
     connectionName: `gateway ${config.REPLICA_ID}`,
   });
   await broker.start();
+  const messageApi = createMessageApi(config.MESSAGE_URL, { connections: config.MESSAGE_CONNECTIONS });
 
   const { app, health, drain } = await buildGatewayApp(config, {
     redis,
@@ -45,7 +46,7 @@ async function main() {
     broker,
     // adapterPub has no keyPrefix: the revocation list is auth's, under REDIS_PREFIX.
     verifyAccessToken: createServiceTokenVerifier(config, adapterPub),
-    messageApi: createMessageApi(config.MESSAGE_URL),
+    messageApi,
     logger,
   });
   await runUntilSignalled({
@@ -59,7 +60,7 @@ async function main() {
     stop: async () => {
       await drain(config.DRAIN_TIMEOUT * 1000);
       await app.close();
-      await broker.close();
+      await Promise.all([broker.close(), messageApi.close()]);
       await Promise.allSettled([redis.quit(), adapterPub.quit(), adapterSub.quit()]);
     },
   });

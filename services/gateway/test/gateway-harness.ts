@@ -138,13 +138,14 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null }); // as server.ts
       await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
       const gatewayBroker = await startTestBroker(Broker, config, logger, replicaId);
+      const messageApi = createMessageApi(message.url, { connections: config.MESSAGE_CONNECTIONS });
       const app = await buildGatewayApp(config, {
         redis,
         adapterPub,
         adapterSub,
         broker: gatewayBroker,
         verifyAccessToken: issuer.verifier(revocations.list), // one per replica, as each server has its own
-        messageApi: createMessageApi(message.url),
+        messageApi,
         logger,
       });
       await app.app.listen({ host: '127.0.0.1', port: 0 });
@@ -158,7 +159,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
         adapterSub,
         close: async () => {
           await app.app.close();
-          await gatewayBroker.close();
+          await Promise.all([gatewayBroker.close(), messageApi.close()]);
           await Promise.allSettled([redis.quit(), adapterPub.quit(), adapterSub.quit()]);
         },
       };
