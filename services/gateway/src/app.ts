@@ -28,6 +28,7 @@ export type GatewayAppConfig = Pick<
   | 'TRUST_PROXY'
   | 'REPLICA_ID'
   | 'ADAPTER_CHANNEL_PREFIX'
+  | 'ADAPTER_SUBSCRIPTIONS'
   | 'QUEUE_PREFIX'
   | 'FANOUT'
   | 'REPLICA_QUEUE_EXPIRY'
@@ -94,6 +95,7 @@ export async function buildGatewayApp(
     pingTimeout: config.SOCKET_PING_TIMEOUT * 1000,
     adapter: createShardedAdapter(deps.adapterPub, deps.adapterSub, {
       channelPrefix: config.ADAPTER_CHANNEL_PREFIX,
+      subscriptionMode: config.ADAPTER_SUBSCRIPTIONS as 'dynamic' | 'static',
     }),
     ...(origins.length > 0 ? { cors: { origin: origins, credentials: false } } : {}),
   });

@@ -21,6 +21,11 @@ export const gatewayConfigSpec = {
   }),
   ...redisSpec,
   ADAPTER_CHANNEL_PREFIX: str({ default: 'socket.io', desc: "Socket.IO Redis adapter's channel prefix" }),
+  ADAPTER_SUBSCRIPTIONS: str({
+    default: 'static',
+    choices: ['static', 'dynamic'],
+    desc: 'static: every replica reads one adapter channel; dynamic: a channel per room, subscribed while the replica has a socket in it (each connect and disconnect subscribes and unsubscribes its rooms)',
+  }),
   ...brokerSpec('palaver.gateway'),
   FANOUT: str({
     default: 'replica-queue',

@@ -11,12 +11,23 @@ import {
 } from './gateway-harness.ts';
 
 // Presence and typing under both fan-out designs: a queue per replica emitting locally, and
-// one shared queue whose consumer reaches other replicas' sockets through the Redis adapter.
-describe.each([{ fanout: 'replica-queue' }, { fanout: 'shared-queue' }])('with $fanout', ({ fanout }) => {
+// one shared queue whose consumer reaches other replicas' sockets through the Redis adapter;
+// and the adapter reading one channel (static) or a channel per room (dynamic).
+describe.each([
+  { fanout: 'replica-queue', subscriptions: 'static' },
+  { fanout: 'shared-queue', subscriptions: 'static' },
+  { fanout: 'shared-queue', subscriptions: 'dynamic' },
+])('with $fanout, $subscriptions adapter subscriptions', ({ fanout, subscriptions }) => {
   const stack = startedForFile(() =>
-    startGatewayStack(`presence-${fanout}`, {
+    startGatewayStack(`presence-${fanout}-${subscriptions}`, {
       replicas: 2,
-      gatewayEnv: { FANOUT: fanout, TYPING_TTL: '1s', TYPING_THROTTLE_MS: '300', PRESENCE_MAX_GROUP: '3' },
+      gatewayEnv: {
+        FANOUT: fanout,
+        ADAPTER_SUBSCRIPTIONS: subscriptions,
+        TYPING_TTL: '1s',
+        TYPING_THROTTLE_MS: '300',
+        PRESENCE_MAX_GROUP: '3',
+      },
     }),
   );
 

@@ -13,16 +13,23 @@ import { sharedInfraPids } from './peer-servers.ts';
 import { fromClients, fromParent, type Sender, type System, sleep } from './systems.ts';
 
 async function deployPalaver(bench: BenchEnvironment, nodeOptions: string) {
+  // BENCH_PROFILE=dir: the gateways and the message service write V8 CPU profiles there
+  // when they stop (CPU.<date>.<pid>…; the bench prints which pid is which).
+  const profile = process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '';
   const stack = await deployStack(bench, 'peers', {
-    message: { SEND_RATE: '100000', SEND_BURST: '100000' },
+    message: { SEND_RATE: '100000', SEND_BURST: '100000', ...(profile ? { NODE_OPTIONS: profile } : {}) },
     gateway: {
-      // BENCH_PROFILE=dir: each gateway writes a V8 CPU profile there when it stops.
-      NODE_OPTIONS: process.env.BENCH_PROFILE
-        ? `${nodeOptions} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`
-        : nodeOptions,
+      NODE_OPTIONS: `${nodeOptions} ${profile}`.trim(),
       // One socket sends the whole group stream: lift the per-socket event budget.
       EVENT_RATE: '100000',
       EVENT_BURST: '100000',
+      // BENCH_GATEWAY_ENV="ADAPTER_SUBSCRIPTIONS=static,…": a configuration to compare.
+      ...Object.fromEntries(
+        (process.env.BENCH_GATEWAY_ENV ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=', 2)),
+      ),
     },
   });
   const amqpConnection = await amqp.connect(bench.infra.amqpUrl, { noDelay: true });
@@ -36,6 +43,10 @@ async function deployPalaver(bench: BenchEnvironment, nodeOptions: string) {
       stack.env.exchange,
       storedMessage({ conversationId, seq: seq++, senderId, clientMessageId: stamp(), body: 'bench' }),
       memberIds,
+    );
+  if (profile)
+    console.log(
+      `profiles: message service ${stack.message.child.pid}, gateways ${stack.gateways.map((g) => g.child.pid).join(', ')}`,
     );
   const shared = await sharedInfraPids(bench.infra.source);
   return { ...stack, inject, infraPids: [...shared.redis, ...shared.broker] };
