@@ -13,7 +13,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { MessageApi } from '../clients/message-api.ts';
 import { GatewayError, tooManyEvents } from '../errors.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
-import { createEventBudget } from './event-budget.ts';
+import { createEventBudget, type EventBudget } from './event-budget.ts';
 import type { GatewaySocket } from './rooms.ts';
 
 export interface ClientEventDeps {
@@ -33,7 +33,17 @@ export interface SocketHooks {
   tokenRefreshed(previousSessionId: string): void;
 }
 
-type Handler<E extends ClientEventName> = (payload: ClientEventPayload<E>) => Promise<ClientEventResults[E]>;
+/** One socket, as its event handlers see it. */
+interface EventContext {
+  socket: GatewaySocket;
+  user: GatewaySocket['data'];
+  hooks: SocketHooks;
+}
+
+type Handler<E extends ClientEventName> = (
+  context: EventContext,
+  payload: ClientEventPayload<E>,
+) => Promise<ClientEventResults[E]>;
 
 const validators = Object.fromEntries(
   Object.entries(ClientEventPayloads).map(([event, schema]) => [event, TypeCompiler.Compile(schema)]),
@@ -41,36 +51,46 @@ const validators = Object.fromEntries(
 
 const syncConcurrency = 8;
 
+// A sync asks the message service once per conversation: it costs accordingly (a full
+// 200-conversation sync takes 41 of the default burst of 60). Receipts are cheap, one
+// small write each, and a client acknowledges a whole sync's worth of them at once.
+const costOf = (event: ClientEventName, payload: unknown) => {
+  if (event === 'sync')
+    return 1 + Math.ceil(Object.keys((payload as { cursors: object }).cursors).length / 5);
+  return event === 'message:delivered' || event === 'conversation:read' ? 0.25 : 1;
+};
+
 // Over 80 lines as a whole: a table of event handlers, each short.
 /**
- * Registers every client→server event on a socket. Each payload is checked against the
- * shared schema and each event is acknowledged `{ok:true, …}` or `{ok:false, error}`;
- * nothing a client sends can throw out of a handler.
+ * Every client→server event. Each payload is checked against the shared schema and each
+ * event is acknowledged `{ok:true, …}` or `{ok:false, error}`; nothing a client sends can
+ * throw out of a handler. The handlers are built once per replica; a socket holds one
+ * listener and its event budget (tens of thousands of sockets sit on a replica).
  */
-export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDeps, hooks: SocketHooks) {
+export function createClientEvents(deps: ClientEventDeps) {
   const { messageApi, metrics, logger } = deps;
-  const user = socket.data;
 
   const handlers: { [E in ClientEventName]: Handler<E> } = {
     // The message service meters sends per user (one budget with HTTP sends) and answers
     // `rate_limited` over it, which reaches the client as this ack's error.
-    'message:send': async ({ conversationId, ...body }) => {
+    'message:send': async ({ user }, { conversationId, ...body }) => {
       return { message: await messageApi.send(user.token, conversationId, body) };
     },
-    'message:delivered': async ({ conversationId, seq }) => {
+    'message:delivered': async ({ user }, { conversationId, seq }) => {
       const receipt = await messageApi.markDelivered(user.token, conversationId, seq);
       return { deliveredSeq: receipt.lastDeliveredSeq };
     },
-    'conversation:read': async ({ conversationId, seq }) => {
+    'conversation:read': async ({ user }, { conversationId, seq }) => {
       const receipt = await messageApi.markRead(user.token, conversationId, seq);
       return { readSeq: receipt.lastReadSeq };
     },
-    typing: async ({ conversationId, isTyping }) => {
+    typing: async ({ hooks }, { conversationId, isTyping }) => {
       await hooks.typing(conversationId, isTyping);
       return {};
     },
-    sync: async ({ cursors, changes = {} }) => syncSince(Object.entries(cursors), changes),
-    'auth:refresh': async ({ token }) => {
+    sync: async ({ user }, { cursors, changes = {} }) =>
+      syncSince(user.token, Object.entries(cursors), changes),
+    'auth:refresh': async ({ user, hooks }, { token }) => {
       const principal = await deps.verifyAccessToken(token);
       if (principal.userId !== user.userId) {
         throw new GatewayError('forbidden', 'The new token belongs to another user');
@@ -84,11 +104,12 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
 
   /** What a conversation gained after `lastSeq`, and what changed up to it after `changeCursor`. */
   async function syncOne(
+    token: string,
     conversationId: string,
     lastSeq: number,
     changeCursor: number | undefined,
   ): Promise<SyncedConversation> {
-    const page = await messageApi.historyAfter(user.token, conversationId, lastSeq, deps.syncPage);
+    const page = await messageApi.historyAfter(token, conversationId, lastSeq, deps.syncPage);
     const synced = {
       conversationId,
       messages: page.messages,
@@ -99,7 +120,7 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     };
     // Nothing changed since the client's cursor (the usual case): no second call.
     if (changeCursor === undefined || page.changeSeq <= changeCursor) return synced;
-    const changes = await messageApi.changesAfter(user.token, conversationId, changeCursor, deps.syncPage);
+    const changes = await messageApi.changesAfter(token, conversationId, changeCursor, deps.syncPage);
     return {
       ...synced,
       // Later messages come whole in `messages` (or in the history pages after it).
@@ -109,7 +130,11 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     };
   }
 
-  async function syncSince(cursors: [string, number][], changeCursors: Record<string, number>) {
+  async function syncSince(
+    token: string,
+    cursors: [string, number][],
+    changeCursors: Record<string, number>,
+  ) {
     const conversations: SyncedConversation[] = [];
     const gone: string[] = [];
     const queue = [...cursors];
@@ -117,7 +142,7 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [conversationId, lastSeq] = next;
         try {
-          conversations.push(await syncOne(conversationId, lastSeq, changeCursors[conversationId]));
+          conversations.push(await syncOne(token, conversationId, lastSeq, changeCursors[conversationId]));
         } catch (error) {
           if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
           gone.push(conversationId);
@@ -128,36 +153,12 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     return { conversations, gone };
   }
 
-  const budget = createEventBudget(deps.eventRate);
-  // A sync asks the message service once per conversation: it costs accordingly (a full
-  // 200-conversation sync takes 41 of the default burst of 60). Receipts are cheap, one
-  // small write each, and a client acknowledges a whole sync's worth of them at once.
-  const costOf = (event: ClientEventName, payload: unknown) => {
-    if (event === 'sync')
-      return 1 + Math.ceil(Object.keys((payload as { cursors: object }).cursors).length / 5);
-    return event === 'message:delivered' || event === 'conversation:read' ? 0.25 : 1;
-  };
-
-  for (const event of Object.keys(handlers) as ClientEventName[]) {
-    socket.on(event, (...args: unknown[]) => {
-      metrics.eventsIn.inc({ event });
-      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: Ack) => void) : undefined;
-      void handle(event, args[0]).then((result) => ack?.(result));
-    });
-  }
-
-  // An event nobody handles would leave the client waiting on its ack forever. Own keys
-  // only: `toString` or `__proto__` are not events, whatever the prototype says.
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === 'string' && Object.hasOwn(handlers, event)) return;
-    metrics.eventsIn.inc({ event: 'unknown' });
-    const ack = args.at(-1);
-    if (typeof ack !== 'function') return void budget.take(1);
-    if (!budget.take(1)) return ack(failure(errorOf(tooManyEvents())));
-    ack(failure(errorOf(new GatewayError('unknown_event', `No such event: ${String(event).slice(0, 64)}`))));
-  });
-
-  async function handle<E extends ClientEventName>(event: E, payload: unknown): Promise<Ack> {
+  async function handle<E extends ClientEventName>(
+    context: EventContext,
+    budget: EventBudget,
+    event: E,
+    payload: unknown,
+  ): Promise<Ack> {
     const validator = validators[event];
     const valid = validator.Check(payload);
     // Charged before anything else: an invalid event costs the client as much as a valid one.
@@ -170,13 +171,37 @@ export function registerClientEvents(socket: GatewaySocket, deps: ClientEventDep
     }
     try {
       const handler = handlers[event] as Handler<E>;
-      return { ok: true, ...(await handler(payload as ClientEventPayload<E>)) };
+      return { ok: true, ...(await handler(context, payload as ClientEventPayload<E>)) };
     } catch (error) {
       if (error instanceof DomainError) return failure(errorOf(error));
-      logger.error({ err: error, event, userId: user.userId }, 'socket event failed');
+      logger.error({ err: error, event, userId: context.user.userId }, 'socket event failed');
       return failure({ code: 'internal', message: 'Something went wrong; try again' });
     }
   }
+
+  return {
+    /** Takes a socket's events from now on. */
+    attach(socket: GatewaySocket, hooks: SocketHooks) {
+      const context: EventContext = { socket, user: socket.data, hooks };
+      const budget = createEventBudget(deps.eventRate);
+      socket.onAny((event: unknown, ...args: unknown[]) => {
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: Ack) => void) : undefined;
+        // Own keys only: `toString` or `__proto__` are not events, whatever the prototype says.
+        if (typeof event === 'string' && Object.hasOwn(handlers, event)) {
+          metrics.eventsIn.inc({ event });
+          void handle(context, budget, event as ClientEventName, args[0]).then((result) => ack?.(result));
+          return;
+        }
+        // An event nobody handles would leave the client waiting on its ack forever.
+        metrics.eventsIn.inc({ event: 'unknown' });
+        if (!ack) return void budget.take(1);
+        if (!budget.take(1)) return ack(failure(errorOf(tooManyEvents())));
+        ack(
+          failure(errorOf(new GatewayError('unknown_event', `No such event: ${String(event).slice(0, 64)}`))),
+        );
+      });
+    },
+  };
 }
 
 const failure = (error: RealtimeError): Ack => ({ ok: false, error });

@@ -3,7 +3,7 @@ import type { MessageApi } from '../clients/message-api.ts';
 import type { GatewayMetrics } from '../gateway-metrics.ts';
 import type { PresenceAudience } from '../presence/presence-audience.ts';
 import type { ReplicaPresence } from '../presence/replica-presence.ts';
-import { type ClientEventDeps, registerClientEvents } from './client-events.ts';
+import { type ClientEventDeps, createClientEvents } from './client-events.ts';
 import type { MemberDirectory } from './member-directory.ts';
 import { type GatewayServer, type GatewaySocket, sessionRoom, userRoom, watchRoom } from './rooms.ts';
 import { createTypingTracker } from './typing-tracker.ts';
@@ -30,14 +30,19 @@ const maxTimerMs = 2 ** 31 - 1;
 
 /** What happens between a socket's handshake and its disconnect. */
 export function handleConnections(deps: ConnectionDeps) {
+  const events = createClientEvents(deps);
   deps.io.on('connection', (socket) => {
-    onConnection(socket, deps).catch((err) =>
+    onConnection(socket, deps, events).catch((err) =>
       deps.logger.error({ err, userId: socket.data.userId }, 'socket setup failed'),
     );
   });
 }
 
-async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
+async function onConnection(
+  socket: GatewaySocket,
+  deps: ConnectionDeps,
+  events: ReturnType<typeof createClientEvents>,
+) {
   const { replicaPresence } = deps;
   const user = socket.data;
   socket.join([userRoom(user.userId), sessionRoom(user.sessionId)]);
@@ -55,9 +60,13 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
 
   // Whether the socket has joined its contacts' watch rooms (false: that failed).
   const contactsJoined = Promise.withResolvers<boolean>();
-  const typing = socketTyping(socket, deps, contactsJoined.promise);
-  registerClientEvents(socket, deps, {
-    typing: typing.update,
+  // Made on the first typing event: most sockets never type.
+  let typing: ReturnType<typeof socketTyping> | undefined;
+  events.attach(socket, {
+    typing(conversationId, isTyping) {
+      typing ??= socketTyping(socket, deps, contactsJoined.promise);
+      return typing.update(conversationId, isTyping);
+    },
     tokenRefreshed(previousSessionId) {
       if (previousSessionId !== user.sessionId) {
         socket.leave(sessionRoom(previousSessionId));
@@ -69,7 +78,7 @@ async function onConnection(socket: GatewaySocket, deps: ConnectionDeps) {
 
   socket.on('disconnect', () => {
     clearTimeout(expiry);
-    typing.stopAll();
+    typing?.stopAll();
     if (deps.isDraining()) return;
     void replicaPresence.disconnect(user.userId, socket.id);
   });
