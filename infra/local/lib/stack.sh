@@ -134,9 +134,9 @@ start_gateway() { # replica number (1-based)
     MESSAGE_URL=http://127.0.0.1:$MESSAGE_PORT
     JWKS_URL=http://127.0.0.1:$AUTH_PORT/auth/.well-known/jwks.json
     DRAIN_TIMEOUT=4s
-    # A small young generation: less memory per idle socket and steadier fan-out latency
-    # (docs/benchmarks/README.md, realtime).
-    NODE_OPTIONS=--max-semi-space-size=1
+    # A 4 MiB young generation: less memory per idle socket than the default 16 MiB, and
+    # less CPU per connect and delivery than 1 MiB (docs/benchmarks/README.md, peers).
+    NODE_OPTIONS=--max-semi-space-size=4
     TRUST_PROXY=$EDGE_SOURCE_ADDRESS
     cd "$PALAVER_ROOT/services/gateway" && spawn "$name" node src/server.ts
   )

@@ -25,7 +25,7 @@ const groupRate = Number(process.env.BENCH_GROUP_RATE ?? 30);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const dmPairs = 20;
 /** As deployed (infra/local/lib/stack.sh): a small young generation, see docs/benchmarks/README.md. */
-const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=1';
+const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=4';
 
 const MB = 1024 * 1024;
 
