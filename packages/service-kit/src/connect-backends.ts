@@ -33,7 +33,10 @@ export interface MongoConnection {
 
 /** The `mongoose` module, passed in by the servers that use MongoDB. */
 export interface MongooseModule<M extends MongoConnection> {
-  createConnection: (url: string, options: { serverSelectionTimeoutMS: number }) => M;
+  createConnection: (
+    url: string,
+    options: { serverSelectionTimeoutMS: number; waitQueueTimeoutMS: number },
+  ) => M;
 }
 
 export interface BackendsOptions<B extends BrokerConnection, M extends MongoConnection> {
@@ -58,6 +61,9 @@ export type Backends<B extends BrokerConnection, M extends MongoConnection> = {
  * once MongoDB answers and the broker's first attempt is over (it keeps retrying by itself).
  * `close` ends them all, none waiting on another.
  */
+/** The longest an operation waits for a store connection; callers give up at 10 s. */
+export const storeWaitMs = 3000;
+
 export async function connectBackends<B extends BrokerConnection, M extends MongoConnection = never>(
   config: BackendsConfig,
   logger: Logger,
@@ -66,8 +72,15 @@ export async function connectBackends<B extends BrokerConnection, M extends Mong
   const { mongoose } = options;
   if (mongoose && config.MONGO_URL === undefined)
     throw new Error('mongoose given but MONGO_URL is not in the config');
-  // A start without MongoDB fails after 5 s rather than the driver's 30.
-  const mongo = mongoose?.createConnection(config.MONGO_URL as string, { serverSelectionTimeoutMS: 5000 });
+  // A start without MongoDB fails after 5 s rather than the driver's 30. An operation that
+  // waits longer than storeWaitMs for one of the pool's connections fails (503): the
+  // driver's wait queue is otherwise unbounded, and a store slower than its callers (a
+  // reconnect storm's syncs) grew a message service's heap past 2 GB of queued work whose
+  // callers had long given up.
+  const mongo = mongoose?.createConnection(config.MONGO_URL as string, {
+    serverSelectionTimeoutMS: 5000,
+    waitQueueTimeoutMS: storeWaitMs,
+  });
   const broker = new options.Broker({
     url: config.AMQP_URL,
     exchange: config.BROKER_EXCHANGE,

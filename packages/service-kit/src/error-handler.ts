@@ -23,6 +23,8 @@ const unavailableErrorNames = new Set([
   'MongoNetworkTimeoutError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
+  // Every pooled connection stayed busy for the whole wait (connect-backends.ts): overloaded.
+  'MongoWaitQueueTimeoutError',
 ]);
 
 /**
