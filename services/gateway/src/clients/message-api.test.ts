@@ -8,14 +8,18 @@ import { createMessageApi } from './message-api.ts';
 const connections = new Set<unknown>();
 let mostAtOnce = 0;
 const server = createServer((request, response) => {
-  setTimeout(() => {
-    const status = request.url?.startsWith('/conversations/missing') ? 404 : 200;
-    const body =
-      status === 404
-        ? { error: { code: 'not_found', message: 'No such conversation' } }
-        : { userIds: ['bob'] };
-    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  }, 20);
+  // Reads take a while here; writes answer at once.
+  setTimeout(
+    () => {
+      const status = request.url?.startsWith('/conversations/missing') ? 404 : 200;
+      const body =
+        status === 404
+          ? { error: { code: 'not_found', message: 'No such conversation' } }
+          : { userIds: ['bob'] };
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    },
+    request.method === 'GET' ? 20 : 0,
+  );
 });
 server.on('connection', (socket) => {
   connections.add(socket);
@@ -36,6 +40,20 @@ describe('the message service client', () => {
       const answers = await Promise.all(Array.from({ length: 30 }, () => api.contacts('token', 100)));
       expect(answers).toEqual(Array.from({ length: 30 }, () => ({ userIds: ['bob'] })));
       expect(mostAtOnce).toBe(3);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('sends a write at once while reads wait for their connections', async () => {
+    const api = createMessageApi(baseUrl, { connections: 1 });
+    try {
+      const reads = Array.from({ length: 20 }, () => api.contacts('token', 100));
+      const started = Date.now();
+      await api.markRead('token', 'c1', 3);
+      // 20 reads one at a time take 400 ms; the write did not queue behind them.
+      expect(Date.now() - started).toBeLessThan(200);
+      await Promise.all(reads);
     } finally {
       await api.close();
     }

@@ -15,10 +15,12 @@ import { type Dispatcher, Pool } from 'undici';
  * as it does for any other client. Errors come back as DomainErrors with the message
  * service's codes; an unreachable service is `unavailable`.
  *
- * Calls share a bounded pool of keep-alive connections: beyond `connections` they queue
+ * Calls share bounded pools of keep-alive connections: beyond `connections` they queue
  * here (within their timeout) instead of each opening a socket. A reconnect storm once
  * opened ~1,800 at the message service with fetch's unbounded pool, and the queueing
- * moved into its accept backlog and event loop.
+ * moved into its accept backlog and event loop. Writes (sends, receipts) and reads
+ * (sync, contacts) have a pool each, so a send never waits behind a storm's syncs: the
+ * message service refuses a send that waited over a second (SEND_QUEUE_TIME_MAX_MS).
  */
 export interface MessageApi {
   send(token: string, conversationId: string, body: SendMessageBody): Promise<Message>;
@@ -29,20 +31,24 @@ export interface MessageApi {
   conversation(token: string, conversationId: string): Promise<Conversation>;
   /** Users sharing a direct conversation, or a group of at most `maxGroupSize`, with the caller. */
   contacts(token: string, maxGroupSize: number): Promise<ContactList>;
-  /** Closes the pool once calls in flight are answered. */
+  /** Closes the pools once calls in flight are answered. */
   close(): Promise<void>;
 }
 
 const requestTimeoutMs = 10_000;
 
 export function createMessageApi(baseUrl: string, options: { connections: number }): MessageApi {
-  const pool = new Pool(new URL(baseUrl).origin, { connections: options.connections });
+  const origin = new URL(baseUrl).origin;
+  const pools = {
+    GET: new Pool(origin, { connections: options.connections }),
+    POST: new Pool(origin, { connections: options.connections }),
+  };
 
   async function call<T>(token: string, method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     const url = new URL(path, baseUrl);
     let response: Dispatcher.ResponseData;
     try {
-      response = await pool.request({
+      response = await pools[method].request({
         path: url.pathname + url.search,
         method,
         headers: {
@@ -90,6 +96,6 @@ export function createMessageApi(baseUrl: string, options: { connections: number
       ),
     conversation: (token, conversationId) => call(token, 'GET', conversationPath(conversationId)),
     contacts: (token, maxGroupSize) => call(token, 'GET', `/contacts?maxGroupSize=${maxGroupSize}`),
-    close: () => pool.close(),
+    close: () => Promise.all([pools.GET.close(), pools.POST.close()]).then(() => undefined),
   };
 }
