@@ -100,16 +100,14 @@ async function main() {
         .map((row) => `| ${row.bytes.toFixed(0)} | ${row.count.toFixed(2)} | ${row.key} |`),
     ];
     console.log(body.join('\n'));
-    console.log(
-      `written to ${await writeBenchmarkReport('socket-heap', {
-        title: 'Heap per idle socket on a gateway',
-        command: `BENCH_SOCKETS=${socketCount} pnpm bench:socket-heap`,
-        setup: [
-          'One gateway replica of the bench stack (NODE_OPTIONS=--max-semi-space-size=4), a heap snapshot before and 10 s after the sockets connect (socket.io-client over websocket, one user each, no conversations); growth in self size by V8 node type and constructor, divided by the sockets.',
-        ],
-        body,
-      })}`,
-    );
+    await writeBenchmarkReport('socket-heap', {
+      title: 'Heap per idle socket on a gateway',
+      command: `BENCH_SOCKETS=${socketCount} pnpm bench:socket-heap`,
+      setup: [
+        'One gateway replica of the bench stack (NODE_OPTIONS=--max-semi-space-size=4), a heap snapshot before and 10 s after the sockets connect (socket.io-client over websocket, one user each, no conversations); growth in self size by V8 node type and constructor, divided by the sockets.',
+      ],
+      body,
+    });
   } finally {
     for (const socket of sockets) socket.disconnect();
     await bench.close();

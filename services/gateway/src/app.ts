@@ -103,7 +103,7 @@ export async function buildGatewayApp(
   // Engine.IO keeps each connection's initial HTTP request (headers, socket, buffers) for
   // the socket's lifetime; nothing here needs it after the handshake. Besides the socket's
   // own reference, the upgrade's response object keeps it through a close listener on the
-  // TCP socket, out of reach: emptied, it costs a bare object instead of ~3 KB a socket.
+  // TCP socket, out of reach: emptied, it costs a bare object instead of ~2 KB a socket.
   io.engine.on('connection', (rawSocket: { request?: object }) => {
     const request = rawSocket.request as Record<string | symbol, unknown> | undefined;
     rawSocket.request = undefined;

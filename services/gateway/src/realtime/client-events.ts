@@ -35,7 +35,6 @@ export interface SocketHooks {
 
 /** One socket, as its event handlers see it. */
 interface EventContext {
-  socket: GatewaySocket;
   user: GatewaySocket['data'];
   hooks: SocketHooks;
 }
@@ -182,7 +181,7 @@ export function createClientEvents(deps: ClientEventDeps) {
   return {
     /** Takes a socket's events from now on. */
     attach(socket: GatewaySocket, hooks: SocketHooks) {
-      const context: EventContext = { socket, user: socket.data, hooks };
+      const context: EventContext = { user: socket.data, hooks };
       const budget = createEventBudget(deps.eventRate);
       socket.onAny((event: unknown, ...args: unknown[]) => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: Ack) => void) : undefined;
