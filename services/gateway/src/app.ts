@@ -102,12 +102,14 @@ export async function buildGatewayApp(
 
   // Engine.IO keeps each connection's initial HTTP request (headers, socket, buffers) for
   // the socket's lifetime; nothing here needs it after the handshake. Besides the socket's
-  // own reference, the upgrade's response object keeps it through a close listener on the
-  // TCP socket, out of reach: emptied, it costs a bare object instead of ~2 KB a socket.
-  io.engine.on('connection', (rawSocket: { request?: object }) => {
+  // own reference, a websocket upgrade's response object keeps it through a close listener
+  // on the TCP socket, out of reach: emptied, it costs a bare object instead of ~2 KB a
+  // socket. A long-polling handshake's request is still being answered: only dropped.
+  io.engine.on('connection', (rawSocket: { request?: object; transport?: { name?: string } }) => {
     const request = rawSocket.request as Record<string | symbol, unknown> | undefined;
     rawSocket.request = undefined;
-    if (request) for (const key of Reflect.ownKeys(request)) delete request[key];
+    if (request && rawSocket.transport?.name === 'websocket')
+      for (const key of Reflect.ownKeys(request)) delete request[key];
   });
 
   const fanoutMode = config.FANOUT as FanoutMode;

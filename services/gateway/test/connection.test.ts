@@ -1,7 +1,14 @@
 import { startedForFile } from '@palaver/testing';
 import { io as connectClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { type ClientSocket, eventually, request, startGatewayStack } from './gateway-harness.ts';
+import {
+  type ClientSocket,
+  collect,
+  eventually,
+  request,
+  send,
+  startGatewayStack,
+} from './gateway-harness.ts';
 
 const stack = startedForFile(() => startGatewayStack('connection', { replicas: 2 }));
 
@@ -40,6 +47,35 @@ describe('handshake', () => {
       message: expect.any(String),
     });
     expect(await handshake({ token: user.token })).toBe('connected');
+  });
+});
+
+// What a browser does: long-polling first, then the upgrade to a websocket (or polling
+// only, where websockets are blocked). The gateway drops each handshake's request object.
+describe.each([
+  { transports: ['polling'], upgraded: false },
+  { transports: ['polling', 'websocket'], upgraded: true },
+])('over $transports', ({ transports, upgraded }) => {
+  it('connects, delivers, acknowledges and keeps going', async () => {
+    const [ada, bob] = await stack.users(2);
+    const chat = await stack.direct(ada, bob);
+    const bobSocket = await stack.connect(replica(1), bob);
+    const received = collect(bobSocket, 'message:received');
+    const socket = connectClient(replica(0).url, { auth: { token: ada.token }, transports, forceNew: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      if (upgraded) await eventually(() => socket.io.engine.transport.name === 'websocket');
+      for (const body of ['one', 'two', 'three']) await send(socket as ClientSocket, chat.id, body);
+      await eventually(() => received.length === 3);
+      expect(received.map((event) => event.message.body)).toEqual(['one', 'two', 'three']);
+      expect(socket.connected).toBe(true);
+      expect(socket.io.engine.transport.name).toBe(upgraded ? 'websocket' : 'polling');
+    } finally {
+      socket.disconnect();
+    }
   });
 });
 
