@@ -49,6 +49,9 @@ export interface BackendsOptions<B extends BrokerConnection, M extends MongoConn
   redisRetries?: number | undefined;
 }
 
+/** The longest an operation waits for a store connection; callers give up at 10 s. */
+const storeWaitMs = 3000;
+
 /** The shared backends of a server; `mongo` only where it passed `mongoose`. */
 export type Backends<B extends BrokerConnection, M extends MongoConnection> = {
   broker: B;
@@ -61,9 +64,6 @@ export type Backends<B extends BrokerConnection, M extends MongoConnection> = {
  * once MongoDB answers and the broker's first attempt is over (it keeps retrying by itself).
  * `close` ends them all, none waiting on another.
  */
-/** The longest an operation waits for a store connection; callers give up at 10 s. */
-export const storeWaitMs = 3000;
-
 export async function connectBackends<B extends BrokerConnection, M extends MongoConnection = never>(
   config: BackendsConfig,
   logger: Logger,

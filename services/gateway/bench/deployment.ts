@@ -16,6 +16,13 @@ export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const messageEntry = fileURLToPath(new URL('../../message/src/server.ts', import.meta.url));
 const gatewayEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
+/** The gateways' young generation as deployed (infra/k8s/gateway.yaml); the benches run them so. */
+export const deployedGatewayNodeOptions = '--max-semi-space-size=4';
+
+/** BENCH_PROFILE=dir: each process given these options writes a V8 CPU profile there as it stops. */
+export const cpuProfileOptions = () =>
+  process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '';
+
 /** The stack on names of its own (`label`); the bench stops it on close. */
 export async function deployStack(
   bench: BenchEnvironment,

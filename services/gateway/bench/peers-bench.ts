@@ -16,6 +16,7 @@
  */
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
+import { deployedGatewayNodeOptions } from './deployment.ts';
 import { startLoadGenerator } from './peers/load-generator.ts';
 import { palaver } from './peers/palaver-system.ts';
 import { bareSocketIo, centrifugo, type System } from './peers/systems.ts';
@@ -30,7 +31,7 @@ const seconds = Number(env.BENCH_SECONDS ?? 4);
 const settleSeconds = Number(env.BENCH_SETTLE_SECONDS ?? 10);
 const workers = Number(env.BENCH_CLIENT_WORKERS ?? 2);
 const systemNames = (env.BENCH_SYSTEMS ?? 'palaver,socketio,centrifugo-redis,centrifugo-memory').split(',');
-const gatewayNodeOptions = env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=4';
+const gatewayNodeOptions = env.BENCH_GATEWAY_NODE_OPTIONS ?? deployedGatewayNodeOptions;
 const dmPairs = 20;
 /** docs/benchmarks/<name>.md; a scaled-up run can keep the default one (BENCH_REPORT=peers-20k). */
 const reportName = env.BENCH_REPORT ?? 'peers';

@@ -16,7 +16,13 @@ import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-repo
 import { cpuSeconds, percentile, processMemory } from '@palaver/testing/process-tools';
 import { storedMessage } from '@palaver/testing/test-messages';
 import amqp from 'amqplib';
-import { type Client, connectSocket, deployStack, publishMessageCreated } from './deployment.ts';
+import {
+  type Client,
+  connectSocket,
+  deployedGatewayNodeOptions,
+  deployStack,
+  publishMessageCreated,
+} from './deployment.ts';
 
 const socketCount = Number(process.env.BENCH_SOCKETS ?? 5000);
 const dmRates = (process.env.BENCH_DM_RATES ?? '20,50,100').split(',').map(Number);
@@ -25,7 +31,7 @@ const groupRate = Number(process.env.BENCH_GROUP_RATE ?? 30);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const dmPairs = 20;
 /** As deployed (infra/local/lib/stack.sh): a small young generation, see docs/benchmarks/README.md. */
-const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '--max-semi-space-size=4';
+const gatewayNodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? deployedGatewayNodeOptions;
 
 const MB = 1024 * 1024;
 

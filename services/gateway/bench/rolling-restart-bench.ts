@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { median, tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { cpuSeconds, percentile } from '@palaver/testing/process-tools';
-import { deployStack } from './deployment.ts';
+import { cpuProfileOptions, deployedGatewayNodeOptions, deployStack } from './deployment.ts';
 import type { ChatPerson } from './rolling/chat-client.ts';
 import type { ChatCommand, WorkerReport } from './rolling/chat-worker.ts';
 import { forkWorkers } from './worker-processes.ts';
@@ -49,10 +49,9 @@ async function main() {
     Promise.all(workers.calls.map((call, w) => call<T>(command(w))));
   try {
     // BENCH_PROFILE=dir: every gateway and the message service write a V8 CPU profile there as they stop.
-    const profile = env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${env.BENCH_PROFILE}` : '';
+    const profile = cpuProfileOptions();
     const profiling: Record<string, string> = profile ? { NODE_OPTIONS: profile } : {};
-    // The gateways' young generation as deployed (infra/k8s/gateway.yaml).
-    const gatewayOptions = { NODE_OPTIONS: `--max-semi-space-size=4 ${profile}`.trim() };
+    const gatewayOptions = { NODE_OPTIONS: `${deployedGatewayNodeOptions} ${profile}`.trim() };
     const stack = await deployStack(bench, 'rolling', {
       message: { SEND_RATE: '100000', SEND_BURST: '100000', ...profiling },
       gateway: { DRAIN_TIMEOUT: `${drainSeconds}s`, ...gatewayOptions },

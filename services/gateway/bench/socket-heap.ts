@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openBenchEnvironment } from '@palaver/testing/bench-environment';
 import { tableHead, writeBenchmarkReport } from '@palaver/testing/benchmark-report';
 import { processMemory } from '@palaver/testing/process-tools';
-import { type Client, connectSocket, deployStack } from './deployment.ts';
+import { type Client, connectSocket, deployedGatewayNodeOptions, deployStack } from './deployment.ts';
 
 const socketCount = Number(process.env.BENCH_SOCKETS ?? 2000);
 const top = Number(process.env.BENCH_TOP ?? 30);
@@ -53,7 +53,7 @@ async function main() {
     const { gateways } = await deployStack(bench, 'heap', {
       // SIGUSR1: SIGUSR2 is a shutdown signal for the service kit (close-with-grace).
       gateway: {
-        NODE_OPTIONS: `--max-semi-space-size=4 --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${dir}`,
+        NODE_OPTIONS: `${deployedGatewayNodeOptions} --heapsnapshot-signal=SIGUSR1 --diagnostic-dir=${dir}`,
       },
     });
     const gateway = gateways[0] as (typeof gateways)[0];
@@ -104,7 +104,7 @@ async function main() {
       title: 'Heap per idle socket on a gateway',
       command: `BENCH_SOCKETS=${socketCount} pnpm bench:socket-heap`,
       setup: [
-        'One gateway replica of the bench stack (NODE_OPTIONS=--max-semi-space-size=4), a heap snapshot before and 10 s after the sockets connect (socket.io-client over websocket, one user each, no conversations); growth in self size by V8 node type and constructor, divided by the sockets.',
+        `One gateway replica of the bench stack (NODE_OPTIONS=${deployedGatewayNodeOptions}), a heap snapshot before and 10 s after the sockets connect (socket.io-client over websocket, one user each, no conversations); growth in self size by V8 node type and constructor, divided by the sockets.`,
       ],
       body,
     });

@@ -6,7 +6,7 @@
 import type { BenchEnvironment } from '@palaver/testing/bench-environment';
 import { storedMessage } from '@palaver/testing/test-messages';
 import amqp from 'amqplib';
-import { deployStack, publishMessageCreated } from '../deployment.ts';
+import { cpuProfileOptions, deployStack, publishMessageCreated } from '../deployment.ts';
 import type { LoadGenerator, Step } from './load-generator.ts';
 import { stamp } from './load-protocol.ts';
 import { sharedInfraPids } from './peer-servers.ts';
@@ -15,7 +15,7 @@ import { fromClients, fromParent, type Sender, type System, sleep } from './syst
 async function deployPalaver(bench: BenchEnvironment, nodeOptions: string) {
   // BENCH_PROFILE=dir: the gateways and the message service write V8 CPU profiles there
   // when they stop (CPU.<date>.<pid>…; the bench prints which pid is which).
-  const profile = process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '';
+  const profile = cpuProfileOptions();
   const stack = await deployStack(bench, 'peers', {
     message: { SEND_RATE: '100000', SEND_BURST: '100000', ...(profile ? { NODE_OPTIONS: profile } : {}) },
     gateway: {
