@@ -10,6 +10,7 @@ export * from './no-content.ts';
 export * from './periodic-task.ts';
 export * from './queue-time-limit.ts';
 export * from './redis-commands.ts';
+export * from './request-gate.ts';
 export * from './revocation-list.ts';
 export * from './run-server.ts';
 export * from './service-app.ts';

@@ -4,6 +4,7 @@ import {
   type AccessTokenVerifier,
   backendReadiness,
   createServiceAppFrom,
+  installRequestGate,
   type ServiceKit,
 } from '@palaver/service-kit';
 import type { Redis } from 'ioredis';
@@ -54,6 +55,9 @@ export type MessageAppConfig = Pick<
   | 'SEND_IN_FLIGHT_MAX'
   | 'SEND_QUEUE_TIME_MAX_MS'
   | 'SEND_DEADLINE'
+  | 'REQUESTS_IN_FLIGHT_MAX'
+  | 'REQUESTS_QUEUED_MAX'
+  | 'REQUEST_QUEUE_TIME_MAX_MS'
   | 'RELAY_INTERVAL'
   | 'QUEUE_PREFIX'
   | 'UPLOAD_URL'
@@ -161,6 +165,15 @@ export async function buildMessageApp(
     lookupUploads: createUploadLookup(config.UPLOAD_URL || undefined),
   });
 
+  installRequestGate(
+    app,
+    {
+      inFlightMax: config.REQUESTS_IN_FLIGHT_MAX,
+      queuedMax: config.REQUESTS_QUEUED_MAX,
+      queueTimeMaxMs: config.REQUEST_QUEUE_TIME_MAX_MS,
+    },
+    kit.metrics,
+  );
   conversationRoutes(app, { conversations, membership, receipts, authenticate });
   blockRoutes(app, { blocks, authenticate });
   membershipRoutes(app, {

@@ -23,6 +23,18 @@ export const messageConfigSpec = {
     default: 1000,
     desc: 'A send that waited longer than this since its X-Request-Start stamp (edge, gateway) gets 503 with Retry-After before any work; 0: off',
   }),
+  REQUESTS_IN_FLIGHT_MAX: num({
+    default: 32,
+    desc: 'Requests other than sends worked on at once, callers gone or not; more wait in line',
+  }),
+  REQUESTS_QUEUED_MAX: num({
+    default: 1024,
+    desc: 'Requests waiting in that line beyond which new ones get 503 with Retry-After',
+  }),
+  REQUEST_QUEUE_TIME_MAX_MS: num({
+    default: 5000,
+    desc: 'A request that waited in line longer than this since its X-Request-Start stamp (else its arrival) gets 503 with Retry-After instead of being worked on',
+  }),
   SEND_DEADLINE: duration({
     default: 8,
     desc: 'A send not stored within this is refused (callers give up at 10 s)',

@@ -99,6 +99,9 @@ export function messageRoutes(
   app.post(
     '/conversations/:id/messages',
     {
+      // Sends bound their own work (in flight, queue time, the appender's queue and
+      // deadline) to keep batching: not the request gate's.
+      config: { ungated: true },
       // Shedding first: a refused send costs no token check either; then who is sending,
       // then their budget — all before the body is read.
       onRequest: [
