@@ -29,7 +29,7 @@ import {
 import { Redis } from 'ioredis';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { buildGatewayApp, type GatewayApp } from '../src/app.ts';
-import { createMessageApi } from '../src/clients/message-api.ts';
+import { createMessageApi, type MessageApi } from '../src/clients/message-api.ts';
 import { loadGatewayConfig } from '../src/config.ts';
 import { gatewayVariables, messageServiceVariables } from './stack-variables.ts';
 
@@ -63,7 +63,7 @@ export interface GatewayStack {
   user: (options?: { userId?: string; sessionId?: string; expiresInSeconds?: number }) => Promise<TestUser>;
   /** `count` new users at once: `const [ada, bob] = await stack.users(2)`. */
   users: <N extends number>(count: N) => Promise<Several<TestUser, N>>;
-  startGateway: (options?: { process?: boolean; env?: Record<string, string> }) => Promise<GatewayReplica>;
+  startGateway: (options?: ReplicaOptions) => Promise<GatewayReplica>;
   /** Connects a client to a replica and waits until it is connected. */
   connect: (replica: GatewayReplica, user: TestUser) => Promise<ClientSocket>;
   /** Calls the message service over HTTP as `user`. */
@@ -74,6 +74,14 @@ export interface GatewayStack {
   /** Ended sessions, as auth lists them. */
   revocations: TestRevocationList;
   close: () => Promise<void>;
+}
+
+export interface ReplicaOptions {
+  /** Its own process (as deployed) rather than in this one. */
+  process?: boolean;
+  env?: Record<string, string>;
+  /** In process only: the replica's view of the message service, e.g. with a fault in it. */
+  messageApi?: (api: MessageApi) => MessageApi;
 }
 
 export interface StackOptions {
@@ -115,7 +123,7 @@ export async function startGatewayStack(label: string, options: StackOptions = {
     ...extra,
   });
 
-  async function startGateway(replicaOptions: { process?: boolean; env?: Record<string, string> } = {}) {
+  async function startGateway(replicaOptions: ReplicaOptions = {}) {
     const replicaId = `${label}-${gateways.length + 1}`;
     let replica: GatewayReplica;
     if (replicaOptions.process) {
@@ -138,7 +146,8 @@ export async function startGatewayStack(label: string, options: StackOptions = {
       const adapterSub = adapterPub.duplicate({ maxRetriesPerRequest: null }); // as server.ts
       await Promise.all([redis.connect(), adapterPub.connect(), adapterSub.connect()]);
       const gatewayBroker = await startTestBroker(Broker, config, logger, replicaId);
-      const messageApi = createMessageApi(message.url, { connections: config.MESSAGE_CONNECTIONS });
+      const api = createMessageApi(message.url, { connections: config.MESSAGE_CONNECTIONS });
+      const messageApi = replicaOptions.messageApi?.(api) ?? api;
       const app = await buildGatewayApp(config, {
         redis,
         adapterPub,

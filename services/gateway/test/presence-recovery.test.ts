@@ -126,3 +126,35 @@ describe('presence after a Redis failure', () => {
     expect(await raw.sismember(`${prefix}presence:replica:${replicaId}`, `${dave.id}/ghost`)).toBe(0);
   });
 });
+
+// The message service sheds load in a reconnect storm: a socket whose contacts lookup was
+// refused must still come to watch its contacts, or its user sees nobody's presence.
+describe('presence after a refused contacts lookup', () => {
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    stack = await startGatewayStack('presence-contacts-refused', { replicas: 1 });
+  });
+  afterAll(() => stack?.close());
+
+  it('watches the contacts once a retry of the lookup succeeds', async () => {
+    const [ada, bob] = await stack.users(2);
+    await stack.direct(ada, bob);
+    let refused = 0;
+    const faulty = await stack.startGateway({
+      messageApi: (api) => ({
+        ...api,
+        contacts: (token, maxGroupSize) => {
+          if (refused++ === 0) return Promise.reject(new Error('503 unavailable'));
+          return api.contacts(token, maxGroupSize);
+        },
+      }),
+    });
+    const bobSocket = await stack.connect(faulty, bob);
+    const bobSees = collect(bobSocket, 'user:status');
+    await eventually(() => refused === 1);
+    await stack.connect(stack.gateways[0] as GatewayReplica, ada);
+    // The retry comes within 0.5–1.5 s and tells bob ada's presence as it is then.
+    await eventually(() => bobSees.some((s) => s.userId === ada.id && s.status === 'online'), 5_000);
+    expect(refused).toBe(2);
+  });
+});

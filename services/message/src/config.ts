@@ -24,7 +24,7 @@ export const messageConfigSpec = {
     desc: 'A send that waited longer than this since its X-Request-Start stamp (edge, gateway) gets 503 with Retry-After before any work; 0: off',
   }),
   REQUESTS_IN_FLIGHT_MAX: num({
-    default: 32,
+    default: 16,
     desc: 'Requests other than sends worked on at once, callers gone or not; more wait in line',
   }),
   REQUESTS_QUEUED_MAX: num({

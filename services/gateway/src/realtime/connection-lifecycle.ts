@@ -93,12 +93,36 @@ async function onConnection(
     await replicaPresence.disconnect(user.userId, socket.id);
     return;
   }
-  try {
-    await deps.audience.joinContacts(socket);
-    contactsJoined.resolve(true);
-  } catch (error) {
-    contactsJoined.resolve(false);
-    throw error;
+  await watchContacts(socket, deps, contactsJoined);
+}
+
+/** After a failed contacts lookup: about 1 s, 2 s, … 30 s (± 50%), then given up. */
+const contactsRetryMs = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Joins the socket to its contacts' watch rooms, retrying while it stays: the lookup fails
+ * when the message service sheds load (a reconnect storm), and a socket left without it
+ * would show its user nobody's presence for as long as it lives. `joined` answers once,
+ * with the first attempt: typing does not wait for the retries.
+ */
+async function watchContacts(
+  socket: GatewaySocket,
+  deps: ConnectionDeps,
+  joined: PromiseWithResolvers<boolean>,
+) {
+  for (const retryMs of [...contactsRetryMs, undefined]) {
+    try {
+      await deps.audience.joinContacts(socket);
+      joined.resolve(true);
+      return;
+    } catch (error) {
+      joined.resolve(false);
+      if (retryMs === undefined) throw error;
+    }
+    // Jittered: the failures of a storm do not come back together.
+    await sleep(retryMs * (0.5 + Math.random()));
+    if (!socket.connected) return;
   }
 }
 
