@@ -113,6 +113,33 @@ describe('message appender', () => {
     expect(store.seqsOf(chat)).toEqual(oneToN(300));
   });
 
+  it("probes the numbering of a batch's new conversations side by side, each from what is stored", async () => {
+    const store = memoryStore();
+    const chats = Array.from({ length: 8 }, conversation);
+    const alice = sender();
+    // Stored before this process knew them (another replica, an earlier run).
+    for (const [i, chat] of chats.entries())
+      for (const seq of oneToN(i))
+        store.storeDirectly({
+          ...send(chat, alice, `old-${i}-${seq}`),
+          _id: new Types.ObjectId(),
+          seq,
+        } as never);
+    let probing = 0;
+    let mostAtOnce = 0;
+    const lastSeqOf = store.stores.conversations.lastSeqOf;
+    store.stores.conversations.lastSeqOf = async (id) => {
+      mostAtOnce = Math.max(mostAtOnce, ++probing);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      probing--;
+      return lastSeqOf(id);
+    };
+    const appender = appenderOn(store);
+    const results = await Promise.all(chats.map((chat, i) => appender.append(send(chat, alice, `new-${i}`))));
+    expect(results.map((r) => r.message.seq)).toEqual(chats.map((_, i) => i + 1));
+    expect(mostAtOnce).toBe(chats.length);
+  });
+
   it('answers a retry with the original and spends no seq on it', async () => {
     const store = memoryStore();
     const appender = appenderOn(store);

@@ -135,8 +135,15 @@ export function createMessages(deps: {
         throw new MessageError('empty_message', 'A message needs a body or attachments');
       }
       appender.admit(); // shed overload before spending a lookup on it
-      const membership = await access.membershipOf(conversationId, senderId);
-      await assertNotBlocked(membership.conversationId, senderId);
+      // Side by side (each a store round trip), but a non-member learns only that there is
+      // no such conversation, whatever the block check found.
+      const [member, unblocked] = await Promise.allSettled([
+        access.membershipOf(conversationId, senderId),
+        assertNotBlocked(new Types.ObjectId(conversationId), senderId),
+      ]);
+      if (member.status === 'rejected') throw member.reason;
+      if (unblocked.status === 'rejected') throw unblocked.reason;
+      const membership = member.value;
       const attachments = await attachmentsOf(
         senderId,
         input.attachments?.map((a) => a.uploadId) ?? [],
