@@ -169,6 +169,26 @@ export function createMessageAppender(options: AppenderOptions) {
     return seq;
   }
 
+  function recordOf(pending: Pending, seq: number): MessageRecord {
+    return {
+      _id: messageIdFor(pending.senderId, pending.clientMessageId),
+      conversationId: pending.conversationId,
+      seq,
+      block: blockOf(seq),
+      senderId: new Types.ObjectId(pending.senderId),
+      clientMessageId: pending.clientMessageId,
+      kind: pending.kind,
+      body: pending.body,
+      attachments: pending.attachments,
+      mentions: pending.mentions,
+      replyTo: pending.replyTo ?? null,
+      threadRootSeq: pending.threadRootSeq ?? null,
+      createdAt: new Date(),
+      editedAt: null,
+      deletedAt: null,
+    };
+  }
+
   async function storeBatch(batch: Pending[]) {
     // Sends with the same (sender, clientMessageId) in one batch are one send.
     const groups = new Map<string, Pending[]>();
@@ -219,23 +239,7 @@ export function createMessageAppender(options: AppenderOptions) {
       await learnNextSeqs(remaining.map((pending) => pending.conversationId));
       for (const pending of remaining) {
         const seq = await seqFor(pending.conversationId);
-        records.push({
-          _id: messageIdFor(pending.senderId, pending.clientMessageId),
-          conversationId: pending.conversationId,
-          seq,
-          block: blockOf(seq),
-          senderId: new Types.ObjectId(pending.senderId),
-          clientMessageId: pending.clientMessageId,
-          kind: pending.kind,
-          body: pending.body,
-          attachments: pending.attachments,
-          mentions: pending.mentions,
-          replyTo: pending.replyTo ?? null,
-          threadRootSeq: pending.threadRootSeq ?? null,
-          createdAt: new Date(),
-          editedAt: null,
-          deletedAt: null,
-        });
+        records.push(recordOf(pending, seq));
       }
       const [outcome] = await Promise.all([insertAndCheck(records), recorded]);
       recorded = undefined;
