@@ -197,6 +197,7 @@ export async function buildGatewayApp(
     replica: replicaPresence,
     announcer,
     intervalMs: config.PRESENCE_HEARTBEAT * 1000,
+    isDraining,
     logger,
   });
   // Redis came back after a dropped connection (perhaps restarted, perhaps empty), or the
@@ -205,9 +206,8 @@ export async function buildGatewayApp(
 
   async function drain(timeoutMs: number) {
     health.draining = true;
-    // No more heartbeats: a tick after the entries are dropped would register the sockets again.
-    await keeper.stop();
-    await drainReplica({ io, presence, announcer, replicaId: config.REPLICA_ID }, timeoutMs);
+    const stopHeartbeat = () => keeper.stop();
+    await drainReplica({ io, presence, announcer, replicaId: config.REPLICA_ID, stopHeartbeat }, timeoutMs);
   }
 
   app.addHook('onClose', async () => {

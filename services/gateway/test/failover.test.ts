@@ -142,4 +142,26 @@ describe('a replica stopped with SIGTERM', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
   });
+
+  it('keeps beating through a drain longer than PRESENCE_TIMEOUT, so its users are not reaped mid-drain', async () => {
+    // Drains of thousands of sockets take longer than the 3 s after which the others reap a
+    // silent replica; a user coming back after that must still not be seen offline.
+    const leaving = await stack.startGateway({ process: true, env: { DRAIN_TIMEOUT: '10s' } });
+    const [ada, bob] = await stack.users(2);
+    await stack.direct(ada, bob);
+    const bobSocket = await stack.connect(leaving, bob);
+    const adaSocket = await stack.connect(survivor, ada);
+    const adaSees = collect(adaSocket, 'user:status');
+    await eventually(() => adaSees.length === 1);
+    const gone = new Promise((resolve) => bobSocket.once('disconnect', resolve));
+    leaving.process?.child.kill('SIGTERM');
+    await gone;
+    // Past the presence timeout (3 s) and a reaper's tick (1 s) after the last beat.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
+    await stack.connect(survivor, bob);
+    expect(await leaving.process?.exited).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(adaSees.filter((s) => s.userId === bob.id && s.status === 'offline')).toEqual([]);
+  }, 20_000);
 });

@@ -14,6 +14,11 @@ export function startPresenceKeeper(options: {
   replica: ReplicaPresence;
   announcer: PresenceAnnouncer;
   intervalMs: number;
+  /**
+   * While draining, the registry keeps the sockets that have left (their users are on
+   * their way to another replica): reconciling would drop them and show those users offline.
+   */
+  isDraining: () => boolean;
   logger: Logger;
 }) {
   const { registry, replica, announcer, logger } = options;
@@ -29,7 +34,7 @@ export function startPresenceKeeper(options: {
     registered = true;
     // Before reconciling: a replay is due one tick after the reconcile that scheduled it.
     await replica.replayIfDue();
-    if (replica.stale) await replica.reconcile();
+    if (replica.stale && !options.isDraining()) await replica.reconcile();
     for (const userId of await registry.reapSilentReplicas()) announcer.announce(userId, 'offline');
   }
 

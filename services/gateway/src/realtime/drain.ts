@@ -11,7 +11,10 @@ const pollMs = 250;
  * first half of `timeoutMs` so the others are not hit all at once. The replica's presence
  * entries keep its users online meanwhile; they are dropped once every user has a socket
  * on another replica, or when `timeoutMs` is up — then only those who did not come back
- * go offline, so a rolling restart makes nobody flap.
+ * go offline, so a rolling restart makes nobody flap. The replica's heartbeat goes on
+ * until then — silent past PRESENCE_TIMEOUT, it would be reaped by the others mid-drain
+ * and every user not yet moved shown offline — and stops just before the entries are
+ * dropped, as a later beat would register its sockets again.
  */
 export async function drainReplica(
   deps: {
@@ -19,6 +22,7 @@ export async function drainReplica(
     presence: Pick<PresenceRegistry, 'stranded' | 'forgetReplica'>;
     announcer: PresenceAnnouncer;
     replicaId: string;
+    stopHeartbeat: () => Promise<void>;
   },
   timeoutMs: number,
 ): Promise<void> {
@@ -37,6 +41,7 @@ export async function drainReplica(
     if (stranded === 0 && deps.io.of('/').sockets.size === 0) break;
     await sleep(pollMs);
   }
+  await deps.stopHeartbeat();
   for (const userId of await deps.presence.forgetReplica(deps.replicaId)) {
     deps.announcer.announce(userId, 'offline');
   }
